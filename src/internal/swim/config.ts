@@ -1,0 +1,130 @@
+/**
+ * The protocol core's configuration: timings and limits, all in
+ * milliseconds and counts. The public `SwimConfig` module builds this from
+ * presets, options or the environment.
+ *
+ * @internal
+ */
+import type { Address, PacketMessage, Versions } from "./messages.js"
+
+/** Everything the core needs to know about itself and how to behave. */
+export interface CoreConfig {
+  /** This node's unique name in the cluster. */
+  readonly name: string
+  /** The address other members reach this node at (the advertise address). */
+  readonly address: Address
+  /** Initial metadata, at most `maxMetaSize` bytes. */
+  readonly meta: Uint8Array
+  /** `[pMin, pMax, pCur, dMin, dMax, dCur]` this node speaks. */
+  readonly versions: Versions
+
+  /** Time between probes while healthy. */
+  readonly probeInterval: number
+  /** How long to wait for a direct ack before probing indirectly. */
+  readonly probeTimeout: number
+  /** How many members are asked to probe indirectly (SWIM's k). */
+  readonly indirectChecks: number
+  /** Whether a failed direct probe is also retried over a stream (TCP) for peers that support it. */
+  readonly tcpPingFallback: boolean
+
+  /** Suspicion timeout multiplier (min timeout = mult × max(1, log10 n) × probeInterval). */
+  readonly suspicionMult: number
+  /** Max suspicion timeout = this × min timeout; it shrinks toward min with confirmations. */
+  readonly suspicionMaxTimeoutMult: number
+  /** Each update is piggybacked retransmitMult × ceil(log10(n + 1)) times. */
+  readonly retransmitMult: number
+
+  /** Time between gossip rounds. */
+  readonly gossipInterval: number
+  /** Members gossiped to per round. */
+  readonly gossipNodes: number
+  /** How long dead members still receive gossip (so they can learn it and refute), and are kept before reaping. */
+  readonly gossipToTheDeadTime: number
+
+  /** Base time between periodic push/pull exchanges (scaled up above 32 members); 0 disables them. */
+  readonly pushPullInterval: number
+
+  /** Local health: timeouts are scaled by (score + 1), with score in [0, awarenessMaxMultiplier - 1]. */
+  readonly awarenessMaxMultiplier: number
+
+  /** After this long dead or left, a member's name may be claimed from another address; 0 never. */
+  readonly deadNodeReclaimTime: number
+
+  /** Byte budget of one UDP packet after label and encryption overhead. */
+  readonly packetBudget: number
+  /** Share of each packet's piggyback space reserved for user broadcasts, in [0, 1]. */
+  readonly userBroadcastShare: number
+  /** Cap on queued membership updates; the most-sent are dropped first beyond it. */
+  readonly maxMembershipQueue: number
+  /** Cap on queued user broadcasts; the most-sent are dropped first beyond it. */
+  readonly maxUserQueue: number
+  /** Largest metadata accepted, in bytes (memberlist: 512). */
+  readonly maxMetaSize: number
+}
+
+/** The exact (or a safe upper-bound) encoded size of a message, type byte included. */
+export type MessageSizer = (message: PacketMessage) => number
+
+/** memberlist's per-part overhead in a compound packet (2-byte length). */
+export const compoundPartOverhead = 2
+/** memberlist's compound header (type byte + count byte). */
+export const compoundHeaderOverhead = 2
+/** memberlist's cap on the parts of one compound packet. */
+export const maxCompoundParts = 255
+
+/** memberlist's protocol versions: we understand 1..5 and speak 2 by default, as its LAN config does. */
+export const defaultVersions: Versions = [1, 5, 2, 0, 0, 0]
+
+/** Timings and limits shared by the presets; each preset overrides some. */
+export type Timings = Omit<CoreConfig, "name" | "address" | "meta" | "versions">
+
+const common = {
+  tcpPingFallback: true,
+  suspicionMaxTimeoutMult: 6,
+  awarenessMaxMultiplier: 8,
+  deadNodeReclaimTime: 0,
+  packetBudget: 1400,
+  userBroadcastShare: 0.25,
+  maxMembershipQueue: 8192,
+  maxUserQueue: 1024,
+  maxMetaSize: 512
+} as const
+
+/** memberlist's DefaultLANConfig timings. */
+export const lanTimings: Timings = {
+  ...common,
+  probeInterval: 1000,
+  probeTimeout: 500,
+  indirectChecks: 3,
+  suspicionMult: 4,
+  retransmitMult: 4,
+  gossipInterval: 200,
+  gossipNodes: 3,
+  gossipToTheDeadTime: 30_000,
+  pushPullInterval: 30_000
+}
+
+/** memberlist's DefaultWANConfig timings. */
+export const wanTimings: Timings = {
+  ...lanTimings,
+  probeInterval: 5000,
+  probeTimeout: 3000,
+  suspicionMult: 6,
+  gossipInterval: 500,
+  gossipNodes: 4,
+  gossipToTheDeadTime: 60_000,
+  pushPullInterval: 60_000
+}
+
+/** memberlist's DefaultLocalConfig timings (a single host or a fast LAN). */
+export const localTimings: Timings = {
+  ...lanTimings,
+  probeInterval: 1000,
+  probeTimeout: 200,
+  indirectChecks: 1,
+  suspicionMult: 3,
+  retransmitMult: 2,
+  gossipInterval: 100,
+  gossipToTheDeadTime: 15_000,
+  pushPullInterval: 15_000
+}

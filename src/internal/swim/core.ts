@@ -1,0 +1,261 @@
+/**
+ * The SWIM + Lifeguard protocol core: `make` a state, then `step` it with
+ * inputs and the current time; perform the outputs. Pure and deterministic:
+ * no sockets, no clock, no global randomness — the same seed, config and
+ * inputs always give the same outputs.
+ *
+ * @internal
+ */
+import { makeBroadcastQueue } from "./broadcastQueue.js"
+import type { CoreConfig, MessageSizer } from "./config.js"
+import { estimateSize } from "./estimateSize.js"
+import type { Input, Output, Timer } from "./io.js"
+import {
+  broadcast,
+  gossipTick,
+  join,
+  leave,
+  pushPullAnswered,
+  pushPullFailed,
+  pushPullRequested,
+  pushPullTick,
+  start,
+  updateMetadata
+} from "./lifecycle.js"
+import type { Address, PacketMessage } from "./messages.js"
+import { type Member, toMember } from "./member.js"
+import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./membership.js"
+import { handleAck, handleIndirectPing, handleNack, handlePing, probeTick, probeTimedOut, relayTimedOut } from "./probe.js"
+import { copyRng, makeRng } from "./random.js"
+import type { CoreState, Step } from "./state.js"
+import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
+
+/** What `make` needs. */
+export interface MakeOptions {
+  readonly config: CoreConfig
+  /** Seeds every random choice this node makes. */
+  readonly seed: number
+  /** The exact encoded size of a message; defaults to a safe upper bound. */
+  readonly sizeOf?: MessageSizer | undefined
+}
+
+/** Why a config cannot run, or undefined. */
+export const invalidConfig = (c: CoreConfig): string | undefined => {
+  if (typeof c.name !== "string" || c.name.length === 0) return "name must not be empty"
+  const address = invalidAddress(c.address)
+  if (address !== undefined) return `address: ${address}`
+  const versions = invalidVersions(c.versions)
+  if (versions !== undefined) return `versions: ${versions}`
+  if (c.meta.length > c.maxMetaSize) return `meta is ${c.meta.length} bytes, over ${c.maxMetaSize}`
+  const positive: Array<keyof CoreConfig> = [
+    "probeInterval", "probeTimeout", "gossipInterval", "suspicionMult", "suspicionMaxTimeoutMult",
+    "retransmitMult", "awarenessMaxMultiplier", "packetBudget", "maxMembershipQueue", "maxUserQueue"
+  ]
+  for (const key of positive) {
+    const v = c[key]
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) return `${key} must be a positive number`
+  }
+  if (c.probeTimeout >= c.probeInterval) return "probeTimeout must be shorter than probeInterval"
+  if (c.packetBudget < 128) return "packetBudget below 128 bytes cannot carry the protocol"
+  if (!(c.userBroadcastShare >= 0 && c.userBroadcastShare <= 1)) return "userBroadcastShare must be in [0, 1]"
+  for (const key of ["indirectChecks", "gossipNodes", "pushPullInterval", "gossipToTheDeadTime", "deadNodeReclaimTime"] as const) {
+    if (!Number.isFinite(c[key]) || c[key] < 0) return `${key} must not be negative`
+  }
+  return undefined
+}
+
+/** A new, not yet started node. Throws on an invalid config: validate with `invalidConfig` at the edge. */
+export const make = (options: MakeOptions): CoreState => {
+  const problem = invalidConfig(options.config)
+  if (problem !== undefined) throw new Error(`invalid core config: ${problem}`)
+  return {
+    config: options.config,
+    sizeOf: options.sizeOf ?? estimateSize,
+    rng: makeRng(options.seed),
+    status: "idle",
+    members: new Map(),
+    probeOrder: [],
+    probeIndex: 0,
+    seqNo: 0,
+    awareness: 0,
+    probe: undefined,
+    relays: new Map(),
+    suspicions: new Map(),
+    membershipQueue: makeBroadcastQueue(options.config.maxMembershipQueue),
+    userQueue: makeBroadcastQueue(options.config.maxUserQueue),
+    nextToken: 0,
+    probeTickToken: 0,
+    gossipTickToken: 0,
+    pushPullTickToken: 0,
+    pushPulls: new Map(),
+    join: undefined,
+    leaveWaiting: false
+  }
+}
+
+const receive = (step: Step, from: Address, message: PacketMessage, replyTo: number | undefined): void => {
+  const problem = invalidMessage(message, step.state.config.maxMetaSize)
+  if (problem !== undefined) {
+    const reason = problem === "unknown message" ? "UnknownMessage" : problem.startsWith("protocol") ? "BadVersions" : "Malformed"
+    step.out.push({ _tag: "Dropped", reason, detail: problem })
+    return
+  }
+  if (step.state.status === "idle") {
+    step.out.push({ _tag: "Dropped", reason: "NotRunning", detail: `${message._tag} before start` })
+    return
+  }
+  switch (message._tag) {
+    case "Ping":
+      if (replyTo !== undefined) {
+        if (message.node !== "" && message.node !== step.state.config.name) {
+          step.out.push({ _tag: "Dropped", reason: "NotForUs", detail: `stream ping for ${message.node}` })
+          return
+        }
+        step.out.push({
+          _tag: "StreamReply",
+          replyTo,
+          messages: [{ _tag: "Ack", seqNo: message.seqNo, payload: new Uint8Array(0) }]
+        })
+        return
+      }
+      return handlePing(step, from, message)
+    case "IndirectPing":
+      return handleIndirectPing(step, from, message)
+    case "Ack":
+      return handleAck(step, message)
+    case "Nack":
+      return handleNack(step, message)
+    case "Alive":
+      return handleAlive(step, message, false)
+    case "Suspect":
+      return handleSuspect(step, message)
+    case "Dead":
+      return handleDead(step, message)
+    case "User":
+      step.out.push({ _tag: "UserMessage", from, payload: message.payload })
+      return
+    case "ErrorResponse":
+      step.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: `remote error: ${message.error}` })
+      return
+  }
+}
+
+/**
+ * Advances `state` by one input at time `now` (ms) and returns what to do.
+ * Mutates `state` in place. Never throws on any input value: a malformed
+ * or unknown input is reported as a `Dropped` output and changes nothing.
+ */
+export const step = (state: CoreState, input: Input, now: number): Array<Output> => {
+  const s: Step = { state, now, out: [] }
+  if (input === null || typeof input !== "object") {
+    s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "not an input" })
+    return s.out
+  }
+  switch (input._tag) {
+    case "Start":
+      start(s)
+      break
+    case "Received":
+      if (!Array.isArray(input.messages) || invalidAddress(input.from) !== undefined) {
+        s.out.push({ _tag: "Dropped", reason: "Malformed", detail: "received input without messages or sender" })
+        break
+      }
+      for (const message of input.messages) receive(s, input.from, message, input.replyTo)
+      break
+    case "TimerFired":
+      fireTimer(s, input.timer)
+      break
+    case "PushPullRequest":
+      if (state.status === "idle") {
+        s.out.push({ _tag: "Dropped", reason: "NotRunning", detail: "push/pull before start" })
+        break
+      }
+      pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo)
+      break
+    case "PushPullResponse":
+      pushPullAnswered(s, input.token, Array.isArray(input.states) ? input.states : [])
+      break
+    case "PushPullFailed":
+      pushPullFailed(s, input.token)
+      break
+    case "Join":
+      join(s, Array.isArray(input.seeds) ? input.seeds.filter((a) => invalidAddress(a) === undefined) : [])
+      break
+    case "Leave":
+      leave(s)
+      break
+    case "Broadcast":
+      broadcast(s, input.payload, input.key)
+      break
+    case "UpdateMetadata":
+      updateMetadata(s, input.meta)
+      break
+    default:
+      s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown input" })
+  }
+  return s.out
+}
+
+const fireTimer = (s: Step, timer: Timer): void => {
+  if (timer === null || typeof timer !== "object") {
+    s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "not a timer" })
+    return
+  }
+  switch (timer._tag) {
+    case "ProbeTick":
+      return probeTick(s, timer.token)
+    case "ProbeTimeout":
+      return probeTimedOut(s, timer.seqNo)
+    case "RelayTimeout":
+      return relayTimedOut(s, timer.seqNo)
+    case "SuspicionTimeout":
+      return suspicionExpired(s, timer.node, timer.token)
+    case "GossipTick":
+      return gossipTick(s, timer.token)
+    case "PushPullTick":
+      return pushPullTick(s, timer.token)
+    default:
+      s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown timer" })
+  }
+}
+
+/** Every member this node knows (itself included), as read-only snapshots. */
+export const members = (state: CoreState): Array<Member> => Array.from(state.members.values(), toMember)
+
+/** One member by name. */
+export const member = (state: CoreState, name: string): Member | undefined => {
+  const record = state.members.get(name)
+  return record === undefined ? undefined : toMember(record)
+}
+
+/** This node's local health score (0 is healthy). */
+export const healthScore = (state: CoreState): number => state.awareness
+
+/** Queue depths, for metrics. */
+export const queueDepths = (state: CoreState): { readonly membership: number; readonly user: number } => ({
+  membership: state.membershipQueue.size,
+  user: state.userQueue.size
+})
+
+/**
+ * A deep, comparable copy of everything observable in the state — used by
+ * tests to assert that an input changed nothing.
+ */
+export const snapshot = (state: CoreState): unknown => ({
+  status: state.status,
+  members: members(state).map((m) => ({ ...m, meta: Array.from(m.meta) })),
+  probeOrder: state.probeOrder.map((m) => m.name),
+  probeIndex: state.probeIndex,
+  seqNo: state.seqNo,
+  awareness: state.awareness,
+  probe: state.probe === undefined ? undefined : { ...state.probe },
+  relays: Array.from(state.relays.entries()),
+  suspicions: Array.from(state.suspicions.entries()).map(([k, v]) => [k, { ...v, accusers: [...v.accusers] }]),
+  membershipQueue: state.membershipQueue.buckets.map((b) => b.map((i) => [i.id, i.transmits])),
+  userQueue: state.userQueue.buckets.map((b) => b.map((i) => [i.id, i.transmits])),
+  nextToken: state.nextToken,
+  rng: copyRng(state.rng),
+  pushPulls: Array.from(state.pushPulls.entries()),
+  join: state.join === undefined ? undefined : { ...state.join, outstanding: [...state.join.outstanding] },
+  leaveWaiting: state.leaveWaiting
+})

@@ -1,0 +1,111 @@
+/**
+ * Infection-style dissemination: queueing updates, piggybacking them on
+ * every packet, and the periodic gossip round.
+ *
+ * User broadcasts live in their own queue and get a reserved share of each
+ * packet's spare room, so a burst of membership churn in a big cluster
+ * cannot starve them (memberlist's single queue can).
+ *
+ * @internal
+ */
+import {
+  compoundHeaderOverhead,
+  compoundPartOverhead,
+  maxCompoundParts
+} from "./config.js"
+import {
+  type BroadcastQueue,
+  enqueueBroadcast,
+  type Finished,
+  pruneOverLimit,
+  takeBroadcasts
+} from "./broadcastQueue.js"
+import type { Address, PacketMessage } from "./messages.js"
+import { NodeState } from "./messages.js"
+import { sampleDistinct } from "./random.js"
+import { clusterSize, type CoreState, type Step } from "./state.js"
+
+/** How many times each update is sent: retransmitMult × ceil(log10(n + 1)). */
+export const retransmitLimit = (retransmitMult: number, n: number): number =>
+  retransmitMult * Math.ceil(Math.log10(n + 1))
+
+const finishBroadcasts = (step: Step, finished: ReadonlyArray<Finished>): void => {
+  for (const f of finished) {
+    // Only the leave announcement is waited on. A replacement means we rejoined before it went out.
+    if (f.message._tag === "Dead" && step.state.leaveWaiting && f.how !== "replaced") {
+      step.state.leaveWaiting = false
+      step.state.status = "left"
+      step.out.push({ _tag: "LeaveCompleted" })
+      step.out.push({
+        _tag: "Event",
+        event: { _tag: "LocalStatus", status: "left", incarnation: f.message.incarnation, cause: "left" }
+      })
+    }
+  }
+}
+
+/** Queues a membership update about `node`, replacing any older one about it. */
+export const broadcastMembership = (step: Step, node: string, message: PacketMessage, notify = false): void => {
+  const { state } = step
+  finishBroadcasts(step, enqueueBroadcast(state.membershipQueue, message, state.sizeOf(message), node, notify))
+}
+
+/** Queues a user broadcast. */
+export const broadcastUser = (step: Step, message: PacketMessage, key: string | undefined): void => {
+  const { state } = step
+  finishBroadcasts(step, enqueueBroadcast(state.userQueue, message, state.sizeOf(message), key === undefined ? undefined : `user:${key}`))
+}
+
+const take = (
+  queue: BroadcastQueue,
+  budget: number,
+  limit: number,
+  taken: Array<PacketMessage>,
+  finished: Array<Finished>
+): number => budget <= 0 ? 0 : takeBroadcasts(queue, budget, compoundPartOverhead, maxCompoundParts, limit, taken, finished)
+
+/**
+ * Fills `room` bytes with queued broadcasts: user broadcasts up to their
+ * reserved share first, then membership updates, then more user broadcasts
+ * in whatever is left.
+ */
+export const collectBroadcasts = (step: Step, room: number, taken: Array<PacketMessage>): void => {
+  const { state } = step
+  const limit = retransmitLimit(state.config.retransmitMult, clusterSize(state))
+  const finished: Array<Finished> = []
+  pruneOverLimit(state.membershipQueue, limit, finished)
+  pruneOverLimit(state.userQueue, limit, finished)
+  const reserved = Math.floor(room * state.config.userBroadcastShare)
+  let used = take(state.userQueue, reserved, limit, taken, finished)
+  used += take(state.membershipQueue, room - used, limit, taken, finished)
+  take(state.userQueue, room - used, limit, taken, finished)
+  finishBroadcasts(step, finished)
+}
+
+/** Sends `primary` to `to`, with as many queued broadcasts piggybacked as the packet budget allows. */
+export const sendWithPiggyback = (step: Step, to: Address, primary: ReadonlyArray<PacketMessage>): void => {
+  const { state } = step
+  let room = state.config.packetBudget - compoundHeaderOverhead
+  for (const m of primary) room -= state.sizeOf(m) + compoundPartOverhead
+  const messages = [...primary]
+  collectBroadcasts(step, room, messages)
+  step.out.push({ _tag: "SendPacket", to, messages })
+}
+
+/** Members worth gossiping to: alive, suspect, or dead recently enough to still learn it. */
+const gossipTarget = (state: CoreState, now: number) => (m: { name: string; state: number; stateChangedAt: number }) =>
+  m.name !== state.config.name &&
+  (m.state === NodeState.Alive || m.state === NodeState.Suspect ||
+    (m.state === NodeState.Dead && now - m.stateChangedAt <= state.config.gossipToTheDeadTime))
+
+/** One gossip round: queued broadcasts to a few random members, one packet each. */
+export const gossipRound = (step: Step): void => {
+  const { state, now } = step
+  const targets = sampleDistinct(state.rng, state.probeOrder, state.config.gossipNodes, gossipTarget(state, now))
+  for (const target of targets) {
+    const messages: Array<PacketMessage> = []
+    collectBroadcasts(step, state.config.packetBudget - compoundHeaderOverhead, messages)
+    if (messages.length === 0) return
+    step.out.push({ _tag: "SendPacket", to: target.address, messages })
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * What goes into the protocol core and what comes out of it.
+ *
+ * The core is a state value and a step function: the shell feeds it an
+ * `Input` and `now`, and performs the `Output`s it returns. Timers are data:
+ * the core asks for a `Timer` to fire at a time, and when it fires the shell
+ * hands it back; a timer that no longer matches the state is ignored, so
+ * nothing is ever cancelled.
+ *
+ * @internal
+ */
+import type { Address, PacketMessage, PushNodeState } from "./messages.js"
+import type { Member } from "./member.js"
+
+// ---------------------------------------------------------------- timers
+
+/** A timer the core asked for. `token` or `seqNo` tell a stale timer from a live one. */
+export type Timer =
+  | { readonly _tag: "ProbeTick"; readonly token: number }
+  | { readonly _tag: "ProbeTimeout"; readonly seqNo: number }
+  | { readonly _tag: "RelayTimeout"; readonly seqNo: number }
+  | { readonly _tag: "SuspicionTimeout"; readonly node: string; readonly token: number }
+  | { readonly _tag: "GossipTick"; readonly token: number }
+  | { readonly _tag: "PushPullTick"; readonly token: number }
+
+// ---------------------------------------------------------------- inputs
+
+/** Everything that can happen to a node. */
+export type Input =
+  /** Begin: mark self alive and start the periodic timers. */
+  | { readonly _tag: "Start" }
+  /** Messages that arrived in one packet (or one stream frame). */
+  | {
+    readonly _tag: "Received"
+    readonly from: Address
+    readonly messages: ReadonlyArray<PacketMessage>
+    readonly via: "packet" | "stream"
+    /** For a stream: the id to answer on (a stream ping's ack goes back on the same stream). */
+    readonly replyTo?: number | undefined
+  }
+  /** A timer fired. */
+  | { readonly _tag: "TimerFired"; readonly timer: Timer }
+  /** A remote node opened a push/pull exchange; answer with `PushPullReply` carrying the same `replyTo`. */
+  | {
+    readonly _tag: "PushPullRequest"
+    readonly from: Address
+    readonly join: boolean
+    readonly states: ReadonlyArray<PushNodeState>
+    readonly replyTo: number
+  }
+  /** The answer to a push/pull this node started. */
+  | { readonly _tag: "PushPullResponse"; readonly token: number; readonly states: ReadonlyArray<PushNodeState> }
+  /** A push/pull this node started could not complete (connect, timeout, decode). */
+  | { readonly _tag: "PushPullFailed"; readonly token: number; readonly reason: string }
+  /** API: join (or rejoin) through these seeds. */
+  | { readonly _tag: "Join"; readonly seeds: ReadonlyArray<Address> }
+  /** API: leave gracefully. */
+  | { readonly _tag: "Leave" }
+  /** API: gossip opaque bytes to every member. `key` dedups: a newer broadcast with the same key replaces the older. */
+  | { readonly _tag: "Broadcast"; readonly payload: Uint8Array; readonly key?: string | undefined }
+  /** API: replace this node's metadata. */
+  | { readonly _tag: "UpdateMetadata"; readonly meta: Uint8Array }
+
+// ---------------------------------------------------------------- events
+
+/** A change in the cluster as this node sees it. */
+export type MembershipEvent =
+  | { readonly _tag: "MemberJoined"; readonly member: Member }
+  | { readonly _tag: "MemberUpdated"; readonly member: Member }
+  | { readonly _tag: "MemberSuspected"; readonly member: Member; readonly from: string }
+  | { readonly _tag: "MemberRecovered"; readonly member: Member }
+  | { readonly _tag: "MemberFailed"; readonly member: Member; readonly from: string }
+  | { readonly _tag: "MemberLeft"; readonly member: Member }
+  | {
+    readonly _tag: "LocalStatus"
+    readonly status: LocalStatus
+    readonly incarnation: number
+    /** Why it changed: started, refuted an accusation, leaving, left, rejoined, metadata. */
+    readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata"
+  }
+  /** Another address claims a live member's name; the claim was ignored. */
+  | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address }
+
+/** This node's own standing. */
+export type LocalStatus = "alive" | "leaving" | "left"
+
+// ---------------------------------------------------------------- outputs
+
+/** Why an input was ignored as invalid or out of place. */
+export type DropReason =
+  | "Malformed" // a field out of range (a negative port, an incarnation above 2^32-1, an empty name, oversized meta)
+  | "NotForUs" // a ping naming another node
+  | "UnknownMessage" // a message the core does not handle on that path
+  | "BadVersions" // a protocol version range that cannot be right
+  | "NotRunning" // an input before Start or after leaving that cannot apply
+  | "Rejected" // an API call that cannot be honoured (see detail)
+
+/** What the shell must do. */
+export type Output =
+  /** Send these messages to `to` in one packet (a compound when there are several). */
+  | { readonly _tag: "SendPacket"; readonly to: Address; readonly messages: ReadonlyArray<PacketMessage> }
+  /** Ping `to` over a stream (TCP fallback); feed any Ack back as `Received` via "stream". */
+  | { readonly _tag: "StreamPing"; readonly to: Address; readonly ping: PacketMessage; readonly deadline: number }
+  /** Open a push/pull with `to`, sending `states`; answer with PushPullResponse or PushPullFailed and `token`. */
+  | {
+    readonly _tag: "PushPullStart"
+    readonly to: Address
+    readonly join: boolean
+    readonly states: ReadonlyArray<PushNodeState>
+    readonly token: number
+  }
+  /** Answer on the stream `replyTo` with these messages. */
+  | { readonly _tag: "StreamReply"; readonly replyTo: number; readonly messages: ReadonlyArray<PacketMessage> }
+  /** Answer the push/pull request `replyTo` with these states. */
+  | { readonly _tag: "PushPullReply"; readonly replyTo: number; readonly states: ReadonlyArray<PushNodeState> }
+  /** Fire `timer` at virtual/real time `at` (ms). */
+  | { readonly _tag: "SetTimer"; readonly at: number; readonly timer: Timer }
+  /** Publish a membership event. */
+  | { readonly _tag: "Event"; readonly event: MembershipEvent }
+  /** Deliver application bytes that arrived in a user message. */
+  | { readonly _tag: "UserMessage"; readonly from: Address; readonly payload: Uint8Array }
+  /** A join finished: how many seeds answered and how many did not. */
+  | { readonly _tag: "JoinCompleted"; readonly contacted: number; readonly failed: number }
+  /** The leave announcement has been sent as often as an update is (or there was no one to tell). */
+  | { readonly _tag: "LeaveCompleted" }
+  /** An input was ignored; the shell counts and logs it. */
+  | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }

@@ -1,0 +1,40 @@
+/**
+ * A member as the core stores it, and the read-only view it hands out.
+ *
+ * @internal
+ */
+import type { Address, NodeState, Versions } from "./messages.js"
+
+/** A cluster member as this node currently sees it. */
+export interface Member {
+  readonly name: string
+  readonly address: Address
+  readonly meta: Uint8Array
+  readonly incarnation: number
+  readonly state: NodeState
+  readonly versions: Versions
+  /** When this node last saw the member's state change (ms, the core's clock). */
+  readonly stateChangedAt: number
+}
+
+/** The core's own, mutable record of a member. */
+export interface MemberRecord {
+  name: string
+  address: Address
+  meta: Uint8Array
+  incarnation: number
+  state: NodeState
+  versions: Versions
+  stateChangedAt: number
+}
+
+/** A frozen copy of a record, safe to hand to the outside. */
+export const toMember = (record: MemberRecord): Member => ({
+  name: record.name,
+  address: record.address,
+  meta: record.meta,
+  incarnation: record.incarnation,
+  state: record.state,
+  versions: record.versions,
+  stateChangedAt: record.stateChangedAt
+})

@@ -1,0 +1,254 @@
+/**
+ * The membership rules: how alive, suspect and dead updates change a
+ * member, with SWIM's incarnation precedence and memberlist's refinements.
+ *
+ * - alive with a higher incarnation wins; suspect beats alive at the same
+ *   incarnation; dead and left win over both;
+ * - a node that hears itself suspected or declared dead refutes at once with
+ *   a higher incarnation, unless it is leaving;
+ * - a suspicion becomes a death after a Lifeguard timeout that shrinks with
+ *   independent confirmations.
+ *
+ * @internal
+ */
+import { applyAwarenessDelta } from "./awareness.js"
+import { broadcastMembership } from "./dissemination.js"
+import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
+import { NodeState, sameAddress } from "./messages.js"
+import { type MemberRecord, toMember } from "./member.js"
+import { nextInt } from "./random.js"
+import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
+import {
+  confirmSuspicion,
+  expectedConfirmations,
+  type Suspicion,
+  suspicionMinTimeout
+} from "./suspicion.js"
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+const aliveAboutSelf = (self: MemberRecord): Alive => ({
+  _tag: "Alive",
+  incarnation: self.incarnation,
+  node: self.name,
+  address: self.address,
+  meta: self.meta,
+  versions: self.versions
+})
+
+/** Announces this node alive at its current incarnation. */
+export const announceSelf = (step: Step): void => {
+  const self = selfRecord(step.state)
+  broadcastMembership(step, self.name, aliveAboutSelf(self))
+}
+
+/**
+ * Answers an accusation about this node: an incarnation above both ours and
+ * the accusation's, announced to everyone. Having to refute also counts
+ * against local health (Lifeguard): we were slow enough to be suspected.
+ */
+export const refute = (step: Step, accusedIncarnation: number): void => {
+  const { state } = step
+  const self = selfRecord(state)
+  self.incarnation = Math.min(Math.max(self.incarnation, accusedIncarnation) + 1, 0xffffffff)
+  state.awareness = applyAwarenessDelta(state.awareness, 1, state.config.awarenessMaxMultiplier)
+  announceSelf(step)
+  emit(step, { _tag: "LocalStatus", status: "alive", incarnation: self.incarnation, cause: "refuted" })
+}
+
+const insertNewMember = (step: Step, a: Alive): MemberRecord => {
+  const { state } = step
+  // Created dead, so the update below applies and reports a join.
+  const record: MemberRecord = {
+    name: a.node,
+    address: a.address,
+    meta: a.meta,
+    incarnation: a.incarnation,
+    state: NodeState.Dead,
+    versions: a.versions,
+    stateChangedAt: step.now
+  }
+  state.members.set(a.node, record)
+  // A random position keeps the expected time to the first probe of a new member low.
+  const order = state.probeOrder
+  const offset = nextInt(state.rng, order.length + 1)
+  order.push(record)
+  const swapped = order[offset] as MemberRecord
+  order[offset] = record
+  order[order.length - 1] = swapped
+  return record
+}
+
+/** Applies an alive message (from a packet, a push/pull, or this node itself when `bootstrap`). */
+export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
+  const { state, now } = step
+  const isSelf = a.node === state.config.name
+  if (isSelf && state.status !== "alive" && !bootstrap) return
+
+  let record = state.members.get(a.node)
+  let isNew = false
+  let changesAddress = false
+  if (record === undefined) {
+    record = insertNewMember(step, a)
+    isNew = true
+  } else if (!sameAddress(record.address, a.address)) {
+    const reclaimable = state.config.deadNodeReclaimTime > 0 &&
+      now - record.stateChangedAt > state.config.deadNodeReclaimTime
+    if (record.state === NodeState.Left || (record.state === NodeState.Dead && reclaimable)) {
+      changesAddress = true
+    } else {
+      emit(step, { _tag: "NameConflict", existing: toMember(record), claimant: a.address })
+      return
+    }
+  }
+
+  if (!isNew && !isSelf && !changesAddress && a.incarnation <= record.incarnation) return
+  if (isSelf && a.incarnation < record.incarnation) return
+
+  state.suspicions.delete(a.node)
+  const oldState = record.state
+  const oldMeta = record.meta
+
+  if (isSelf && !bootstrap) {
+    // Our own alive echoed back unchanged needs nothing; anything else about us is stale or forged.
+    if (a.incarnation === record.incarnation && sameBytes(a.meta, record.meta)) return
+    refute(step, a.incarnation)
+    return
+  }
+
+  broadcastMembership(step, a.node, a)
+  record.incarnation = a.incarnation
+  record.meta = a.meta
+  record.address = a.address
+  record.versions = a.versions
+  if (record.state !== NodeState.Alive) {
+    record.state = NodeState.Alive
+    record.stateChangedAt = now
+  }
+
+  if (isNew || oldState === NodeState.Dead || oldState === NodeState.Left) {
+    emit(step, { _tag: "MemberJoined", member: toMember(record) })
+  } else if (!sameBytes(oldMeta, record.meta) || changesAddress) {
+    emit(step, { _tag: "MemberUpdated", member: toMember(record) })
+  } else if (oldState === NodeState.Suspect) {
+    emit(step, { _tag: "MemberRecovered", member: toMember(record) })
+  }
+}
+
+/** Applies a suspicion. */
+export const handleSuspect = (step: Step, s: Suspect): void => {
+  const { state, now } = step
+  const record = state.members.get(s.node)
+  if (record === undefined || s.incarnation < record.incarnation) return
+
+  const existing = state.suspicions.get(s.node)
+  if (existing !== undefined) {
+    // An independent confirmation shortens the timeout and is worth passing on.
+    if (confirmSuspicion(existing, s.from)) {
+      setTimer(step, existing.deadline, { _tag: "SuspicionTimeout", node: s.node, token: existing.token })
+      broadcastMembership(step, s.node, s)
+    }
+    return
+  }
+  if (record.state !== NodeState.Alive) return
+
+  if (s.node === state.config.name) {
+    refute(step, s.incarnation)
+    return
+  }
+
+  broadcastMembership(step, s.node, s)
+  record.incarnation = s.incarnation
+  record.state = NodeState.Suspect
+  record.stateChangedAt = now
+
+  const n = clusterSize(state)
+  const min = suspicionMinTimeout(state.config.suspicionMult, n, state.config.probeInterval)
+  const max = state.config.suspicionMaxTimeoutMult * min
+  const expected = expectedConfirmations(state.config.suspicionMult, n)
+  const suspicion: Suspicion = {
+    token: newToken(state),
+    startedAt: now,
+    expected,
+    min,
+    max,
+    accusers: new Set([s.from]),
+    deadline: now + (expected < 1 ? min : max)
+  }
+  state.suspicions.set(s.node, suspicion)
+  setTimer(step, suspicion.deadline, { _tag: "SuspicionTimeout", node: s.node, token: suspicion.token })
+  emit(step, { _tag: "MemberSuspected", member: toMember(record), from: s.from })
+}
+
+/** A suspicion timer fired: if it is still the live suspicion and its deadline has come, the member is dead. */
+export const suspicionExpired = (step: Step, node: string, token: number): void => {
+  const { state, now } = step
+  const suspicion = state.suspicions.get(node)
+  if (suspicion === undefined || suspicion.token !== token) return
+  // Confirmations may have moved the deadline; only the timer for the current one counts.
+  if (now < suspicion.deadline) return
+  const record = state.members.get(node)
+  state.suspicions.delete(node)
+  if (record === undefined || record.state !== NodeState.Suspect) return
+  handleDead(step, { _tag: "Dead", incarnation: record.incarnation, node, from: state.config.name })
+}
+
+/** Applies a death (or, when `from === node`, a graceful leave). */
+export const handleDead = (step: Step, d: Dead): void => {
+  const { state, now } = step
+  const record = state.members.get(d.node)
+  if (record === undefined || d.incarnation < record.incarnation) return
+  state.suspicions.delete(d.node)
+  if (record.state === NodeState.Dead || record.state === NodeState.Left) return
+
+  if (d.node === state.config.name) {
+    // A running node is never dead in its own view: it refutes. (Its own leave is handled by Leave.)
+    refute(step, d.incarnation)
+    return
+  }
+
+  broadcastMembership(step, d.node, d)
+  record.incarnation = d.incarnation
+  record.state = d.node === d.from ? NodeState.Left : NodeState.Dead
+  record.stateChangedAt = now
+  if (record.state === NodeState.Left) {
+    emit(step, { _tag: "MemberLeft", member: toMember(record) })
+  } else {
+    emit(step, { _tag: "MemberFailed", member: toMember(record), from: d.from })
+  }
+}
+
+/**
+ * Merges a remote node's full state as memberlist does: alive entries as
+ * alive messages, left as a leave, and dead as a mere suspicion here — the
+ * remote view may be stale, so we let our own probes and the suspicion
+ * timeout decide.
+ */
+export const mergeRemoteStates = (step: Step, states: ReadonlyArray<PushNodeState>): void => {
+  const self = step.state.config.name
+  for (const r of states) {
+    switch (r.state) {
+      case NodeState.Alive:
+        handleAlive(step, {
+          _tag: "Alive",
+          incarnation: r.incarnation,
+          node: r.name,
+          address: r.address,
+          meta: r.meta,
+          versions: r.versions
+        }, false)
+        break
+      case NodeState.Left:
+        handleDead(step, { _tag: "Dead", incarnation: r.incarnation, node: r.name, from: r.name })
+        break
+      case NodeState.Dead:
+      case NodeState.Suspect:
+        handleSuspect(step, { _tag: "Suspect", incarnation: r.incarnation, node: r.name, from: self })
+        break
+    }
+  }
+}

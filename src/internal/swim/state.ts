@@ -1,0 +1,132 @@
+/**
+ * The protocol core's state and the step context every handler works in.
+ *
+ * The state is owned by one caller at a time and mutated in place by the
+ * step function (for speed in large simulations); everything that leaves
+ * the core is a copy.
+ *
+ * @internal
+ */
+import type { CoreConfig, MessageSizer } from "./config.js"
+import type { BroadcastQueue } from "./broadcastQueue.js"
+import type { Address, PushNodeState } from "./messages.js"
+import type { MemberRecord } from "./member.js"
+import type { MembershipEvent, Output, Timer } from "./io.js"
+import type { Rng } from "./random.js"
+import type { Suspicion } from "./suspicion.js"
+
+/** The probe in flight, if any. */
+export interface Probe {
+  readonly seqNo: number
+  readonly target: string
+  readonly address: Address
+  readonly incarnation: number
+  readonly deadline: number
+  acked: boolean
+  indirect: boolean
+  expectedNacks: number
+  nacks: number
+}
+
+/** A ping this node relays for someone else's indirect probe. */
+export interface Relay {
+  readonly requester: Address
+  readonly seqNo: number
+  readonly nack: boolean
+}
+
+/** A push/pull this node started and waits on. */
+export interface PendingPushPull {
+  readonly to: Address
+  readonly join: boolean
+}
+
+/** A join in progress. */
+export interface PendingJoin {
+  readonly outstanding: Set<number>
+  contacted: number
+  failed: number
+}
+
+/** Everything one node's protocol core knows. */
+export interface CoreState {
+  readonly config: CoreConfig
+  readonly sizeOf: MessageSizer
+  readonly rng: Rng
+  status: "idle" | "alive" | "leaving" | "left"
+  /** Every known member by name, this node included. */
+  readonly members: Map<string, MemberRecord>
+  /** memberlist's node list: the probe order, reshuffled on wrap. */
+  readonly probeOrder: Array<MemberRecord>
+  probeIndex: number
+  seqNo: number
+  /** Lifeguard local health score. */
+  awareness: number
+  probe: Probe | undefined
+  readonly relays: Map<number, Relay>
+  readonly suspicions: Map<string, Suspicion>
+  readonly membershipQueue: BroadcastQueue
+  readonly userQueue: BroadcastQueue
+  /** Source of tokens for timers and push/pulls. */
+  nextToken: number
+  probeTickToken: number
+  gossipTickToken: number
+  pushPullTickToken: number
+  readonly pushPulls: Map<number, PendingPushPull>
+  join: PendingJoin | undefined
+  /** A Leave waits for its announcement to be sent. */
+  leaveWaiting: boolean
+}
+
+/** Most relayed pings in flight at once; beyond it, requests are refused. */
+export const maxRelays = 1024
+/** Longest member name accepted, in UTF-16 units. */
+export const maxNameLength = 512
+
+/** One call of the step function: the state, the time, and the outputs gathered so far. */
+export interface Step {
+  readonly state: CoreState
+  readonly now: number
+  readonly out: Array<Output>
+}
+
+/** The record of this node itself. */
+export const selfRecord = (state: CoreState): MemberRecord => state.members.get(state.config.name) as MemberRecord
+
+/** A fresh token. */
+export const newToken = (state: CoreState): number => ++state.nextToken
+
+/** A fresh probe sequence number (uint32, wrapping). */
+export const newSeqNo = (state: CoreState): number => {
+  state.seqNo = (state.seqNo + 1) >>> 0
+  return state.seqNo
+}
+
+/** Asks for `timer` at `at`. */
+export const setTimer = (step: Step, at: number, timer: Timer): void => {
+  step.out.push({ _tag: "SetTimer", at, timer })
+}
+
+/** Publishes `event`. */
+export const emit = (step: Step, event: MembershipEvent): void => {
+  step.out.push({ _tag: "Event", event })
+}
+
+/** This node's view as push/pull states. */
+export const localStates = (state: CoreState): Array<PushNodeState> => {
+  const states: Array<PushNodeState> = []
+  for (const m of state.members.values()) {
+    states.push({
+      name: m.name,
+      address: m.address,
+      meta: m.meta,
+      incarnation: m.incarnation,
+      state: m.state,
+      versions: m.versions
+    })
+  }
+  return states
+}
+
+/** How many members this node knows, itself and not-yet-reaped dead ones included (memberlist's estimate). */
+export const clusterSize = (state: CoreState): number => state.members.size

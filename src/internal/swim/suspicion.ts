@@ -1,0 +1,65 @@
+/**
+ * Lifeguard's suspicion timeouts. A suspicion starts at the max timeout and
+ * each independent confirmation (another member also suspects the node)
+ * shrinks it toward the min, logarithmically, so a truly failed node is
+ * declared dead quickly while a lone, possibly mistaken accuser waits long.
+ *
+ * @internal
+ */
+
+/** The min suspicion timeout: mult × max(1, log10(n)) × probeInterval, in whole ms. */
+export const suspicionMinTimeout = (suspicionMult: number, clusterSize: number, probeInterval: number): number => {
+  const nodeScale = Math.max(1, Math.log10(Math.max(1, clusterSize)))
+  return Math.floor(suspicionMult * nodeScale * probeInterval)
+}
+
+/**
+ * How many independent confirmations to expect: suspicionMult - 2, or none
+ * in a cluster too small to supply them.
+ */
+export const expectedConfirmations = (suspicionMult: number, clusterSize: number): number => {
+  const k = suspicionMult - 2
+  return clusterSize - 2 < k ? 0 : Math.max(k, 0)
+}
+
+/**
+ * The total timeout after `confirmations` of `expected`: from `max` down to
+ * `min` as log(n + 1) / log(k + 1), never below `min`, in whole ms.
+ */
+export const suspicionTimeout = (confirmations: number, expected: number, min: number, max: number): number => {
+  if (expected < 1) return min
+  const fraction = Math.log(confirmations + 1) / Math.log(expected + 1)
+  const raw = max - fraction * (max - min)
+  return Math.max(Math.floor(raw), min)
+}
+
+/** A live suspicion of one member. */
+export interface Suspicion {
+  /** Distinguishes this suspicion's timers from those of an earlier one about the same node. */
+  readonly token: number
+  readonly startedAt: number
+  readonly expected: number
+  readonly min: number
+  readonly max: number
+  /** Who has accused, the first accuser included; confirmations are the others. */
+  readonly accusers: Set<string>
+  /** When the current deadline falls. */
+  deadline: number
+}
+
+/** Confirmations received so far (accusers other than the first). */
+export const confirmations = (suspicion: Suspicion): number => suspicion.accusers.size - 1
+
+/**
+ * Records an accusation from `from`. Returns true when it is a new,
+ * independent confirmation that moved the deadline (and so is worth
+ * re-gossiping), false for a repeat or once enough were seen.
+ */
+export const confirmSuspicion = (suspicion: Suspicion, from: string): boolean => {
+  if (confirmations(suspicion) >= suspicion.expected) return false
+  if (suspicion.accusers.has(from)) return false
+  suspicion.accusers.add(from)
+  suspicion.deadline = suspicion.startedAt +
+    suspicionTimeout(confirmations(suspicion), suspicion.expected, suspicion.min, suspicion.max)
+  return true
+}

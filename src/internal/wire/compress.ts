@@ -1,0 +1,83 @@
+/**
+ * memberlist's compression wrapper (util.go `compressPayload` /
+ * `decompressPayload`): type byte 9 followed by the msgpack struct
+ * `compress{Algo, Buf}`, with `Algo` 0 (LZW, the only algorithm) and `Buf`
+ * the `compress/lzw` (LSB, 8-bit literals) stream of the wrapped message.
+ *
+ * @internal
+ */
+import { Either } from "effect"
+import type { DecodeError } from "./errors.js"
+import { decodeError } from "./errors.js"
+import { lzwCompress, lzwDecompress } from "./lzw.js"
+import { MessageType } from "./messageType.js"
+import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
+
+/** memberlist's `lzwAlgo`. */
+export const LZW_ALGO = 0
+
+/**
+ * A bound on what one UDP packet may decompress to: the payload was itself a
+ * packet, so it cannot legitimately exceed the largest datagram.
+ */
+export const MAX_PACKET_DECOMPRESSED = 0xffff
+
+/** upstream memberlist's `maxDecompressedBytes` (twice `maxPushStateBytes`) for streams. */
+export const MAX_STREAM_DECOMPRESSED = 2 * 20 * 1024 * 1024
+
+/** Wraps raw LZW bytes as a compress message (type byte + msgpack body). */
+export const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
+  // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
+  const size = 1 + 1 + 5 + 1 + 4 + (lzw.length === 0 ? 1 : strHeaderSize(lzw.length) + lzw.length)
+  const w = new MsgpackWriter(size)
+  w.byte(MessageType.Compress).map(2)
+  w.string("Algo").uint(LZW_ALGO)
+  w.string("Buf").bytes(lzw)
+  return w.finish()
+}
+
+/** Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does. */
+export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompress(payload))
+
+/**
+ * Reads the body of a compress message (the bytes after type byte 9) and
+ * returns the decompressed payload, at most `maxOutput` bytes.
+ */
+export const decodeCompressBody = (body: Uint8Array, maxOutput: number): Either.Either<Uint8Array, DecodeError> => {
+  const r = new MsgpackReader(body)
+  const c = readCompressStruct(r)
+  if (r.error !== undefined || c === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad compress message"))
+  if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the compress message`))
+  return decompressStruct(c, maxOutput)
+}
+
+/** Decompresses a compress struct's buffer, checking the algorithm. */
+export const decompressStruct = (
+  c: { readonly algo: number; readonly buf: Uint8Array },
+  maxOutput: number
+): Either.Either<Uint8Array, DecodeError> =>
+  c.algo !== LZW_ALGO
+    ? Either.left(decodeError("BadCompression", `unknown compression algorithm ${c.algo}`))
+    : lzwDecompress(c.buf, maxOutput)
+
+/**
+ * Reads a msgpack `compress{Algo, Buf}` struct at the reader's position
+ * (failures are recorded in the reader). `Buf` is a view into the input.
+ */
+export const readCompressStruct = (r: MsgpackReader): { algo: number; buf: Uint8Array } | undefined => {
+  const n = r.readMapLength()
+  let algo: number | undefined
+  let buf: Uint8Array | undefined
+  for (let i = 0; i < n && !r.failed; i++) {
+    const key = r.readString()
+    if (key === "Algo") algo = r.readUint(U8_MAX)
+    else if (key === "Buf") buf = r.readBytes()
+    else r.skip()
+  }
+  if (r.failed) return undefined
+  if (algo === undefined || buf === undefined) {
+    r.fail("Malformed", "compress message without Algo or Buf")
+    return undefined
+  }
+  return { algo, buf }
+}

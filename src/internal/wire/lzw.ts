@@ -1,0 +1,251 @@
+/**
+ * LZW exactly as Go's `compress/lzw` speaks it with `lzw.LSB` and a literal
+ * width of 8 — the only configuration memberlist uses (`util.go`,
+ * `compressPayload` / `decompressBuffer`).
+ *
+ * The stream: codes packed least-significant-bit first, 9 bits wide at the
+ * start, 256 = clear, 257 = end of data, dictionary codes from 258. The width
+ * grows by one bit as soon as the *next* code to be assigned needs it (the
+ * "early change": the code that makes the dictionary reach 512 entries is
+ * followed by 10-bit codes). Go's writer never assigns code 4095: when its
+ * dictionary would reach it, it emits a clear code (still 12 bits wide) and
+ * starts over at 9 bits. Its reader also accepts a stream that lets the
+ * dictionary fill up without a clear (it then stops adding entries), needs no
+ * leading clear, ignores everything after the end code, and fails when the
+ * data ends before an end code. We do the same, so we accept what Go accepts.
+ *
+ * @internal
+ */
+import { Either } from "effect"
+import { type DecodeError, decodeError } from "./errors.js"
+
+const CLEAR = 256
+const EOF = 257
+const FIRST_ENTRY = 258
+const MIN_WIDTH = 9
+const MAX_WIDTH = 12
+/** Go's writer resets here rather than assign this code. */
+const WRITER_LIMIT = (1 << MAX_WIDTH) - 1
+
+// The encoder's dictionary: open addressing over (prefix code << 8 | byte),
+// 20 bits, stored as key << 12 | code. A slot is live only when its stamp is
+// the current generation, which makes a reset O(1) instead of clearing 64 KiB
+// for every small packet. Module-level because `lzwCompress` is synchronous
+// and never re-entered, so no two calls can see the table at once.
+const SLOTS = 1 << 14
+const SLOT_MASK = SLOTS - 1
+const slotEntries = new Uint32Array(SLOTS)
+const slotStamps = new Uint32Array(SLOTS)
+let generation = 0
+
+const nextGeneration = (): number => {
+  generation = (generation + 1) >>> 0
+  if (generation === 0) {
+    // Wrapped after 2^32 resets: old stamps could look live again.
+    slotStamps.fill(0)
+    generation = 1
+  }
+  return generation
+}
+
+/**
+ * Compresses `data` into the exact bytes Go's `lzw.NewWriter(w, lzw.LSB, 8)`
+ * writes for one `Write(data)` followed by `Close()`.
+ */
+export const lzwCompress = (data: Uint8Array): Uint8Array => {
+  const n = data.length
+  // Every input byte costs at most one code, plus a clear per 3837 codes and
+  // the leading clear, last code and end code; 12 bits each at most.
+  const maxCodes = n + Math.ceil(n / (WRITER_LIMIT - FIRST_ENTRY)) + 3
+  const out = new Uint8Array(Math.ceil((maxCodes * MAX_WIDTH) / 8) + 1)
+  let pos = 0
+  let bits = 0
+  let nBits = 0
+  let width = MIN_WIDTH
+  let hi = EOF
+  let overflow = 1 << MIN_WIDTH
+  let gen = nextGeneration()
+
+  const emit = (code: number): void => {
+    bits |= code << nBits
+    nBits += width
+    while (nBits >= 8) {
+      out[pos++] = bits & 0xff
+      bits >>>= 8
+      nBits -= 8
+    }
+  }
+
+  if (n > 0) {
+    // Go emits a clear code before the first code of a non-empty stream.
+    emit(CLEAR)
+    let code = data[0]!
+    for (let i = 1; i < n; i++) {
+      const byte = data[i]!
+      const key = (code << 8) | byte
+      let slot = ((key >>> 12) ^ key) & SLOT_MASK
+      let found = -1
+      while (slotStamps[slot] === gen) {
+        const entry = slotEntries[slot]!
+        if (entry >>> 12 === key) {
+          found = entry & 0xfff
+          break
+        }
+        slot = (slot + 1) & SLOT_MASK
+      }
+      if (found >= 0) {
+        code = found
+        continue
+      }
+      emit(code)
+      code = byte
+      hi++
+      if (hi === overflow) {
+        width++
+        overflow <<= 1
+      }
+      if (hi === WRITER_LIMIT) {
+        emit(CLEAR)
+        width = MIN_WIDTH
+        hi = EOF
+        overflow = 1 << MIN_WIDTH
+        gen = nextGeneration()
+        continue
+      }
+      // `slot` is the first free slot of the probe sequence for `key`.
+      slotEntries[slot] = ((key << 12) | hi) >>> 0
+      slotStamps[slot] = gen
+    }
+    emit(code)
+    hi++
+    if (hi === overflow) {
+      width++
+      overflow <<= 1
+    }
+    if (hi === WRITER_LIMIT) {
+      emit(CLEAR)
+      width = MIN_WIDTH
+    }
+  } else {
+    // Go's Close on an empty writer still writes a clear code.
+    emit(CLEAR)
+  }
+  emit(EOF)
+  if (nBits > 0) out[pos++] = bits & 0xff
+  return out.subarray(0, pos)
+}
+
+/**
+ * Decompresses a Go `compress/lzw` (LSB, 8-bit literals) stream. Fails with
+ * `BadCompression` where Go's reader returns an error (an undefined code, or
+ * data that ends before the end code) and with `Oversized` as soon as the
+ * output would exceed `maxOutput` bytes; it never allocates beyond that bound.
+ */
+export const lzwDecompress = (data: Uint8Array, maxOutput: number): Either.Either<Uint8Array, DecodeError> => {
+  const prefix = new Uint16Array(1 << MAX_WIDTH)
+  const suffix = new Uint8Array(1 << MAX_WIDTH)
+  // The length of each code's string, so it can be written straight into
+  // place, back to front, without a scratch buffer.
+  const length = new Uint16Array(1 << MAX_WIDTH)
+  length.fill(1, 0, CLEAR)
+  const limit = Math.max(0, Math.floor(maxOutput))
+  // LZW rarely expands more than ~8x on real packets; grow by doubling beyond.
+  let out = new Uint8Array(Math.min(limit, Math.max(64, data.length * 4)))
+  let pos = 0
+  let inPos = 0
+  let bits = 0
+  let nBits = 0
+  let width = MIN_WIDTH
+  let hi = EOF
+  let overflow = 1 << MIN_WIDTH
+  let last = -1
+
+  const ensure = (extra: number): boolean => {
+    const need = pos + extra
+    if (need > limit) return false
+    if (need > out.length) {
+      let size = out.length * 2
+      while (size < need) size *= 2
+      const grown = new Uint8Array(Math.min(limit, size))
+      grown.set(out.subarray(0, pos))
+      out = grown
+    }
+    return true
+  }
+
+  for (;;) {
+    while (nBits < width) {
+      if (inPos >= data.length) {
+        return Either.left(decodeError("BadCompression", "LZW data ends before the end code"))
+      }
+      bits |= data[inPos++]! << nBits
+      nBits += 8
+    }
+    const code = bits & ((1 << width) - 1)
+    bits >>>= width
+    nBits -= width
+
+    if (code === CLEAR) {
+      width = MIN_WIDTH
+      hi = EOF
+      overflow = 1 << MIN_WIDTH
+      last = -1
+      continue
+    }
+    if (code === EOF) break
+
+    if (code < CLEAR) {
+      if (!ensure(1)) return oversized(limit)
+      out[pos++] = code
+      if (last >= 0) {
+        define(hi, last, code)
+      }
+    } else if (code <= hi) {
+      // `code === hi` with a previous code is the one string not yet in the
+      // dictionary (the "KwKwK" case): last's string plus its own first byte.
+      const pending = code === hi && last >= 0
+      const base = pending ? last : code
+      const baseLength = length[base]!
+      const total = pending ? baseLength + 1 : baseLength
+      if (!ensure(total)) return oversized(limit)
+      let c = base
+      let i = pos + baseLength - 1
+      while (c >= CLEAR) {
+        out[i--] = suffix[c]!
+        c = prefix[c]!
+      }
+      out[i] = c
+      const head = c
+      if (pending) out[pos + baseLength] = head
+      pos += total
+      if (last >= 0) {
+        define(hi, last, head)
+      }
+    } else {
+      return Either.left(decodeError("BadCompression", `invalid LZW code ${code}`))
+    }
+
+    last = code
+    hi++
+    if (hi >= overflow) {
+      if (width === MAX_WIDTH) {
+        // Dictionary full and no clear code: stop adding entries, as Go does.
+        last = -1
+        hi--
+      } else {
+        width++
+        overflow <<= 1
+      }
+    }
+  }
+  return Either.right(out.subarray(0, pos))
+
+  function define(code: number, previous: number, byte: number): void {
+    prefix[code] = previous
+    suffix[code] = byte
+    length[code] = length[previous]! + 1
+  }
+}
+
+const oversized = (limit: number): Either.Either<Uint8Array, DecodeError> =>
+  Either.left(decodeError("Oversized", `LZW output exceeds ${limit} bytes`))
