@@ -21,6 +21,7 @@ import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./
 import {
   confirmSuspicion,
   expectedConfirmations,
+  maxVerifications,
   type Suspicion,
   suspicionMinTimeout
 } from "./suspicion.js"
@@ -58,6 +59,16 @@ export const refute = (step: Step, accusedIncarnation: number): void => {
   state.awareness = applyAwarenessDelta(state.awareness, 1, state.config.awarenessMaxMultiplier)
   announceSelf(step)
   emit(step, { _tag: "LocalStatus", status: "alive", incarnation: self.incarnation, cause: "refuted" })
+}
+
+/**
+ * An accusation about us at an incarnation we already refuted means its
+ * sender missed the refutation. memberlist ignores it; we queue our alive
+ * again, so it rides on the very reply (the ack to that sender's probe) and
+ * the stale accuser does not go on to declare us dead.
+ */
+const answerStaleAccusation = (step: Step, node: string): void => {
+  if (node === step.state.config.name && step.state.status === "alive") announceSelf(step)
 }
 
 const insertNewMember = (step: Step, a: Alive): MemberRecord => {
@@ -143,7 +154,11 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
 export const handleSuspect = (step: Step, s: Suspect): void => {
   const { state, now } = step
   const record = state.members.get(s.node)
-  if (record === undefined || s.incarnation < record.incarnation) return
+  if (record === undefined) return
+  if (s.incarnation < record.incarnation) {
+    answerStaleAccusation(step, s.node)
+    return
+  }
 
   const existing = state.suspicions.get(s.node)
   if (existing !== undefined) {
@@ -177,7 +192,9 @@ export const handleSuspect = (step: Step, s: Suspect): void => {
     min,
     max,
     accusers: new Set([s.from]),
-    deadline: now + (expected < 1 ? min : max)
+    deadline: now + (expected < 1 ? min : max),
+    verifications: s.from === state.config.name ? 1 : 0,
+    nextVerificationAt: s.from === state.config.name ? now + Math.floor(min / maxVerifications) : now
   }
   state.suspicions.set(s.node, suspicion)
   setTimer(step, suspicion.deadline, { _tag: "SuspicionTimeout", node: s.node, token: suspicion.token })
@@ -201,7 +218,11 @@ export const suspicionExpired = (step: Step, node: string, token: number): void 
 export const handleDead = (step: Step, d: Dead): void => {
   const { state, now } = step
   const record = state.members.get(d.node)
-  if (record === undefined || d.incarnation < record.incarnation) return
+  if (record === undefined) return
+  if (d.incarnation < record.incarnation) {
+    answerStaleAccusation(step, d.node)
+    return
+  }
   state.suspicions.delete(d.node)
   if (record.state === NodeState.Dead || record.state === NodeState.Left) return
 

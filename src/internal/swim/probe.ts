@@ -12,6 +12,7 @@ import { NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import { handleSuspect } from "./membership.js"
 import { sampleDistinct, shuffleInPlace } from "./random.js"
+import { maxVerifications } from "./suspicion.js"
 import {
   type CoreState,
   maxRelays,
@@ -41,9 +42,36 @@ const resetProbeOrder = (step: Step): void => {
   shuffleInPlace(state.rng, order)
 }
 
+/**
+ * A suspect we hold a suspicion about and have not probed ourselves lately
+ * (at most `maxVerifications` times, spaced over the min timeout). Probing
+ * it out of turn (our addition to SWIM) lets a refutation we missed reach us
+ * on the ack before the suspicion expires, and turns a real failure into an
+ * independent confirmation sooner.
+ */
+const unverifiedSuspect = (state: CoreState, now: number): MemberRecord | undefined => {
+  for (const [name, suspicion] of state.suspicions) {
+    if (suspicion.verifications >= maxVerifications || now < suspicion.nextVerificationAt) continue
+    suspicion.verifications++
+    suspicion.nextVerificationAt = now + Math.floor(suspicion.min / maxVerifications)
+    const record = state.members.get(name)
+    if (record !== undefined && record.state === NodeState.Suspect) return record
+  }
+  return undefined
+}
+
 /** The next member to probe, round robin over the shuffled order, skipping self, dead and left. */
 const nextProbeTarget = (step: Step): MemberRecord | undefined => {
   const { state } = step
+  // Alternate with the round robin so suspicions cannot starve it.
+  if (!state.lastProbeOutOfTurn) {
+    const suspect = unverifiedSuspect(state, step.now)
+    if (suspect !== undefined) {
+      state.lastProbeOutOfTurn = true
+      return suspect
+    }
+  }
+  state.lastProbeOutOfTurn = false
   for (let checked = 0; checked <= state.probeOrder.length; checked++) {
     if (state.probeIndex >= state.probeOrder.length) {
       resetProbeOrder(step)

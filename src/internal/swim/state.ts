@@ -59,6 +59,8 @@ export interface CoreState {
   /** memberlist's node list: the probe order, reshuffled on wrap. */
   readonly probeOrder: Array<MemberRecord>
   probeIndex: number
+  /** The last probe verified a suspicion out of turn; the next goes round robin. */
+  lastProbeOutOfTurn: boolean
   seqNo: number
   /** Lifeguard local health score. */
   awareness: number

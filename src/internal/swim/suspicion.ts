@@ -45,7 +45,14 @@ export interface Suspicion {
   readonly accusers: Set<string>
   /** When the current deadline falls. */
   deadline: number
+  /** How often this node has probed the suspect itself since the suspicion began. */
+  verifications: number
+  /** When this node may probe it out of turn again. */
+  nextVerificationAt: number
 }
+
+/** Most out-of-turn probes of one suspect; each is a chance to catch a refutation we missed. */
+export const maxVerifications = 3
 
 /** Confirmations received so far (accusers other than the first). */
 export const confirmations = (suspicion: Suspicion): number => suspicion.accusers.size - 1

@@ -428,6 +428,35 @@ const decodeErr = (r: MsgpackReader): ErrorResponse | undefined => {
   return { _tag: "ErrorResponse", error }
 }
 
+/**
+ * Reads the msgpack body of a message of type `type` (not User, which has no
+ * msgpack body) from `r`, leaving `r` just after it. Failures, including an
+ * unknown type ("UnknownType"), are recorded in `r`.
+ */
+export const readMessageBody = (type: number, r: MsgpackReader, copy: boolean): PacketMessage | undefined => {
+  switch (type) {
+    case MessageType.Ping:
+      return decodePing(r)
+    case MessageType.IndirectPing:
+      return decodeIndirectPing(r)
+    case MessageType.Ack:
+      return decodeAck(r, copy)
+    case MessageType.Nack:
+      return decodeNack(r)
+    case MessageType.Suspect:
+      return decodeSuspectOrDead(r, "Suspect")
+    case MessageType.Dead:
+      return decodeSuspectOrDead(r, "Dead")
+    case MessageType.Alive:
+      return decodeAlive(r, copy)
+    case MessageType.Err:
+      return decodeErr(r)
+    default:
+      r.fail("UnknownType", `message type ${type} is not a packet message`)
+      return undefined
+  }
+}
+
 /** Options for decoding one message. */
 export interface DecodeMessageOptions {
   /**
@@ -455,35 +484,7 @@ export const decodeMessage = (
     return Either.right({ _tag: "User", payload })
   }
   const r = new MsgpackReader(bytes, 1)
-  let m: PacketMessage | undefined
-  switch (type) {
-    case MessageType.Ping:
-      m = decodePing(r)
-      break
-    case MessageType.IndirectPing:
-      m = decodeIndirectPing(r)
-      break
-    case MessageType.Ack:
-      m = decodeAck(r, copy)
-      break
-    case MessageType.Nack:
-      m = decodeNack(r)
-      break
-    case MessageType.Suspect:
-      m = decodeSuspectOrDead(r, "Suspect")
-      break
-    case MessageType.Dead:
-      m = decodeSuspectOrDead(r, "Dead")
-      break
-    case MessageType.Alive:
-      m = decodeAlive(r, copy)
-      break
-    case MessageType.Err:
-      m = decodeErr(r)
-      break
-    default:
-      return Either.left(decodeError("UnknownType", `message type ${type} is not a packet message`))
-  }
+  const m = readMessageBody(type, r, copy)
   if (r.error !== undefined) return Either.left(r.error)
   if (m === undefined) return Either.left(decodeError("Malformed", "message did not decode"))
   if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the message`))

@@ -1,0 +1,372 @@
+/**
+ * TCP stream frames, as memberlist writes and reads them (net.go
+ * `sendLocalState`, `sendUserMsg`, `rawSendMsgStream`, `readStream`,
+ * `readRemoteState`, `readUserMsg`; upstream for the label).
+ *
+ * A frame is, innermost first:
+ * - push/pull: type 6, msgpack `pushPullHeader{Join, Nodes, UserStateLen}`,
+ *   `Nodes` msgpack `pushNodeState` maps, then `UserStateLen` raw bytes;
+ * - reliable user message: type 8, msgpack `userMsgHeader{UserMsgLen}`, the bytes;
+ * - stream ping / ack / err: an ordinary encoded message;
+ * - optionally compressed: type 9 + msgpack `compress` around the whole of it
+ *   (memberlist compresses every stream frame when compression is on);
+ * - optionally encrypted: type 10, a 4-byte big-endian sealed length, then
+ *   the sealed payload, with those 5 bytes and the label as additional data;
+ * - optionally behind a label header (244, length, label).
+ *
+ * Only an encrypted frame says how long it is; otherwise the msgpack values
+ * themselves end it. So `decodeStream` works on whatever has arrived and
+ * answers "NeedMore" until the frame is complete: the shell appends chunks
+ * and calls it again. Bounds follow memberlist: sealed frames and user state
+ * at most `maxPushStateBytes` (20 MiB), a configurable member count.
+ *
+ * @internal
+ */
+import { Either } from "effect"
+import type { PacketMessage, PushNodeState, PushPull } from "../swim/messages.js"
+import { NodeState } from "../swim/messages.js"
+import { ipByteLength, writeIp } from "./address.js"
+import { compressMessage, decompressStruct, MAX_STREAM_DECOMPRESSED, readCompressStruct } from "./compress.js"
+import type { EncryptionVersion } from "./encryption.js"
+import { decryptStreamFrame, ENCRYPT_MSG, encryptStreamFrame, STREAM_FRAME_HEADER, streamFrameLength } from "./encryption.js"
+import type { DecodeError } from "./errors.js"
+import { decodeError } from "./errors.js"
+import { addLabelHeader, labelHeaderSize, removeLabelHeader } from "./label.js"
+import { MessageType } from "./messageType.js"
+import { encodeMessage, META_MAX_SIZE, readIp, readMessageBody, readVersions } from "./messages.js"
+import { MsgpackReader, MsgpackWriter, U16_MAX, U32_MAX } from "./msgpack.js"
+
+/** memberlist's maxPushStateBytes: the largest sealed frame and the largest user state. */
+export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
+/** upstream memberlist's maxUserMsgBytes. */
+export const MAX_USER_MSG_BYTES = 20 * 1024 * 1024
+/** upstream memberlist's maxPushStateNodes (the default for `maxNodes`). */
+export const MAX_PUSH_STATE_NODES = 1024 * 1024
+
+/** What a stream frame carries. */
+export type StreamMessage = PushPull | PacketMessage
+
+const encoder = new TextEncoder()
+const EMPTY = new Uint8Array(0)
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
+
+const writeState = (w: MsgpackWriter, s: PushNodeState): void => {
+  w.map(7)
+  w.string("Addr")
+  const ip = new Uint8Array(ipByteLength(s.address.host))
+  writeIp(s.address.host, ip, 0)
+  w.byte(0xa0 | ip.length).raw(ip)
+  w.string("Incarnation").uint(s.incarnation)
+  w.string("Meta").bytes(s.meta)
+  w.string("Name").string(s.name)
+  w.string("Port").uint(s.address.port)
+  w.string("State").uint(s.state)
+  w.string("Vsn").byte(0xa6)
+  for (const v of s.versions) w.byte(v)
+}
+
+/** Encodes a push/pull body as `sendLocalState` does (before compression and encryption). */
+export const encodePushPull = (pp: PushPull): Uint8Array => {
+  const w = new MsgpackWriter(64 + pp.states.length * 96 + pp.userState.length)
+  w.byte(MessageType.PushPull).map(3)
+  w.string("Join").bool(pp.join)
+  w.string("Nodes").int(pp.states.length)
+  w.string("UserStateLen").int(pp.userState.length)
+  for (const s of pp.states) writeState(w, s)
+  w.raw(pp.userState)
+  return w.finish()
+}
+
+/** Encodes a reliable user message as `sendUserMsg` does (before compression and encryption). */
+export const encodeUserStream = (payload: Uint8Array): Uint8Array => {
+  const w = new MsgpackWriter(16 + payload.length)
+  w.byte(MessageType.User).map(1)
+  w.string("UserMsgLen").int(payload.length)
+  w.raw(payload)
+  return w.finish()
+}
+
+/** How to wrap an outgoing stream frame. */
+export interface EncodeStreamOptions {
+  /** Compress the frame (memberlist's EnableCompression; streams always compress when on). */
+  readonly compress?: boolean
+  /** Encrypt with this key (the keyring's primary) and version (0 for protocol 1, else 1). */
+  readonly encryption?: { readonly key: Uint8Array; readonly version: EncryptionVersion }
+  /** The stream label: a header before the frame and part of the encryption's additional data. */
+  readonly label?: string
+  /** Fixed nonce, for deterministic tests only. */
+  readonly nonce?: Uint8Array
+}
+
+/** Wraps an encoded frame body as `rawSendMsgStream` does, then adds the label header. */
+export const wrapStream = (body: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array => {
+  let out = body
+  if (options.compress === true) out = compressMessage(out)
+  const label = options.label ?? ""
+  if (options.encryption !== undefined) {
+    out = encryptStreamFrame(
+      options.encryption.version,
+      options.encryption.key,
+      out,
+      label === "" ? EMPTY : encoder.encode(label),
+      options.nonce
+    )
+  }
+  return label === "" ? out : addLabelHeader(label, out)
+}
+
+/** Encodes a stream message (push/pull, reliable user message, ping, ack or err) and wraps it. */
+export const encodeStream = (m: StreamMessage, options: EncodeStreamOptions = {}): Uint8Array =>
+  wrapStream(
+    m._tag === "PushPull" ? encodePushPull(m) : m._tag === "User" ? encodeUserStream(m.payload) : encodeMessage(m),
+    options
+  )
+
+// ---------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------
+
+/** How to read an incoming stream. */
+export interface DecodeStreamOptions {
+  /** The label we expect ("" or absent: none allowed). */
+  readonly label?: string
+  /** Keys to decrypt with (a `Keyring` fits); encryption is on when there is at least one. */
+  readonly keyring?: { readonly keys: ReadonlyArray<Uint8Array> }
+  /** With encryption on, refuse plaintext frames (memberlist's GossipVerifyIncoming, default true). */
+  readonly requireEncryption?: boolean
+  /** Most members a push/pull may carry (default upstream's 1,048,576). */
+  readonly maxNodes?: number
+  /** Most bytes a plaintext frame may take before it is complete (default 2 x 20 MiB). */
+  readonly maxFrameBytes?: number
+}
+
+/** The outcome of reading a stream prefix. */
+export type StreamDecodeResult =
+  | { readonly _tag: "NeedMore" }
+  | { readonly _tag: "Complete"; readonly message: StreamMessage; readonly consumed: number }
+
+const NEED_MORE: StreamDecodeResult = { _tag: "NeedMore" }
+
+const readState = (r: MsgpackReader): PushNodeState | undefined => {
+  const n = r.readMapLength()
+  let name: string | undefined
+  let host: string | undefined
+  let port = 0
+  let meta: Uint8Array = EMPTY
+  let incarnation: number | undefined
+  let state: number | undefined
+  let versions: PushNodeState["versions"] = [0, 0, 0, 0, 0, 0]
+  for (let i = 0; i < n && !r.failed; i++) {
+    const key = r.readString()
+    switch (key) {
+      case "Name":
+        name = r.readString()
+        break
+      case "Addr":
+        host = readIp(r, "pushNodeState.Addr")
+        break
+      case "Port":
+        port = r.readUint(U16_MAX)
+        break
+      case "Meta":
+        meta = r.readBytes(META_MAX_SIZE)
+        break
+      case "Incarnation":
+        incarnation = r.readUint(U32_MAX)
+        break
+      case "State":
+        state = r.readInt()
+        break
+      case "Vsn":
+        versions = readVersions(r)
+        break
+      default:
+        r.skip()
+    }
+  }
+  if (r.failed) return undefined
+  if (name === undefined || host === undefined || incarnation === undefined || state === undefined) {
+    r.fail("Malformed", "pushNodeState without Name, Addr, Incarnation or State")
+    return undefined
+  }
+  if (state !== NodeState.Alive && state !== NodeState.Suspect && state !== NodeState.Dead && state !== NodeState.Left) {
+    r.fail("Malformed", `unknown node state ${state}`)
+    return undefined
+  }
+  return { name, address: { host, port }, meta: meta.slice(), incarnation, state, versions }
+}
+
+/** Reads a push/pull body (after the type byte). */
+const readPushPull = (r: MsgpackReader, maxNodes: number): PushPull | undefined => {
+  const n = r.readMapLength()
+  let nodes: number | undefined
+  let userStateLen = 0
+  let join = false
+  for (let i = 0; i < n && !r.failed; i++) {
+    const key = r.readString()
+    if (key === "Nodes") nodes = r.readInt()
+    else if (key === "UserStateLen") userStateLen = r.readInt()
+    else if (key === "Join") join = r.readBool()
+    else r.skip()
+  }
+  if (r.failed) return undefined
+  if (nodes === undefined) {
+    r.fail("Malformed", "pushPullHeader without Nodes")
+    return undefined
+  }
+  if (nodes < 0 || nodes > maxNodes) {
+    r.fail("Oversized", `push/pull of ${nodes} members (limit ${maxNodes})`)
+    return undefined
+  }
+  if (userStateLen < 0 || userStateLen > MAX_PUSH_STATE_BYTES) {
+    r.fail("Oversized", `user state of ${userStateLen} bytes`)
+    return undefined
+  }
+  // No array of `nodes` entries is preallocated: states are pushed as they
+  // decode, so memory follows the bytes actually received.
+  const states: Array<PushNodeState> = []
+  for (let i = 0; i < nodes; i++) {
+    const s = readState(r)
+    if (s === undefined) return undefined
+    states.push(s)
+  }
+  const userState = readRaw(r, userStateLen)
+  if (userState === undefined) return undefined
+  return { _tag: "PushPull", join, states, userState }
+}
+
+const readRaw = (r: MsgpackReader, n: number): Uint8Array | undefined => {
+  if (r.failed) return undefined
+  if (r.remaining < n) {
+    r.fail("Truncated", `need ${n} raw bytes, have ${r.remaining}`)
+    return undefined
+  }
+  const out = r.bytes.slice(r.pos, r.pos + n)
+  r.pos += n
+  return out
+}
+
+const readUserStream = (r: MsgpackReader): PacketMessage | undefined => {
+  const n = r.readMapLength()
+  let len: number | undefined
+  for (let i = 0; i < n && !r.failed; i++) {
+    const key = r.readString()
+    if (key === "UserMsgLen") len = r.readInt()
+    else r.skip()
+  }
+  if (r.failed) return undefined
+  if (len === undefined) {
+    r.fail("Malformed", "userMsgHeader without UserMsgLen")
+    return undefined
+  }
+  if (len < 0 || len > MAX_USER_MSG_BYTES) {
+    r.fail("Oversized", `user message of ${len} bytes`)
+    return undefined
+  }
+  const payload = readRaw(r, len)
+  return payload === undefined ? undefined : { _tag: "User", payload }
+}
+
+/** Reads a frame body of type `type` (after the type byte) from `r`. */
+const readBody = (type: number, r: MsgpackReader, maxNodes: number): StreamMessage | undefined => {
+  switch (type) {
+    case MessageType.PushPull:
+      return readPushPull(r, maxNodes)
+    case MessageType.User:
+      return readUserStream(r)
+    case MessageType.Ping:
+    case MessageType.Ack:
+    case MessageType.Err:
+      return readMessageBody(type, r, true)
+    default:
+      r.fail("UnknownType", `message type ${type} is not a stream message`)
+      return undefined
+  }
+}
+
+/**
+ * Decodes a complete plaintext (decrypted or decompressed) frame: the type
+ * byte and body must fill `buf` exactly; a compress wrapper may appear once
+ * at the top, as in `readStream`.
+ */
+const decodeComplete = (buf: Uint8Array, maxNodes: number, allowCompress: boolean): Either.Either<StreamMessage, DecodeError> => {
+  if (buf.length === 0) return Either.left(decodeError("Truncated", "empty stream frame"))
+  const type = buf[0]!
+  const r = new MsgpackReader(buf, 1)
+  if (type === MessageType.Compress && allowCompress) {
+    const c = readCompressStruct(r)
+    if (r.error !== undefined || c === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad compress"))
+    if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", "bytes after the compress message"))
+    return Either.flatMap(decompressStruct(c, MAX_STREAM_DECOMPRESSED), (inner) => decodeComplete(inner, maxNodes, false))
+  }
+  const m = readBody(type, r, maxNodes)
+  if (r.error !== undefined || m === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad stream frame"))
+  if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the stream message`))
+  return Either.right(m)
+}
+
+/**
+ * Reads one stream frame from the bytes received so far. Returns "NeedMore"
+ * while the frame is incomplete (append more bytes and call again), or the
+ * message and how many bytes it used. Never throws.
+ */
+export const decodeStream = (
+  bytes: Uint8Array,
+  options: DecodeStreamOptions = {}
+): Either.Either<StreamDecodeResult, DecodeError> => {
+  const maxNodes = options.maxNodes ?? MAX_PUSH_STATE_NODES
+  const maxFrame = options.maxFrameBytes ?? 2 * MAX_PUSH_STATE_BYTES
+  if (bytes.length === 0) return Either.right(NEED_MORE)
+  // Label header.
+  const size = labelHeaderSize(bytes)
+  if (Either.isLeft(size)) return size.left.reason === "Truncated" ? Either.right(NEED_MORE) : Either.left(size.left)
+  if (bytes.length < size.right) return Either.right(NEED_MORE)
+  const labelled = removeLabelHeader(bytes.subarray(0, Math.max(size.right, 0)))
+  if (Either.isLeft(labelled)) return Either.left(labelled.left)
+  const label = labelled.right.label
+  if (label !== (options.label ?? "")) return Either.left(decodeError("BadLabel", "stream label does not match"))
+  const start = size.right
+  if (bytes.length <= start) return Either.right(NEED_MORE)
+
+  const keys = options.keyring?.keys ?? []
+  const type = bytes[start]!
+  if (type === ENCRYPT_MSG) {
+    if (keys.length === 0) return Either.left(decodeError("DecryptFailed", "stream is encrypted and no keys are configured"))
+    if (bytes.length - start < STREAM_FRAME_HEADER) return Either.right(NEED_MORE)
+    const len = streamFrameLength(bytes.subarray(start, start + STREAM_FRAME_HEADER), MAX_PUSH_STATE_BYTES)
+    if (Either.isLeft(len)) return Either.left(len.left)
+    const end = start + STREAM_FRAME_HEADER + len.right
+    if (bytes.length < end) return Either.right(NEED_MORE)
+    const plain = decryptStreamFrame(keys, bytes.subarray(start, end), label === "" ? EMPTY : encoder.encode(label))
+    if (Either.isLeft(plain)) return Either.left(plain.left)
+    return Either.map(decodeComplete(plain.right, maxNodes, true), (message) => ({ _tag: "Complete", message, consumed: end }))
+  }
+  if (keys.length > 0 && options.requireEncryption !== false) {
+    return Either.left(decodeError("Unencrypted", "encryption is configured but the stream is not encrypted"))
+  }
+
+  // Plaintext: parse from the bytes we have; running off the end means "wait".
+  const r = new MsgpackReader(bytes, start + 1)
+  let message: StreamMessage | undefined
+  if (type === MessageType.Compress) {
+    const c = readCompressStruct(r)
+    if (r.error === undefined && c !== undefined) {
+      const inner = Either.flatMap(decompressStruct(c, MAX_STREAM_DECOMPRESSED), (buf) => decodeComplete(buf, maxNodes, false))
+      if (Either.isLeft(inner)) return Either.left(inner.left)
+      message = inner.right
+    }
+  } else {
+    message = readBody(type, r, maxNodes)
+  }
+  if (r.error !== undefined) {
+    if (r.error.reason !== "Truncated") return Either.left(r.error)
+    return bytes.length >= maxFrame
+      ? Either.left(decodeError("Oversized", `stream frame larger than ${maxFrame} bytes`))
+      : Either.right(NEED_MORE)
+  }
+  if (message === undefined) return Either.left(decodeError("Malformed", "bad stream frame"))
+  return Either.right({ _tag: "Complete", message, consumed: r.pos })
+}
