@@ -1,0 +1,182 @@
+/**
+ * Configuration of a member: who it is, where it binds, and how the SWIM
+ * protocol is timed. Presets mirror HashiCorp memberlist's (`lan`, `wan`,
+ * `local`); every field can be overridden in code or from the environment.
+ *
+ * @since 0.1.0
+ */
+import { Config, Context, Duration, Effect, Layer } from "effect"
+import type { ConfigError } from "effect/ConfigError"
+import * as internal from "./internal/config/swimConfig.js"
+
+/**
+ * The settings of one member.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SwimConfigShape {
+  /** Unique name of this member in the cluster. */
+  readonly name: string
+  /** Address to bind UDP and TCP to (an IP literal, `0.0.0.0` or `::` for all). */
+  readonly bindHost: string
+  /** Port to bind UDP and TCP to; 0 picks a free one. */
+  readonly bindPort: number
+  /** Address other members should use, when it differs from the bind address (NAT, containers). */
+  readonly advertiseHost: string | undefined
+  /** Port other members should use, when it differs from the bound port. */
+  readonly advertisePort: number | undefined
+  /** Time between probes while healthy. */
+  readonly probeInterval: Duration.Duration
+  /** How long to wait for a direct ack before asking others to probe. */
+  readonly probeTimeout: Duration.Duration
+  /** How many members are asked to probe indirectly. */
+  readonly indirectChecks: number
+  /** Also try a TCP ping when UDP probes fail (for peers speaking protocol 3+). */
+  readonly tcpPingFallback: boolean
+  /** Suspicion timeout multiplier. */
+  readonly suspicionMult: number
+  /** Upper bound of the suspicion timeout, as a multiple of its lower bound. */
+  readonly suspicionMaxTimeoutMult: number
+  /** Retransmission multiplier for gossiped updates. */
+  readonly retransmitMult: number
+  /** Time between gossip rounds. */
+  readonly gossipInterval: Duration.Duration
+  /** Members gossiped to per round. */
+  readonly gossipNodes: number
+  /** How long dead members keep receiving gossip. */
+  readonly gossipToTheDeadTime: Duration.Duration
+  /** Time between periodic full-state exchanges (0 disables them). */
+  readonly pushPullInterval: Duration.Duration
+  /** Lifeguard: the most local health can slow probing down. */
+  readonly awarenessMaxMultiplier: number
+  /** After this long dead, a member's name may be claimed from a new address (0: never). */
+  readonly deadNodeReclaimTime: Duration.Duration
+  /** Largest UDP packet we send, in bytes. */
+  readonly udpBufferSize: number
+  /** Share of each packet's spare room reserved for user broadcasts. */
+  readonly userBroadcastShare: number
+  /** Timeout of TCP exchanges (push/pull, reliable messages). */
+  readonly tcpTimeout: Duration.Duration
+  /** memberlist protocol version to speak (1–5). */
+  readonly protocolVersion: number
+  /** Cluster label: packets and streams carry it and others are rejected. Empty for none. */
+  readonly label: string
+  /** Encryption keys (16, 24 or 32 bytes); the first encrypts, all decrypt. Empty for plaintext. */
+  readonly secretKeys: ReadonlyArray<Uint8Array>
+  /** Compress packets with LZW when it makes them smaller. */
+  readonly compression: boolean
+}
+
+/**
+ * The configuration service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class SwimConfig extends Context.Tag("effect-memberlist/SwimConfig")<SwimConfig, SwimConfigShape>() {}
+
+/**
+ * memberlist's LAN defaults (1 s probes, 500 ms probe timeout), for the given name.
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const lan = (options: { readonly name: string } & Partial<SwimConfigShape>): SwimConfigShape =>
+  ({ ...internal.lan, ...options })
+
+/**
+ * memberlist's WAN defaults (5 s probes, 3 s probe timeout), for the given name.
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const wan = (options: { readonly name: string } & Partial<SwimConfigShape>): SwimConfigShape =>
+  ({ ...internal.wan, ...options })
+
+/**
+ * memberlist's local defaults (a single host or a very fast network), bound to 127.0.0.1.
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const local = (options: { readonly name: string } & Partial<SwimConfigShape>): SwimConfigShape =>
+  ({ ...internal.local, ...options })
+
+/**
+ * The presets by name.
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const presets = { lan, wan, local } as const
+
+/**
+ * Checks a configuration; the error names the first bad field.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validate: (config: SwimConfigShape) => Effect.Effect<SwimConfigShape, internal.SwimConfigError> =
+  internal.validate
+
+/**
+ * The error for an invalid configuration.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const SwimConfigError = internal.SwimConfigError
+
+/**
+ * A layer from a configuration value, validated before anything binds.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (config: SwimConfigShape): Layer.Layer<SwimConfig, internal.SwimConfigError> =>
+  Layer.effect(SwimConfig, validate(config))
+
+/**
+ * The configuration read from Effect `Config`: `preset` picks the defaults
+ * (`lan` when absent), then every field may be overridden by its own key
+ * (`name`, `bindAddress`, `bindPort`, `probeInterval`, ...). Durations take
+ * Effect's forms, such as `"500 millis"` or `"2 seconds"`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<SwimConfigShape> = internal.config
+
+/**
+ * A layer from `config` with a custom provider path, for instance
+ * `layerConfig(Config.nested(SwimConfig.config, "cluster"))`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  source: Config.Config<SwimConfigShape> = config
+): Layer.Layer<SwimConfig, ConfigError | internal.SwimConfigError> =>
+  Layer.effect(SwimConfig, Effect.flatMap(source, validate))
+
+/**
+ * A layer from environment variables under a prefix (default `SWIM`):
+ * `SWIM_NAME`, `SWIM_PRESET`, `SWIM_BIND_ADDRESS`, `SWIM_BIND_PORT`,
+ * `SWIM_ADVERTISE_ADDRESS`, `SWIM_ADVERTISE_PORT`, `SWIM_PROBE_INTERVAL`,
+ * `SWIM_PROBE_TIMEOUT`, `SWIM_SECRET_KEYS` (comma-separated base64),
+ * `SWIM_LABEL`, ... An invalid value fails with a `ConfigError` naming the
+ * variable (`SwimConfigError` with `field: "SWIM_BIND_PORT"`), before
+ * anything binds.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromEnv = (prefix = "swim"): Layer.Layer<SwimConfig, internal.SwimConfigError> =>
+  Layer.effect(
+    SwimConfig,
+    Effect.flatMap(Config.nested(config, prefix), validate).pipe(
+      Effect.withConfigProvider(internal.envProvider()),
+      Effect.mapError(internal.toEnvError(prefix))
+    )
+  )

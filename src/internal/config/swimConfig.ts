@@ -1,0 +1,203 @@
+/**
+ * Presets, validation and the `Config` description behind `SwimConfig`.
+ *
+ * @internal
+ */
+import { Config, ConfigError, ConfigProvider, Data, Duration, Effect, Either } from "effect"
+import { isIP } from "node:net"
+import type { SwimConfigShape } from "../../SwimConfig.js"
+import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
+
+/** Why a configuration was refused: `field` names the setting (or the environment variable). */
+export class SwimConfigError extends Data.TaggedError("SwimConfigError")<{
+  readonly reason: "InvalidValue" | "Missing"
+  readonly field: string
+  readonly message: string
+}> {}
+
+const constantCase = (segment: string) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
+
+/** The environment variable a config path reads, e.g. ["swim", "probeInterval"] → SWIM_PROBE_INTERVAL. */
+export const envVariable = (path: ReadonlyArray<string>): string => path.map(constantCase).join("_")
+
+const firstLeaf = (error: ConfigError.ConfigError): ConfigError.ConfigError => {
+  switch (error._op) {
+    case "And":
+    case "Or":
+      return firstLeaf(error.left)
+    default:
+      return error
+  }
+}
+
+/** A `ConfigError` (or a validation error) restated with the environment variable to fix. */
+export const toEnvError = (prefix: string) => (error: ConfigError.ConfigError | SwimConfigError): SwimConfigError => {
+  if (error._tag === "SwimConfigError") {
+    const key = error.field === "bindHost" ? "bindAddress" : error.field === "advertiseHost" ? "advertiseAddress" : error.field
+    const variable = envVariable([prefix, key])
+    return new SwimConfigError({ reason: error.reason, field: variable, message: `${variable}: ${error.message}` })
+  }
+  const leaf = firstLeaf(error)
+  const path = "path" in leaf ? leaf.path : []
+  const variable = envVariable(path.length > 0 && path[0]?.toLowerCase() === prefix.toLowerCase() ? path : [prefix, ...path])
+  return new SwimConfigError({
+    reason: leaf._op === "MissingData" ? "Missing" : "InvalidValue",
+    field: variable,
+    message: `${variable}: ${leaf.message}`
+  })
+}
+
+const fromTimings = (t: Timings, tcpTimeout: number, bindHost: string): Omit<SwimConfigShape, "name"> => ({
+  bindHost,
+  bindPort: 7946,
+  advertiseHost: undefined,
+  advertisePort: undefined,
+  probeInterval: Duration.millis(t.probeInterval),
+  probeTimeout: Duration.millis(t.probeTimeout),
+  indirectChecks: t.indirectChecks,
+  tcpPingFallback: t.tcpPingFallback,
+  suspicionMult: t.suspicionMult,
+  suspicionMaxTimeoutMult: t.suspicionMaxTimeoutMult,
+  retransmitMult: t.retransmitMult,
+  gossipInterval: Duration.millis(t.gossipInterval),
+  gossipNodes: t.gossipNodes,
+  gossipToTheDeadTime: Duration.millis(t.gossipToTheDeadTime),
+  pushPullInterval: Duration.millis(t.pushPullInterval),
+  awarenessMaxMultiplier: t.awarenessMaxMultiplier,
+  deadNodeReclaimTime: Duration.millis(t.deadNodeReclaimTime),
+  udpBufferSize: t.packetBudget,
+  userBroadcastShare: t.userBroadcastShare,
+  tcpTimeout: Duration.millis(tcpTimeout),
+  protocolVersion: 2,
+  label: "",
+  secretKeys: [],
+  compression: false
+})
+
+/** memberlist's DefaultLANConfig. */
+export const lan = fromTimings(lanTimings, 10_000, "0.0.0.0")
+/** memberlist's DefaultWANConfig. */
+export const wan = fromTimings(wanTimings, 30_000, "0.0.0.0")
+/** memberlist's DefaultLocalConfig, on loopback. */
+export const local = fromTimings(localTimings, 1_000, "127.0.0.1")
+
+const fail = (field: string, message: string) =>
+  Effect.fail(new SwimConfigError({ reason: "InvalidValue", field, message }))
+
+const positiveInt = (n: number) => Number.isInteger(n) && n > 0
+const ms = (d: Duration.Duration) => Duration.toMillis(d)
+
+/** Checks every field; fails on the first bad one, naming it. */
+export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, SwimConfigError> => {
+  if (typeof c.name !== "string" || c.name.length === 0 || c.name.length > 512) return fail("name", "must be 1 to 512 characters")
+  if (isIP(c.bindHost) === 0) return fail("bindHost", `"${c.bindHost}" is not an IP address`)
+  if (!Number.isInteger(c.bindPort) || c.bindPort < 0 || c.bindPort > 65535) return fail("bindPort", "must be 0 to 65535")
+  if (c.advertiseHost !== undefined && isIP(c.advertiseHost) === 0) return fail("advertiseHost", `"${c.advertiseHost}" is not an IP address`)
+  if (c.advertisePort !== undefined && (!Number.isInteger(c.advertisePort) || c.advertisePort < 1 || c.advertisePort > 65535)) {
+    return fail("advertisePort", "must be 1 to 65535")
+  }
+  for (const field of ["probeInterval", "probeTimeout", "gossipInterval", "tcpTimeout"] as const) {
+    if (!(ms(c[field]) > 0) || !Duration.isFinite(c[field])) return fail(field, "must be a positive, finite duration")
+  }
+  for (const field of ["gossipToTheDeadTime", "pushPullInterval", "deadNodeReclaimTime"] as const) {
+    if (!(ms(c[field]) >= 0) || !Duration.isFinite(c[field])) return fail(field, "must be a finite duration")
+  }
+  if (ms(c.probeTimeout) >= ms(c.probeInterval)) return fail("probeTimeout", "must be shorter than probeInterval")
+  for (const field of ["suspicionMult", "suspicionMaxTimeoutMult", "retransmitMult", "awarenessMaxMultiplier"] as const) {
+    if (!positiveInt(c[field])) return fail(field, "must be a positive integer")
+  }
+  for (const field of ["indirectChecks", "gossipNodes"] as const) {
+    if (!Number.isInteger(c[field]) || c[field] < 0 || c[field] > 64) return fail(field, "must be 0 to 64")
+  }
+  if (!Number.isInteger(c.udpBufferSize) || c.udpBufferSize < 512 || c.udpBufferSize > 65_000) {
+    return fail("udpBufferSize", "must be 512 to 65000 bytes")
+  }
+  if (!(c.userBroadcastShare >= 0 && c.userBroadcastShare <= 0.9)) return fail("userBroadcastShare", "must be 0 to 0.9")
+  if (!Number.isInteger(c.protocolVersion) || c.protocolVersion < 1 || c.protocolVersion > 5) {
+    return fail("protocolVersion", "must be 1 to 5")
+  }
+  if (Buffer.byteLength(c.label, "utf8") > 255) return fail("label", "must be at most 255 bytes")
+  for (const key of c.secretKeys) {
+    if (![16, 24, 32].includes(key.length)) return fail("secretKeys", `a key is ${key.length} bytes; keys are 16, 24 or 32 bytes`)
+  }
+  return Effect.succeed(c)
+}
+
+const base64Key = (raw: string): Either.Either<Uint8Array, string> => {
+  const trimmed = raw.trim()
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return Either.left("not base64")
+  const bytes = Buffer.from(trimmed, "base64")
+  return [16, 24, 32].includes(bytes.length)
+    ? Either.right(new Uint8Array(bytes))
+    : Either.left(`decodes to ${bytes.length} bytes; keys are 16, 24 or 32 bytes`)
+}
+
+const optional = <A>(c: Config.Config<A>, description: string): Config.Config<A | undefined> =>
+  c.pipe(Config.option, Config.map((o) => (o._tag === "Some" ? o.value : undefined)), Config.withDescription(description))
+
+const ipAddress = (key: string) =>
+  Config.string(key).pipe(Config.validate({ message: "Expected an IP address", validation: (s) => isIP(s) !== 0 }))
+
+const secretKeys = (key: string) =>
+  Config.string(key).pipe(
+    Config.mapOrFail((raw) => {
+      const keys: Array<Uint8Array> = []
+      for (const part of raw.split(",").filter((p) => p.trim().length > 0)) {
+        const decoded = base64Key(part)
+        if (Either.isLeft(decoded)) {
+          return Either.left(ConfigError.InvalidData([], `secret key ${keys.length + 1}: ${decoded.left}`))
+        }
+        keys.push(decoded.right)
+      }
+      return Either.right(keys as ReadonlyArray<Uint8Array>)
+    })
+  )
+
+/** Each field's own key; absent keys keep the preset's value. */
+const fields = {
+  name: optional(Config.string("name"), "Unique name of this member"),
+  bindHost: optional(ipAddress("bindAddress"), "IP address to bind UDP and TCP to"),
+  bindPort: optional(Config.port("bindPort"), "Port to bind UDP and TCP to"),
+  advertiseHost: optional(ipAddress("advertiseAddress"), "IP address other members should use to reach this one"),
+  advertisePort: optional(Config.port("advertisePort"), "Port other members should use to reach this one"),
+  probeInterval: optional(Config.duration("probeInterval"), "Time between probes"),
+  probeTimeout: optional(Config.duration("probeTimeout"), "Direct probe timeout"),
+  indirectChecks: optional(Config.integer("indirectChecks"), "Members asked to probe indirectly"),
+  tcpPingFallback: optional(Config.boolean("tcpPingFallback"), "Try a TCP ping when UDP probes fail"),
+  suspicionMult: optional(Config.integer("suspicionMult"), "Suspicion timeout multiplier"),
+  suspicionMaxTimeoutMult: optional(Config.integer("suspicionMaxTimeoutMult"), "Max suspicion timeout multiplier"),
+  retransmitMult: optional(Config.integer("retransmitMult"), "Gossip retransmission multiplier"),
+  gossipInterval: optional(Config.duration("gossipInterval"), "Time between gossip rounds"),
+  gossipNodes: optional(Config.integer("gossipNodes"), "Members gossiped to per round"),
+  gossipToTheDeadTime: optional(Config.duration("gossipToTheDeadTime"), "How long dead members get gossip"),
+  pushPullInterval: optional(Config.duration("pushPullInterval"), "Time between full state exchanges"),
+  awarenessMaxMultiplier: optional(Config.integer("awarenessMaxMultiplier"), "Lifeguard max slow-down"),
+  deadNodeReclaimTime: optional(Config.duration("deadNodeReclaimTime"), "When a dead name may be reclaimed"),
+  udpBufferSize: optional(Config.integer("udpBufferSize"), "Largest UDP packet, bytes"),
+  userBroadcastShare: optional(Config.number("userBroadcastShare"), "Share of packet room reserved for user broadcasts"),
+  tcpTimeout: optional(Config.duration("tcpTimeout"), "TCP exchange timeout"),
+  protocolVersion: optional(Config.integer("protocolVersion"), "memberlist protocol version to speak"),
+  label: optional(Config.string("label"), "Cluster label"),
+  secretKeys: optional(secretKeys("secretKeys"), "Comma-separated base64 keys; the first encrypts"),
+  compression: optional(Config.boolean("compression"), "LZW-compress packets when smaller")
+}
+
+const preset = Config.literal("lan", "wan", "local")("preset").pipe(
+  Config.withDefault("lan" as const),
+  Config.withDescription("Defaults to start from: lan, wan or local")
+)
+
+/** The configuration from Effect Config: a preset, then per-field overrides. `name` is required. */
+export const config: Config.Config<SwimConfigShape> = Config.all({ preset, fields: Config.all(fields) }).pipe(
+  Config.mapOrFail(({ fields, preset }) => {
+    const base: Omit<SwimConfigShape, "name"> = preset === "wan" ? wan : preset === "local" ? local : lan
+    if (fields.name === undefined) return Either.left(ConfigError.MissingData(["name"], "a member name is required"))
+    const merged: Record<string, unknown> = { ...base }
+    for (const [key, value] of Object.entries(fields)) if (value !== undefined) merged[key] = value
+    return Either.right(merged as unknown as SwimConfigShape)
+  })
+)
+
+/** Environment variables, upper snake case: `SWIM_PROBE_INTERVAL` for `swim.probeInterval`. */
+export const envProvider = (): ConfigProvider.ConfigProvider =>
+  ConfigProvider.fromEnv().pipe(ConfigProvider.constantCase)
