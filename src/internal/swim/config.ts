@@ -69,8 +69,12 @@ export type MessageSizer = (message: PacketMessage) => number
 export const compoundPartOverhead = 2
 /** memberlist's compound header (type byte + count byte). */
 export const compoundHeaderOverhead = 2
-/** memberlist's cap on the parts of one compound packet. */
-export const maxCompoundParts = 255
+/**
+ * Parts of one compound packet. The format allows 255, but Debian's
+ * memberlist 0.2.2 misreads 128 or more (an 8-bit offset overflow fixed
+ * upstream), so we stay at 127 to share a cluster with it.
+ */
+export const maxCompoundParts = 127
 
 /** memberlist's protocol versions: we understand 1..5 and speak 2 by default, as its LAN config does. */
 export const defaultVersions: Versions = [1, 5, 2, 0, 0, 0]

@@ -28,7 +28,12 @@ import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./memb
 import { handleAck, handleIndirectPing, handleNack, handlePing, probeTick, probeTimedOut, relayTimedOut } from "./probe.js"
 import { copyRng, makeRng } from "./random.js"
 import type { CoreState, Step } from "./state.js"
+import { receiveUserMessage } from "./lifecycle.js"
+import { makeSeenBroadcasts } from "./userBroadcast.js"
 import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
+
+/** How many user broadcast ids a node remembers to suppress echoes. */
+const seenBroadcastCapacity = 8192
 
 /** What `make` needs. */
 export interface MakeOptions {
@@ -90,7 +95,9 @@ export const make = (options: MakeOptions): CoreState => {
     pushPullTickToken: 0,
     pushPulls: new Map(),
     join: undefined,
-    leaveWaiting: false
+    leaveWaiting: false,
+    broadcastSeq: 0,
+    seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity)
   }
 }
 
@@ -133,8 +140,7 @@ const receive = (step: Step, from: Address, message: PacketMessage, replyTo: num
     case "Dead":
       return handleDead(step, message)
     case "User":
-      step.out.push({ _tag: "UserMessage", from, payload: message.payload })
-      return
+      return receiveUserMessage(step, from, message.payload)
     case "ErrorResponse":
       step.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: `remote error: ${message.error}` })
       return
@@ -259,5 +265,7 @@ export const snapshot = (state: CoreState): unknown => ({
   rng: copyRng(state.rng),
   pushPulls: Array.from(state.pushPulls.entries()),
   join: state.join === undefined ? undefined : { ...state.join, outstanding: [...state.join.outstanding] },
-  leaveWaiting: state.leaveWaiting
+  leaveWaiting: state.leaveWaiting,
+  broadcastSeq: state.broadcastSeq,
+  seenBroadcasts: [...state.seenBroadcasts.ids]
 })

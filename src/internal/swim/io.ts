@@ -117,8 +117,16 @@ export type Output =
   | { readonly _tag: "SetTimer"; readonly at: number; readonly timer: Timer }
   /** Publish a membership event. */
   | { readonly _tag: "Event"; readonly event: MembershipEvent }
-  /** Deliver application bytes that arrived in a user message. */
-  | { readonly _tag: "UserMessage"; readonly from: Address; readonly payload: Uint8Array }
+  /**
+   * Deliver application bytes that arrived in a user message; `origin` names
+   * the member that broadcast it (undefined for a direct message).
+   */
+  | {
+    readonly _tag: "UserMessage"
+    readonly from: Address
+    readonly payload: Uint8Array
+    readonly origin: string | undefined
+  }
   /** A join finished: how many seeds answered and how many did not. */
   | { readonly _tag: "JoinCompleted"; readonly contacted: number; readonly failed: number }
   /** The leave announcement has been sent as often as an update is (or there was no one to tell). */

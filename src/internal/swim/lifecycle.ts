@@ -20,6 +20,7 @@ import {
   setTimer,
   type Step
 } from "./state.js"
+import { decodeEnvelope, encodeEnvelope, markSeen } from "./userBroadcast.js"
 import { invalidPushState } from "./validate.js"
 
 /** memberlist scales the push/pull interval up beyond 32 members so full-state traffic stays flat. */
@@ -224,11 +225,17 @@ export const updateMetadata = (step: Step, meta: Uint8Array): void => {
 }
 
 /** Queue a user broadcast, if it can ever fit in a packet. */
-export const broadcast = (step: Step, payload: Uint8Array, key: string | undefined): void => {
+export const broadcast = (step: Step, body: Uint8Array, key: string | undefined): void => {
   const { state } = step
+  if (!(body instanceof Uint8Array)) {
+    step.out.push({ _tag: "Dropped", reason: "Rejected", detail: "broadcast payload is not bytes" })
+    return
+  }
+  const seq = (state.broadcastSeq + 1) >>> 0
+  const payload = encodeEnvelope(state.config.name, seq, body)
   const message = { _tag: "User", payload } as const
   const room = state.config.packetBudget - 4
-  if (!(payload instanceof Uint8Array) || state.sizeOf(message) + 2 > room) {
+  if (state.sizeOf(message) + 2 > room) {
     step.out.push({ _tag: "Dropped", reason: "Rejected", detail: "broadcast larger than one packet; send it reliably instead" })
     return
   }
@@ -236,5 +243,24 @@ export const broadcast = (step: Step, payload: Uint8Array, key: string | undefin
     step.out.push({ _tag: "Dropped", reason: "NotRunning", detail: `broadcast while ${state.status}` })
     return
   }
+  state.broadcastSeq = seq
+  markSeen(state.seenBroadcasts, `${state.config.name}/${seq}`)
   broadcastUser(step, message, key)
+}
+
+/**
+ * A user message arrived: a broadcast seen for the first time is delivered
+ * and gossiped on; an echo is ignored; anything else is delivered as is.
+ */
+export const receiveUserMessage = (step: Step, from: Address, payload: Uint8Array): void => {
+  const envelope = decodeEnvelope(payload)
+  if (envelope === undefined) {
+    step.out.push({ _tag: "UserMessage", from, payload, origin: undefined })
+    return
+  }
+  if (!markSeen(step.state.seenBroadcasts, `${envelope.origin}/${envelope.seq}`)) return
+  step.out.push({ _tag: "UserMessage", from, payload: envelope.body, origin: envelope.origin })
+  if (step.state.status === "alive" || step.state.status === "leaving") {
+    broadcastUser(step, { _tag: "User", payload }, undefined)
+  }
 }

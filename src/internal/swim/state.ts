@@ -14,6 +14,7 @@ import type { MemberRecord } from "./member.js"
 import type { MembershipEvent, Output, Timer } from "./io.js"
 import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
+import type { SeenBroadcasts } from "./userBroadcast.js"
 
 /** The probe in flight, if any. */
 export interface Probe {
@@ -78,6 +79,10 @@ export interface CoreState {
   join: PendingJoin | undefined
   /** A Leave waits for its announcement to be sent. */
   leaveWaiting: boolean
+  /** Sequence number of our last user broadcast. */
+  broadcastSeq: number
+  /** User broadcasts already delivered, so their echoes are not. */
+  readonly seenBroadcasts: SeenBroadcasts
 }
 
 /** Most relayed pings in flight at once; beyond it, requests are refused. */

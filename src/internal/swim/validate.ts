@@ -29,6 +29,8 @@ export const invalidAddress = (address: Address | undefined): string | undefined
 export const invalidVersions = (versions: Versions | undefined): string | undefined => {
   if (!Array.isArray(versions) || versions.length !== 6) return "versions must be six numbers"
   if (!versions.every((v) => isUint(v, 255))) return "versions must be bytes"
+  // memberlist accepts an alive without versions (decoded as all zeros): such a peer gets no nacks or TCP pings.
+  if (!versions.some((v) => v !== 0)) return undefined
   const [pMin, pMax, pCur] = versions
   if (pMin === 0 || pMax === 0 || pMin > pMax) return `protocol range ${pMin}..${pMax} is impossible`
   if (pCur < pMin || pCur > pMax) return `protocol ${pCur} outside ${pMin}..${pMax}`

@@ -48,6 +48,16 @@ const nextGeneration = (): number => {
   return generation
 }
 
+// The decoder's dictionary, shared for the same reason. It needs no reset
+// between calls: a code is only read after this call has defined it (codes
+// 258 up to the next one to assign, each defined as the code after it
+// arrives), and literals keep length 1 for good.
+const prefix = new Uint16Array(1 << MAX_WIDTH)
+const suffix = new Uint8Array(1 << MAX_WIDTH)
+// The length of each code's string, so it is written straight into place,
+// back to front, without a scratch buffer.
+const length = new Uint16Array(1 << MAX_WIDTH).fill(1, 0, CLEAR)
+
 /**
  * Compresses `data` into the exact bytes Go's `lzw.NewWriter(w, lzw.LSB, 8)`
  * writes for one `Write(data)` followed by `Close()`.
@@ -58,27 +68,17 @@ export const lzwCompress = (data: Uint8Array): Uint8Array => {
   // the leading clear, last code and end code; 12 bits each at most.
   const maxCodes = n + Math.ceil(n / (WRITER_LIMIT - FIRST_ENTRY)) + 3
   const out = new Uint8Array(Math.ceil((maxCodes * MAX_WIDTH) / 8) + 1)
+  // The bit writer is written out at each use: a shared closure would move
+  // these locals into a heap context and halve the speed.
   let pos = 0
-  let bits = 0
-  let nBits = 0
+  let bits = CLEAR // Go opens every stream with a clear code, empty or not.
+  let nBits = MIN_WIDTH
   let width = MIN_WIDTH
   let hi = EOF
   let overflow = 1 << MIN_WIDTH
   let gen = nextGeneration()
 
-  const emit = (code: number): void => {
-    bits |= code << nBits
-    nBits += width
-    while (nBits >= 8) {
-      out[pos++] = bits & 0xff
-      bits >>>= 8
-      nBits -= 8
-    }
-  }
-
   if (n > 0) {
-    // Go emits a clear code before the first code of a non-empty stream.
-    emit(CLEAR)
     let code = data[0]!
     for (let i = 1; i < n; i++) {
       const byte = data[i]!
@@ -97,15 +97,26 @@ export const lzwCompress = (data: Uint8Array): Uint8Array => {
         code = found
         continue
       }
-      emit(code)
+      bits |= code << nBits
+      nBits += width
+      while (nBits >= 8) {
+        out[pos++] = bits
+        bits >>>= 8
+        nBits -= 8
+      }
       code = byte
-      hi++
-      if (hi === overflow) {
+      if (++hi === overflow) {
         width++
         overflow <<= 1
       }
       if (hi === WRITER_LIMIT) {
-        emit(CLEAR)
+        bits |= CLEAR << nBits
+        nBits += width
+        while (nBits >= 8) {
+          out[pos++] = bits
+          bits >>>= 8
+          nBits -= 8
+        }
         width = MIN_WIDTH
         hi = EOF
         overflow = 1 << MIN_WIDTH
@@ -116,22 +127,33 @@ export const lzwCompress = (data: Uint8Array): Uint8Array => {
       slotEntries[slot] = ((key << 12) | hi) >>> 0
       slotStamps[slot] = gen
     }
-    emit(code)
-    hi++
-    if (hi === overflow) {
-      width++
-      overflow <<= 1
-    }
+    // Close: the pending code, and a clear if that fills the dictionary.
+    bits |= code << nBits
+    nBits += width
+    if (++hi === overflow) width++
     if (hi === WRITER_LIMIT) {
-      emit(CLEAR)
+      while (nBits >= 8) {
+        out[pos++] = bits
+        bits >>>= 8
+        nBits -= 8
+      }
+      bits |= CLEAR << nBits
+      nBits += width
       width = MIN_WIDTH
     }
-  } else {
-    // Go's Close on an empty writer still writes a clear code.
-    emit(CLEAR)
   }
-  emit(EOF)
-  if (nBits > 0) out[pos++] = bits & 0xff
+  while (nBits >= 8) {
+    out[pos++] = bits
+    bits >>>= 8
+    nBits -= 8
+  }
+  bits |= EOF << nBits
+  nBits += width
+  while (nBits > 0) {
+    out[pos++] = bits
+    bits >>>= 8
+    nBits -= 8
+  }
   return out.subarray(0, pos)
 }
 
@@ -142,15 +164,10 @@ export const lzwCompress = (data: Uint8Array): Uint8Array => {
  * output would exceed `maxOutput` bytes; it never allocates beyond that bound.
  */
 export const lzwDecompress = (data: Uint8Array, maxOutput: number): Either.Either<Uint8Array, DecodeError> => {
-  const prefix = new Uint16Array(1 << MAX_WIDTH)
-  const suffix = new Uint8Array(1 << MAX_WIDTH)
-  // The length of each code's string, so it can be written straight into
-  // place, back to front, without a scratch buffer.
-  const length = new Uint16Array(1 << MAX_WIDTH)
-  length.fill(1, 0, CLEAR)
-  const limit = Math.max(0, Math.floor(maxOutput))
+  // NaN or a negative bound allows nothing; Infinity stays unbounded.
+  const limit = maxOutput > 0 ? Math.floor(maxOutput) : 0
   // LZW rarely expands more than ~8x on real packets; grow by doubling beyond.
-  let out = new Uint8Array(Math.min(limit, Math.max(64, data.length * 4)))
+  let out: Uint8Array = new Uint8Array(Math.min(limit, Math.max(64, data.length * 4)))
   let pos = 0
   let inPos = 0
   let bits = 0
@@ -159,19 +176,6 @@ export const lzwDecompress = (data: Uint8Array, maxOutput: number): Either.Eithe
   let hi = EOF
   let overflow = 1 << MIN_WIDTH
   let last = -1
-
-  const ensure = (extra: number): boolean => {
-    const need = pos + extra
-    if (need > limit) return false
-    if (need > out.length) {
-      let size = out.length * 2
-      while (size < need) size *= 2
-      const grown = new Uint8Array(Math.min(limit, size))
-      grown.set(out.subarray(0, pos))
-      out = grown
-    }
-    return true
-  }
 
   for (;;) {
     while (nBits < width) {
@@ -195,7 +199,10 @@ export const lzwDecompress = (data: Uint8Array, maxOutput: number): Either.Eithe
     if (code === EOF) break
 
     if (code < CLEAR) {
-      if (!ensure(1)) return oversized(limit)
+      if (pos >= out.length) {
+        if (pos >= limit) return oversized(limit)
+        out = grow(out, pos, pos + 1, limit)
+      }
       out[pos++] = code
       if (last >= 0) {
         define(hi, last, code)
@@ -207,7 +214,10 @@ export const lzwDecompress = (data: Uint8Array, maxOutput: number): Either.Eithe
       const base = pending ? last : code
       const baseLength = length[base]!
       const total = pending ? baseLength + 1 : baseLength
-      if (!ensure(total)) return oversized(limit)
+      if (pos + total > out.length) {
+        if (pos + total > limit) return oversized(limit)
+        out = grow(out, pos, pos + total, limit)
+      }
       let c = base
       let i = pos + baseLength - 1
       while (c >= CLEAR) {
@@ -245,6 +255,15 @@ export const lzwDecompress = (data: Uint8Array, maxOutput: number): Either.Eithe
     suffix[code] = byte
     length[code] = length[previous]! + 1
   }
+}
+
+/** A bigger output buffer holding the first `used` bytes: doubled, at least `need`, at most `limit`. */
+const grow = (out: Uint8Array, used: number, need: number, limit: number): Uint8Array => {
+  let size = Math.max(1, out.length * 2)
+  while (size < need) size *= 2
+  const grown = new Uint8Array(Math.min(limit, size))
+  grown.set(out.subarray(0, used))
+  return grown
 }
 
 const oversized = (limit: number): Either.Either<Uint8Array, DecodeError> =>

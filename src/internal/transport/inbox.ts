@@ -1,0 +1,108 @@
+/**
+ * The receiving half of a stream connection: chunks in arrival order, then
+ * either end of stream or a failure. Both the Node and the memory transport
+ * feed one from callbacks and read it as an Effect, so the two share one
+ * definition of "read returns chunks, then undefined at EOF".
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+import type { TransportError } from "./error.js"
+
+type Ending =
+  | { readonly _tag: "Eof" }
+  | { readonly _tag: "Failed"; readonly error: TransportError }
+
+/** How much may wait unread before the producer is asked to pause (bytes). */
+const defaultHighWater = 256 * 1024
+
+/** Ordered chunks with an end; one reader at a time is expected, several are tolerated. */
+export class Inbox {
+  private readonly chunks: Array<Uint8Array> = []
+  private buffered = 0
+  private paused = false
+  private ending: Ending | undefined = undefined
+  private readonly waiters = new Set<() => void>()
+
+  constructor(
+    private readonly flow: {
+      /** Asks the producer to stop (a socket's `pause`). */
+      readonly pause: () => void
+      /** Lets the producer go on once the reader caught up (a socket's `resume`). */
+      readonly resume: () => void
+      readonly highWater?: number
+    } = { pause: () => {}, resume: () => {} }
+  ) {}
+
+  /** True once the inbox ended or failed; later pushes are ignored. */
+  get isDone(): boolean {
+    return this.ending !== undefined
+  }
+
+  /** Appends a chunk (empty chunks are skipped: they would read like nothing happened). */
+  push(chunk: Uint8Array): void {
+    if (this.ending !== undefined || chunk.length === 0) return
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
+    if (!this.paused && this.buffered > (this.flow.highWater ?? defaultHighWater)) {
+      // Backpressure: a slow reader must not make us buffer without bound.
+      this.paused = true
+      this.flow.pause()
+    }
+    this.wake()
+  }
+
+  /** End of stream: the reader gets the remaining chunks, then undefined. */
+  finish(): void {
+    if (this.ending !== undefined) return
+    this.ending = { _tag: "Eof" }
+    this.wake()
+  }
+
+  /** A failure after the remaining chunks (the data that arrived is still good). */
+  fail(error: TransportError): void {
+    if (this.ending !== undefined) return
+    this.ending = { _tag: "Failed", error }
+    this.wake()
+  }
+
+  /** Fails at once, discarding unread chunks: this side closed, nothing more will be read. */
+  abort(error: TransportError): void {
+    this.chunks.length = 0
+    this.buffered = 0
+    if (this.ending === undefined || this.ending._tag === "Eof") this.ending = { _tag: "Failed", error }
+    this.wake()
+  }
+
+  /** The next chunk, undefined at end of stream, or the failure. */
+  readonly read: Effect.Effect<Uint8Array | undefined, TransportError> = Effect.suspend(() => {
+    const chunk = this.chunks.shift()
+    if (chunk !== undefined) {
+      this.buffered -= chunk.length
+      if (this.paused && this.buffered === 0) {
+        this.paused = false
+        this.flow.resume()
+      }
+      return Effect.succeed(chunk)
+    }
+    if (this.ending !== undefined) {
+      return this.ending._tag === "Eof" ? Effect.succeed(undefined) : Effect.fail(this.ending.error)
+    }
+    return Effect.async<Uint8Array | undefined, TransportError>((resume) => {
+      const waiter = () => resume(this.read)
+      this.waiters.add(waiter)
+      // An interrupted reader must not be woken later.
+      return Effect.sync(() => {
+        this.waiters.delete(waiter)
+      })
+    })
+  })
+
+  private wake(): void {
+    if (this.waiters.size === 0) return
+    // Every waiter re-runs `read`; whoever finds nothing waits again.
+    const waiters = Array.from(this.waiters)
+    this.waiters.clear()
+    for (const waiter of waiters) waiter()
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The Node transport: UDP and TCP on the same port, as memberlist binds them.
+ *
+ * @internal
+ */
+import type * as Net from "node:net"
+import { Effect, Exit, ExecutionStrategy, Queue, Scope, Stream } from "effect"
+import type { Address, Connection, Packet, TransportShape } from "../../Transport.js"
+import { ipFamily } from "./address.js"
+import * as Errors from "./error.js"
+import * as Metrics from "./metrics.js"
+import { connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
+import { boundPort, listen, SocketSet } from "./nodeTcp.js"
+import { bindUdp, send } from "./nodeUdp.js"
+
+/** Options of `makeNode`. */
+export interface NodeOptions {
+  /** IP literal to bind; `0.0.0.0` or `::` for every interface. */
+  readonly host: string
+  /** Port for both UDP and TCP; 0 picks one that is free for both. */
+  readonly port: number
+  /** Larger incoming packets are dropped and counted (default 65 KiB, memberlist's receive buffer). */
+  readonly maxPacketSize?: number | undefined
+  /** Packets waiting for the reader before new ones are dropped (default 1024). */
+  readonly packetQueueCapacity?: number | undefined
+  /** Accepted connections waiting for the reader before new ones are refused (default 64). */
+  readonly connectionQueueCapacity?: number | undefined
+}
+
+/** How often a free TCP port turns out to be taken for UDP before we give up. */
+const portZeroAttempts = 5
+
+const isAddressInUse = (error: Errors.TransportError): boolean =>
+  typeof error.cause === "object" && error.cause !== null && (error.cause as { code?: unknown }).code === "EADDRINUSE"
+
+/**
+ * Binds UDP and TCP on `options.host:options.port`; closing the scope closes
+ * every socket. See `Transport.makeNode`.
+ */
+export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Errors.TransportError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { host } = options
+    if (ipFamily(host) === undefined) {
+      return yield* Effect.fail(Errors.bindFailed({ host, port: options.port }, "the bind host must be an IP literal"))
+    }
+    const maxPacketSize = options.maxPacketSize ?? 65 * 1024
+    const packets = yield* Effect.acquireRelease(
+      Queue.bounded<Packet>(options.packetQueueCapacity ?? 1024),
+      Queue.shutdown
+    )
+    const connections = yield* Effect.acquireRelease(
+      Queue.bounded<Connection>(options.connectionQueueCapacity ?? 64),
+      Queue.shutdown
+    )
+    const sockets = new SocketSet()
+    let open = true
+    yield* Effect.addFinalizer(() => Effect.sync(() => {
+      open = false
+    }))
+
+    const deliver = (packet: Packet) => {
+      // Never block the socket: a full queue means the reader is behind, and
+      // UDP is allowed to lose the packet.
+      if (!packets.unsafeOffer(packet)) Metrics.bump(Metrics.packetsDroppedQueueFull)
+    }
+    const accept = (socket: Net.Socket) => {
+      const connection = fromSocket(socket, remoteOf(socket, { host: "unknown", port: 0 }))
+      if (!connections.unsafeOffer(connection)) {
+        Metrics.bump(Metrics.connectionsDropped)
+        socket.destroy()
+      }
+    }
+
+    // One bind attempt in a child scope: when UDP fails after TCP succeeded,
+    // the TCP server is released before we try another port.
+    const bindBoth = (port: number) =>
+      Effect.gen(function*() {
+        const child = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+        const bound = Effect.gen(function*() {
+          // TCP first: with port 0 it is the one that picks the port.
+          const server = yield* listen({ host, port, sockets, accept })
+          const actual = boundPort(server)
+          const udp = yield* bindUdp({ host, port: actual, maxPacketSize, deliver })
+          return { port: actual, udp }
+        })
+        return yield* bound.pipe(
+          Scope.extend(child),
+          Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(child, exit) : Effect.void))
+        )
+      })
+
+    const { port, udp } = yield* bindBoth(options.port).pipe(
+      Effect.retry({
+        times: portZeroAttempts - 1,
+        // Only a port we picked may be replaced; a configured port is the user's to fix.
+        while: (error) => options.port === 0 && isAddressInUse(error)
+      })
+    )
+    const boundAddress: Address = { host, port }
+
+    const shape: TransportShape = {
+      boundAddress,
+      packets: Stream.fromQueue(packets),
+      sendPacket: (to, bytes) => send(udp, ipFamily(host) === 6, () => open, to, bytes),
+      connections: Stream.fromQueue(connections),
+      connect: (to, timeoutMillis) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            if (!open) return yield* Effect.fail(Errors.closed("the transport"))
+            const connection = yield* restore(
+              connectSocket(to, (socket) => sockets.add(socket)).pipe(
+                Effect.timeoutFail({
+                  duration: timeoutMillis,
+                  onTimeout: () => Errors.connectTimeout(to, timeoutMillis)
+                })
+              )
+            )
+            // Registered before anything can interrupt us, so the stream never leaks.
+            yield* Effect.addFinalizer(() => connection.close)
+            return connection
+          })
+        )
+    }
+    return shape
+  })

@@ -1,0 +1,110 @@
+/**
+ * The packet half of the Node transport: one `node:dgram` socket.
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+import * as Dgram from "node:dgram"
+import type { Address, Packet } from "../../Transport.js"
+import { ipFamily, normalizeHost } from "./address.js"
+import * as Errors from "./error.js"
+import * as Metrics from "./metrics.js"
+import { toBytes } from "./nodeConnection.js"
+
+/** memberlist asks for a 2 MiB receive buffer so bursts of gossip are not lost in the kernel. */
+const receiveBufferSize = 2 * 1024 * 1024
+
+const closeQuietly = (socket: Dgram.Socket): void => {
+  try {
+    socket.close()
+  } catch {
+    // Already closed (a failed bind closes the handle itself).
+  }
+}
+
+/**
+ * Binds UDP on `host:port` and hands every packet of at most `maxPacketSize`
+ * bytes to `deliver`, which must not block (it offers to a bounded queue).
+ * The "error" event is raced with the bind, so a busy port is a `BindFailed`
+ * rather than an uncaught exception. Closed when the scope closes.
+ */
+export const bindUdp = (options: {
+  readonly host: string
+  readonly port: number
+  readonly maxPacketSize: number
+  readonly deliver: (packet: Packet) => void
+}) =>
+  Effect.acquireRelease(
+    Effect.async<Dgram.Socket, Errors.TransportError>((resume) => {
+      const address = { host: options.host, port: options.port }
+      const socket = Dgram.createSocket({ type: ipFamily(options.host) === 6 ? "udp6" : "udp4" })
+      const onBindError = (cause: Error) => {
+        closeQuietly(socket)
+        resume(Effect.fail(Errors.bindFailed(address, cause)))
+      }
+      socket.once("error", onBindError)
+      socket.on("message", (message, rinfo) => {
+        if (message.length > options.maxPacketSize) {
+          Metrics.bump(Metrics.packetsDroppedOversized)
+          return
+        }
+        options.deliver({ from: { host: normalizeHost(rinfo.address), port: rinfo.port }, bytes: toBytes(message) })
+      })
+      socket.bind({ address: options.host, port: options.port }, () => {
+        socket.off("error", onBindError)
+        // After the bind, errors (an ICMP error reported late, say) are not
+        // fatal to the member: keep the socket and let sends report their own.
+        socket.on("error", () => {})
+        try {
+          socket.setRecvBufferSize(receiveBufferSize)
+        } catch {
+          // The kernel may refuse; the default buffer still works.
+        }
+        resume(Effect.succeed(socket))
+      })
+    }),
+    (socket) =>
+      Effect.async<void>((resume) => {
+        try {
+          socket.close(() => resume(Effect.void))
+        } catch {
+          resume(Effect.void)
+        }
+      })
+  )
+
+/**
+ * Sends one datagram and waits until the kernel took it. An IPv4 destination
+ * from an IPv6 socket is written in its IPv4-mapped form, which a dual-stack
+ * socket bound to `::` accepts.
+ */
+export const send = (
+  socket: Dgram.Socket,
+  v6: boolean,
+  isOpen: () => boolean,
+  to: Address,
+  bytes: Uint8Array
+): Effect.Effect<void, Errors.TransportError> =>
+  Effect.async<void, Errors.TransportError>((resume) => {
+    if (!isOpen()) {
+      resume(Effect.fail(Errors.closed("the transport")))
+      return
+    }
+    const family = ipFamily(to.host)
+    if (!v6 && family === 6) {
+      Metrics.bump(Metrics.sendFailures)
+      resume(Effect.fail(Errors.sendFailed(to, "an IPv6 destination from an IPv4 socket")))
+      return
+    }
+    const host = v6 && family === 4 ? `::ffff:${to.host}` : to.host
+    const fail = (cause: unknown) => {
+      Metrics.bump(Metrics.sendFailures)
+      resume(Effect.fail(Errors.sendFailed(to, cause)))
+    }
+    try {
+      socket.send(bytes, to.port, host, (err) => (err ? fail(err) : resume(Effect.void)))
+    } catch (cause) {
+      // Synchronous throws: a bad port, a closed socket, an oversized buffer.
+      fail(cause)
+    }
+  })
