@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Scope, Stream } from "effect"
+import type { Metric, Scope, Stream } from "effect"
 import { Context, Effect, Layer } from "effect"
 import { SwimConfig } from "./SwimConfig.js"
 import * as internalError from "./internal/transport/error.js"
@@ -233,9 +233,18 @@ export const makeMemoryNetwork = (options?: MemoryNetworkOptions): MemoryNetwork
  * @since 0.1.0
  * @category metrics
  */
-export const metrics = {
+export const metrics: {
+  /** Incoming packets larger than `maxPacketSize`. */
+  readonly packetsDroppedOversized: Metric.Metric.Counter<number>
+  /** Incoming packets that found the receive queue full. */
+  readonly packetsDroppedQueueFull: Metric.Metric.Counter<number>
+  /** Incoming streams closed because the accept queue was full. */
+  readonly connectionsDropped: Metric.Metric.Counter<number>
+  /** Outgoing packets the operating system refused. */
+  readonly sendFailures: Metric.Metric.Counter<number>
+} = {
   packetsDroppedOversized: internalMetrics.packetsDroppedOversized,
   packetsDroppedQueueFull: internalMetrics.packetsDroppedQueueFull,
   connectionsDropped: internalMetrics.connectionsDropped,
   sendFailures: internalMetrics.sendFailures
-} as const
+}

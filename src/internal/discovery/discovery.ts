@@ -230,13 +230,37 @@ export const fromConfig = (value: DiscoveryConfig): Effect.Effect<DiscoveryShape
         : Effect.map(Effect.all([makeStatic(value.join), makeDns(dns)]), combine)
   })
 
-export const configErrorToDiscoveryError = (error: ConfigError.ConfigError): DiscoveryError =>
-  new DiscoveryError({ reason: "InvalidConfig", message: String(error), cause: error })
 
-/** `config` under `prefix`, read from environment variables (`SWIM_DNS_NAME` for `swim` + `dnsName`). */
+const firstLeaf = (error: ConfigError.ConfigError): ConfigError.ConfigError =>
+  error._op === "And" || error._op === "Or" ? firstLeaf(error.left) : error
+
+/** The environment variable a config path reads: ["swim", "dnsPort"] → SWIM_DNS_PORT (the rule of `constantCase`). */
+const envVariable = (path: ReadonlyArray<string>): string =>
+  path.map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()).join("_")
+
+/**
+ * `config` under `prefix`, read from environment variables, with every error
+ * restated as `InvalidConfig` naming the variable to fix: a config error by
+ * its path, a bad seed by SWIM_JOIN, a bad DNS option by SWIM_DNS_*.
+ */
 export const fromEnv = (prefix: string): Effect.Effect<DiscoveryShape, DiscoveryError> =>
   Config.nested(config, prefix).pipe(
     Effect.withConfigProvider(ConfigProvider.fromEnv().pipe(ConfigProvider.constantCase)),
-    Effect.mapError(configErrorToDiscoveryError),
-    Effect.flatMap(fromConfig)
+    Effect.mapError((error) => {
+      const leaf = firstLeaf(error)
+      const variable = envVariable("path" in leaf ? leaf.path : [prefix])
+      return new DiscoveryError({ reason: "InvalidConfig", message: `${variable}: ${leaf.message}`, input: variable, cause: error })
+    }),
+    Effect.flatMap((value) => {
+      const restate = (variable: string) => (error: DiscoveryError) =>
+        new DiscoveryError({ reason: "InvalidConfig", message: `${variable}: ${error.message}`, input: variable, cause: error })
+      const join = makeStatic(value.join).pipe(Effect.mapError(restate(envVariable([prefix, "join"]))))
+      return Option.match(value.dns, {
+        onNone: () => join,
+        onSome: (options) => {
+          const dns = makeDns(options).pipe(Effect.mapError(restate(`${envVariable([prefix, "dns"])}_*`)))
+          return value.join.length === 0 ? dns : Effect.map(Effect.all([join, dns]), combine)
+        }
+      })
+    })
   )

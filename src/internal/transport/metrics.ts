@@ -12,19 +12,19 @@ const packetsDropped = Metric.counter("memberlist_transport_packets_dropped", {
 })
 
 /** Packets larger than the transport's `maxPacketSize`. */
-export const packetsDroppedOversized = packetsDropped.pipe(Metric.tagged("reason", "oversized"))
+export const packetsDroppedOversized: Metric.Metric.Counter<number> = packetsDropped.pipe(Metric.tagged("reason", "oversized"))
 
 /** Packets that arrived while the receive queue was full (the reader is behind). */
-export const packetsDroppedQueueFull = packetsDropped.pipe(Metric.tagged("reason", "queue_full"))
+export const packetsDroppedQueueFull: Metric.Metric.Counter<number> = packetsDropped.pipe(Metric.tagged("reason", "queue_full"))
 
 /** Incoming stream connections refused because nobody took the previous ones. */
-export const connectionsDropped = Metric.counter("memberlist_transport_connections_dropped", {
+export const connectionsDropped: Metric.Metric.Counter<number> = Metric.counter("memberlist_transport_connections_dropped", {
   description: "Incoming stream connections closed because the accept queue was full",
   incremental: true
 })
 
 /** Datagrams the operating system refused to send. */
-export const sendFailures = Metric.counter("memberlist_transport_send_failures", {
+export const sendFailures: Metric.Metric.Counter<number> = Metric.counter("memberlist_transport_send_failures", {
   description: "Outgoing packets the operating system refused",
   incremental: true
 })

@@ -5,27 +5,13 @@
  */
 import type * as Net from "node:net"
 import { Effect, Exit, ExecutionStrategy, Queue, Scope, Stream } from "effect"
-import type { Address, Connection, Packet, TransportShape } from "../../Transport.js"
+import type { Address, Connection, NodeOptions, Packet, TransportShape } from "../../Transport.js"
 import { ipFamily } from "./address.js"
 import * as Errors from "./error.js"
 import * as Metrics from "./metrics.js"
 import { connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
 import { boundPort, listen, SocketSet } from "./nodeTcp.js"
 import { bindUdp, send } from "./nodeUdp.js"
-
-/** Options of `makeNode`. */
-export interface NodeOptions {
-  /** IP literal to bind; `0.0.0.0` or `::` for every interface. */
-  readonly host: string
-  /** Port for both UDP and TCP; 0 picks one that is free for both. */
-  readonly port: number
-  /** Larger incoming packets are dropped and counted (default 65 KiB, memberlist's receive buffer). */
-  readonly maxPacketSize?: number | undefined
-  /** Packets waiting for the reader before new ones are dropped (default 1024). */
-  readonly packetQueueCapacity?: number | undefined
-  /** Accepted connections waiting for the reader before new ones are refused (default 64). */
-  readonly connectionQueueCapacity?: number | undefined
-}
 
 /** How often a free TCP port turns out to be taken for UDP before we give up. */
 const portZeroAttempts = 5

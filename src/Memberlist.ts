@@ -1,0 +1,210 @@
+/**
+ * A cluster member: joins through `Discovery`, talks through `Transport`,
+ * behaves as `SwimConfig` says, and tells the application who is in the
+ * cluster and what they send.
+ *
+ * ```ts
+ * class Invalidate extends Schema.TaggedClass<Invalidate>()("Invalidate", { key: Schema.String }) {}
+ * const Messages = Schema.Union(Invalidate)
+ *
+ * class Cluster extends Memberlist.Tag("app/Cluster")<Cluster, typeof Messages.Type>() {}
+ *
+ * const ClusterLive = Memberlist.layer(Cluster, { messages: Messages }).pipe(
+ *   Layer.provide(Discovery.static(["10.0.0.5:7946"])),
+ *   Layer.provide(Transport.layerNode),
+ *   Layer.provide(SwimConfig.layerFromEnv())
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Duration, Effect, Layer, Schema, Scope, Stream } from "effect"
+import { Context, Data } from "effect"
+import type { Discovery } from "./Discovery.js"
+import * as internal from "./internal/shell/memberlist.js"
+import type { MessageEncoding } from "./internal/shell/userCodec.js"
+import type { SwimConfig } from "./SwimConfig.js"
+import type { Address, Transport, TransportError } from "./Transport.js"
+
+/**
+ * A member's state as this node sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MemberState = "alive" | "suspect" | "dead" | "left"
+
+/**
+ * A member of the cluster.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Member {
+  readonly name: string
+  readonly address: Address
+  readonly state: MemberState
+  readonly incarnation: number
+  /** The member's metadata bytes (at most 512). */
+  readonly meta: Uint8Array
+  /** Protocol versions `[pMin, pMax, pCur, dMin, dMax, dCur]`. */
+  readonly versions: ReadonlyArray<number>
+}
+
+/**
+ * A change in the cluster, as this node learned it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MembershipEvent =
+  | { readonly _tag: "MemberJoined"; readonly member: Member; readonly at: number }
+  | { readonly _tag: "MemberUpdated"; readonly member: Member; readonly at: number }
+  | { readonly _tag: "MemberSuspected"; readonly member: Member; readonly by: string; readonly at: number }
+  | { readonly _tag: "MemberRecovered"; readonly member: Member; readonly at: number }
+  | { readonly _tag: "MemberFailed"; readonly member: Member; readonly by: string; readonly at: number }
+  | { readonly _tag: "MemberLeft"; readonly member: Member; readonly at: number }
+  | {
+    readonly _tag: "LocalStatusChanged"
+    readonly status: "alive" | "leaving" | "left"
+    readonly incarnation: number
+    readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata"
+    readonly at: number
+  }
+  | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address; readonly at: number }
+
+/**
+ * A message that arrived: who sent it (for a broadcast, who broadcast it)
+ * and the decoded value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Received<A> {
+  readonly from: Address
+  /** The member that broadcast it, or undefined for a message sent to us directly. */
+  readonly origin: string | undefined
+  readonly message: A
+}
+
+/**
+ * Why an operation failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MemberlistError extends Data.TaggedError("MemberlistError")<{
+  readonly reason:
+    | "InvalidMessage" // the value does not fit the message schema
+    | "MessageTooLarge" // more than a packet can carry (use sendReliable) or than metadata allows
+    | "UnknownMember" // no member by that name
+    | "NotRunning" // the member left or has not started
+    | "Timeout"
+    | "JoinFailed"
+    | "Transport"
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/**
+ * The member service, for messages of type `A`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Memberlist<A> {
+  /** This node as the cluster sees it. */
+  readonly localMember: Effect.Effect<Member>
+  /** Every member believed alive or suspect, this node included. */
+  readonly members: Effect.Effect<ReadonlyArray<Member>>
+  /** Every member known, dead and left ones not yet forgotten included. */
+  readonly allMembers: Effect.Effect<ReadonlyArray<Member>>
+  /** Membership events from the moment of subscription; each subscriber sees every event. */
+  readonly events: Stream.Stream<MembershipEvent>
+  /** Messages from other members; each subscriber sees every message. */
+  readonly receive: Stream.Stream<Received<A>>
+  /** Best effort (UDP): one packet to a member, by name or address. */
+  readonly send: (to: string | Address, message: A) => Effect.Effect<void, MemberlistError>
+  /** Reliable (TCP): delivered or failed. */
+  readonly sendReliable: (to: string | Address, message: A) => Effect.Effect<void, MemberlistError>
+  /** Gossips a message to every member (delivered once to each, not to this node). */
+  readonly broadcast: (message: A) => Effect.Effect<void, MemberlistError>
+  /** Replaces this node's metadata bytes (at most 512) and tells everyone. */
+  readonly updateMetadata: (meta: Uint8Array) => Effect.Effect<void, MemberlistError>
+  /** Joins (or rejoins) through these addresses; returns how many answered. */
+  readonly join: (seeds: ReadonlyArray<Address>) => Effect.Effect<number, MemberlistError>
+  /** Leaves gracefully: waits until the leave has been gossiped, or the timeout. */
+  readonly leave: (timeout?: Duration.DurationInput) => Effect.Effect<void, MemberlistError>
+  /** Lifeguard's local health score: 0 is healthy; higher means this node is slowing down its probes. */
+  readonly healthScore: Effect.Effect<number>
+}
+
+/**
+ * Options for a member.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<A, I> {
+  /** The schema of application messages, usually a union of tagged classes. */
+  readonly messages: Schema.Schema<A, I>
+  /** How messages travel: msgpack (default, compact) or JSON (readable by any peer). */
+  readonly encoding?: MessageEncoding | undefined
+  /** Initial metadata bytes (at most 512). */
+  readonly meta?: Uint8Array | undefined
+  /** Join at start through Discovery and fail the layer if no seed answers (default false: start alone and keep trying). */
+  readonly requireJoin?: boolean | undefined
+  /** How often to ask Discovery again for peers we do not know (default 30 seconds). */
+  readonly rediscoverInterval?: Duration.DurationInput | undefined
+  /**
+   * Leave gracefully when the scope closes (default true). False stops the
+   * member silently, as a crash would: the others detect it as failed.
+   */
+  readonly leaveOnClose?: boolean | undefined
+  /** How long closing the scope waits for the leave to be gossiped (default 3 seconds). */
+  readonly leaveTimeout?: Duration.DurationInput | undefined
+  /** Seed of the protocol's random choices (default: random). */
+  readonly seed?: number | undefined
+}
+
+/**
+ * Makes a typed service tag: `class Cluster extends Memberlist.Tag("app/Cluster")<Cluster, Msg>() {}`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const Tag = <const Id extends string>(id: Id) => <Self, A>() => Context.Tag(id)<Self, Memberlist<A>>()
+
+/**
+ * Starts a member in the current scope: binds nothing itself (the
+ * `Transport` has), joins through `Discovery`, runs the protocol in the
+ * background, and leaves gracefully when the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <A, I>(
+  options: Options<A, I>
+) => Effect.Effect<Memberlist<A>, MemberlistError, SwimConfig | Transport | Discovery | Scope.Scope> = internal.make
+
+/**
+ * A layer providing a member under `tag`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <Self, A, I>(
+  tag: Context.Tag<Self, Memberlist<A>>,
+  options: Options<A, I>
+): Layer.Layer<Self, MemberlistError, SwimConfig | Transport | Discovery> => internal.layer(tag, options)
+
+export type {
+  /**
+   * @since 0.1.0
+   */
+  MessageEncoding,
+  /**
+   * @since 0.1.0
+   */
+  TransportError
+}
