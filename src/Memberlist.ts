@@ -22,6 +22,7 @@ import type { Duration, Effect, Layer, Schema, Scope, Stream } from "effect"
 import { Context, Data } from "effect"
 import type { Discovery } from "./Discovery.js"
 import * as internal from "./internal/shell/memberlist.js"
+import * as internalMetrics from "./internal/shell/metrics.js"
 import type { MessageEncoding } from "./internal/shell/userCodec.js"
 import type { SwimConfig } from "./SwimConfig.js"
 import type { Address, Transport, TransportError } from "./Transport.js"
@@ -197,6 +198,33 @@ export const layer = <Self, A, I>(
   tag: Context.Tag<Self, Memberlist<A>>,
   options: Options<A, I>
 ): Layer.Layer<Self, MemberlistError, SwimConfig | Transport | Discovery> => internal.layer(tag, options)
+
+/**
+ * The member's metrics: packets and bytes in and out, decoder rejections and
+ * core drops (tagged with `reason`), probes, suspicions, deaths, push/pulls,
+ * queue depths, local health and live members. Read them with
+ * `Metric.value`, or export them with any Effect metrics backend.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const metrics = {
+  packetsOut: internalMetrics.packetsOut,
+  packetsIn: internalMetrics.packetsIn,
+  bytesOut: internalMetrics.bytesOut,
+  bytesIn: internalMetrics.bytesIn,
+  decodeRejected: internalMetrics.decodeRejected,
+  coreDropped: internalMetrics.coreDropped,
+  probes: internalMetrics.probes,
+  suspicions: internalMetrics.suspicions,
+  deaths: internalMetrics.deaths,
+  userMessagesRejected: internalMetrics.userMessagesRejected,
+  pushPulls: internalMetrics.pushPulls,
+  healthScore: internalMetrics.healthScore,
+  membershipQueue: internalMetrics.membershipQueue,
+  userQueue: internalMetrics.userQueue,
+  aliveMembers: internalMetrics.aliveMembers
+} as const
 
 export type {
   /**

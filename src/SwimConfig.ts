@@ -38,8 +38,10 @@ export interface SwimConfigShape {
   readonly suspicionMult: number
   /** Upper bound of the suspicion timeout, as a multiple of its lower bound. */
   readonly suspicionMaxTimeoutMult: number
-  /** Retransmission multiplier for gossiped updates. */
+  /** Retransmission multiplier for gossiped updates (memberlist's count: mult × ceil(log10(n + 1))). */
   readonly retransmitMult: number
+  /** Send each update at least ln(100 n) times so every member hears it (false: memberlist's count only). */
+  readonly coverageFloor: boolean
   /** Time between gossip rounds. */
   readonly gossipInterval: Duration.Duration
   /** Members gossiped to per round. */

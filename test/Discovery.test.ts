@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Fiber, Layer } from "effect"
+import { Config, ConfigProvider, Effect, Either, Exit, Fiber, Layer } from "effect"
 import * as Dgram from "node:dgram"
 import * as Discovery from "../src/Discovery.js"
 import type { Address } from "../src/Transport.js"
@@ -18,7 +18,10 @@ const blackHole = Effect.acquireRelease(
     socket.on("message", () => {})
     socket.bind(0, "127.0.0.1", () => resume(Effect.succeed(socket)))
   }),
-  (socket) => Effect.async<void>((resume) => socket.close(() => resume(Effect.void)))
+  (socket) =>
+    Effect.async<void>((resume) => {
+      socket.close(() => resume(Effect.void))
+    })
 ).pipe(Effect.map((socket) => `127.0.0.1:${socket.address().port}`))
 
 /** A loopback port nothing listens on: bound, read, closed. */
@@ -90,13 +93,12 @@ describe("Discovery.static", () => {
       ]
       for (const entry of bad) {
         // Building the layer is enough: nothing is discovered.
-        const exit = yield* Effect.exit(Layer.build(Discovery.static(["127.0.0.1:1", entry])).pipe(Effect.scoped))
-        expect(exit, JSON.stringify(entry)).toStrictEqual(Exit.fail(expect.anything()))
-        if (Exit.isFailure(exit)) {
-          const error = yield* Effect.flip(Exit.matchEffect(exit, { onFailure: Effect.failCause, onSuccess: () => Effect.void }))
-          expect(error).toBeInstanceOf(Discovery.DiscoveryError)
-          expect(error._tag).toBe("DiscoveryError")
-          expect(error.reason, JSON.stringify(entry)).toBe("InvalidAddress")
+        const result = yield* Effect.either(Layer.build(Discovery.static(["127.0.0.1:1", entry])).pipe(Effect.scoped))
+        expect(Either.isLeft(result), JSON.stringify(entry)).toBe(true)
+        if (Either.isLeft(result)) {
+          expect(result.left).toBeInstanceOf(Discovery.DiscoveryError)
+          expect(result.left._tag).toBe("DiscoveryError")
+          expect(result.left.reason, JSON.stringify(entry)).toBe("InvalidAddress")
         }
       }
       const badDefault = yield* Effect.flip(Discovery.makeStatic(["127.0.0.1"], { defaultPort: 0 }))
@@ -145,45 +147,56 @@ describe("Discovery.make / layer / combine", () => {
 })
 
 describe("Discovery.layerConfig", () => {
-  const withEnv = (env: Record<string, string>) =>
-    Layer.setConfigProvider(
-      ConfigProvider.fromMap(new Map(Object.entries(env))).pipe(ConfigProvider.constantCase, ConfigProvider.nested("swim"))
+  // Building the layer reads the fiber's ConfigProvider: a map stands in for the environment.
+  const fromEnvMap = (env: Record<string, string>) =>
+    discoverWith(Discovery.layerConfig(Config.nested(Discovery.config, "swim"))).pipe(
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)), { pathDelim: "_" }).pipe(ConfigProvider.constantCase))
     )
 
   it.effect("SWIM_JOIN is a comma list of static seeds", () =>
     Effect.gen(function*() {
-      const found = yield* discoverWith(
-        Discovery.layerConfig().pipe(Layer.provide(withEnv({ SWIM_JOIN: "127.0.0.1:7946,[::1]:7946" })))
-      )
+      const found = yield* fromEnvMap({ SWIM_JOIN: "127.0.0.1:7946,[::1]:7946" })
       expect(found).toEqual([a("127.0.0.1", 7946), a("::1", 7946)])
     }))
 
   it.effect("nothing set: no seeds; bad values are typed errors naming the variable", () =>
     Effect.gen(function*() {
-      expect(yield* discoverWith(Discovery.layerConfig().pipe(Layer.provide(withEnv({}))))).toEqual([])
+      expect(yield* fromEnvMap({})).toEqual([])
       const badPort = yield* Effect.flip(
-        discoverWith(Discovery.layerConfig().pipe(Layer.provide(withEnv({ SWIM_DNS_NAME: "x.test", SWIM_DNS_PORT: "abc" }))))
+        fromEnvMap({ SWIM_DNS_NAME: "x.test", SWIM_DNS_PORT: "abc" })
       )
       expect(String(badPort)).toContain("DNS_PORT")
       const badJoin = yield* Effect.flip(
-        discoverWith(Discovery.layerConfig().pipe(Layer.provide(withEnv({ SWIM_JOIN: "127.0.0.1" }))))
+        fromEnvMap({ SWIM_JOIN: "127.0.0.1" })
       )
       expect(badJoin).toBeInstanceOf(Discovery.DiscoveryError)
     }))
 
-  it.effect("fromEnv maps a config error to DiscoveryError InvalidConfig", () =>
+  it.effect("fromEnv: errors are InvalidConfig naming the variable to fix", () =>
     Effect.gen(function*() {
-      const previous = process.env.SWIM_TEST_DNS_TIMEOUT
-      process.env.SWIM_TEST_DNS_NAME = "x.test"
-      process.env.SWIM_TEST_DNS_TIMEOUT = "soon"
-      const error = yield* Effect.flip(discoverWith(Discovery.fromEnv("swim_test"))).pipe(
-        Effect.ensuring(Effect.sync(() => {
-          delete process.env.SWIM_TEST_DNS_NAME
-          if (previous === undefined) delete process.env.SWIM_TEST_DNS_TIMEOUT
-        }))
+      const env = (vars: Record<string, string>) =>
+        Effect.acquireRelease(
+          Effect.sync(() => Object.assign(process.env, vars)),
+          () => Effect.sync(() => Object.keys(vars).forEach((k) => delete process.env[k]))
+        )
+      // The variables are set only while the layer is built, then removed.
+      const withVars = <A, E>(vars: Record<string, string>, self: Effect.Effect<A, E>) =>
+        Effect.scoped(Effect.zipRight(env(vars), self))
+      const errorOf = (vars: Record<string, string>) =>
+        withVars(vars, Effect.flip(discoverWith(Discovery.fromEnv("swim_test"))))
+      const badTimeout = yield* errorOf({ SWIM_TEST_DNS_NAME: "x.test", SWIM_TEST_DNS_TIMEOUT: "soon" })
+      expect(badTimeout.reason).toBe("InvalidConfig")
+      expect(badTimeout.message).toContain("SWIM_TEST_DNS_TIMEOUT")
+      const badJoin = yield* errorOf({ SWIM_TEST_JOIN: "127.0.0.1:7946,127.0.0.1" })
+      expect(badJoin.reason).toBe("InvalidConfig")
+      expect(badJoin.message).toContain("SWIM_TEST_JOIN")
+      const badPort = yield* errorOf({ SWIM_TEST_DNS_NAME: "x.test", SWIM_TEST_DNS_PORT: "70000" })
+      expect(badPort.message).toContain("SWIM_TEST_DNS_")
+      const found = yield* withVars(
+        { SWIM_TEST_JOIN: "127.0.0.1:7946, [::1]:7946" },
+        discoverWith(Discovery.fromEnv("swim_test"))
       )
-      expect(error.reason).toBe("InvalidConfig")
-      expect(error.message).toContain("SWIM_TEST_DNS_TIMEOUT")
+      expect(found).toEqual([a("127.0.0.1", 7946), a("::1", 7946)])
     }))
 })
 
@@ -281,6 +294,8 @@ describe("Discovery.dns against dnsmasq", () => {
       // A/AAAA only: the hosts file is rewritten and dnsmasq reloads it on SIGHUP.
       yield* server.setRecords({ hosts: { "peers.test": ["127.0.0.2", "127.0.0.4", "::1"] } })
       expect(yield* byA.discover).toEqual([a("127.0.0.2", 7946), a("127.0.0.4", 7946), a("::1", 7946)])
+      const starts = Effect.map(server.log, (log) => log.match(/started, version/g)?.length ?? 0)
+      expect(yield* starts).toBe(1) // reloaded in place, not restarted
 
       // SRV appears: dnsmasq restarts on the same port.
       yield* server.setRecords({
@@ -289,6 +304,7 @@ describe("Discovery.dns against dnsmasq", () => {
       })
       expect(yield* byA.discover).toEqual([a("127.0.0.2", 7946)])
       expect(yield* bySrv.discover).toEqual([a("127.0.0.5", 7100)])
+      expect(yield* starts).toBe(2)
 
       // The SRV target moves (hosts only, SIGHUP), then the SRV port changes (restart).
       yield* server.setRecords({

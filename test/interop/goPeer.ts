@@ -166,7 +166,7 @@ export const ensureGoPeerBuilt = (): Promise<void> => {
         reject(
           new Error(
             `building the Go interop peer failed (${buildScript}; CI installs golang-go and ` +
-              `golang-github-hashicorp-memberlist-dev):\n${stderr}${stdout}${error.message}`
+              `golang-github-hashicorp-memberlist-dev), exit ${String(error.code ?? error.signal)}:\n${stderr}${stdout}`
           )
         )
       })

@@ -240,6 +240,9 @@ export const start = (
         return proc
       })
 
+    // Registered before the first launch, so an interruption while waiting for
+    // readiness (a test timeout) still kills whichever process is running.
+    yield* Effect.addFinalizer(() => (running === undefined ? Effect.void : kill(running)))
     yield* writeHosts(records, generation)
     // The free port can be taken between our probe and dnsmasq's bind: try a few.
     const port = yield* Effect.gen(function*() {
@@ -247,8 +250,6 @@ export const start = (
       yield* launch(candidate, records, generation)
       return candidate
     }).pipe(Effect.retry({ times: 4, while: (e) => e.reason === "StartFailed" && /in use/i.test(e.message) }))
-
-    yield* Effect.addFinalizer(() => (running === undefined ? Effect.void : kill(running)))
 
     const lock = yield* Effect.makeSemaphore(1)
     const setRecords = (next: DnsRecords): Effect.Effect<void, DnsmasqError> =>

@@ -81,6 +81,7 @@ const coreConfigOf = (config: SwimConfigShape, address: Address, meta: Uint8Arra
   suspicionMult: config.suspicionMult,
   suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,
   retransmitMult: config.retransmitMult,
+  coverageFloor: config.coverageFloor,
   gossipInterval: Duration.toMillis(config.gossipInterval),
   gossipNodes: config.gossipNodes,
   gossipToTheDeadTime: Duration.toMillis(config.gossipToTheDeadTime),
@@ -284,7 +285,7 @@ export const make = <A, I>(options: Options<A, I>) =>
         const deferred = yield* Deferred.make<Output>()
         replies.set(replyTo, deferred)
         yield* feed(input)
-        return yield* Deferred.await(deferred).pipe(Effect.timeout(Duration.millis(tcpTimeout)))
+        return yield* Effect.interruptible(Deferred.await(deferred)).pipe(Effect.timeout(Duration.millis(tcpTimeout)))
       }).pipe(Effect.ensuring(Effect.sync(() => replies.delete(replyTo))))
 
     const onConnection = (connection: Connection) =>
@@ -345,7 +346,7 @@ export const make = <A, I>(options: Options<A, I>) =>
         const deferred = yield* Deferred.make<number>()
         pendingJoin = deferred
         yield* feed({ _tag: "Join", seeds })
-        const contacted = yield* Deferred.await(deferred).pipe(
+        const contacted = yield* Effect.interruptible(Deferred.await(deferred)).pipe(
           Effect.timeoutFail({
             duration: Duration.millis(tcpTimeout * 2),
             onTimeout: () => new MemberlistError({ reason: "Timeout", message: "join did not finish in time" })
@@ -399,7 +400,8 @@ export const make = <A, I>(options: Options<A, I>) =>
         const deferred = yield* Deferred.make<void>()
         pendingLeave = deferred
         yield* feed({ _tag: "Leave" })
-        yield* Deferred.await(deferred).pipe(
+        // Interruptible, so the timeout still works when this runs as a scope finalizer (uninterruptible).
+        yield* Effect.interruptible(Deferred.await(deferred)).pipe(
           Effect.timeoutFail({
             duration: timeout ?? leaveTimeoutDefault,
             onTimeout: () => new MemberlistError({ reason: "Timeout", message: "the leave was not fully gossiped in time" })

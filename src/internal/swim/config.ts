@@ -31,8 +31,10 @@ export interface CoreConfig {
   readonly suspicionMult: number
   /** Max suspicion timeout = this × min timeout; it shrinks toward min with confirmations. */
   readonly suspicionMaxTimeoutMult: number
-  /** Each update is piggybacked retransmitMult × ceil(log10(n + 1)) times. */
+  /** Each update is piggybacked retransmitMult × ceil(log10(n + 1)) times... */
   readonly retransmitMult: number
+  /** ...but at least ln(100 n) times, so every member hears it with high probability (false: memberlist's count). */
+  readonly coverageFloor: boolean
 
   /** Time between gossip rounds. */
   readonly gossipInterval: number
@@ -84,6 +86,7 @@ export type Timings = Omit<CoreConfig, "name" | "address" | "meta" | "versions">
 
 const common = {
   tcpPingFallback: true,
+  coverageFloor: true,
   suspicionMaxTimeoutMult: 6,
   awarenessMaxMultiplier: 8,
   deadNodeReclaimTime: 0,

@@ -167,7 +167,20 @@ export const gossipTick = (step: Step, token: number): void => {
   if (token !== state.gossipTickToken || state.status === "idle") return
   state.gossipTickToken = newToken(state)
   setTimer(step, now + state.config.gossipInterval, { _tag: "GossipTick", token: state.gossipTickToken })
+  // Everyone else left or died while we waited to announce our leave: there is no one left to tell.
+  if (state.leaveWaiting && !anyoneElseAlive(state)) {
+    completeLeave(step)
+    return
+  }
   gossipRound(step)
+}
+
+const completeLeave = (step: Step): void => {
+  const { state } = step
+  state.leaveWaiting = false
+  state.status = "left"
+  step.out.push({ _tag: "LeaveCompleted" })
+  emit(step, { _tag: "LocalStatus", status: "left", incarnation: selfRecord(state).incarnation, cause: "left" })
 }
 
 const anyoneElseAlive = (state: CoreState): boolean => {
@@ -191,9 +204,7 @@ export const leave = (step: Step): void => {
   self.stateChangedAt = now
   emit(step, { _tag: "LocalStatus", status: "leaving", incarnation: self.incarnation, cause: "leaving" })
   if (!anyoneElseAlive(state)) {
-    state.status = "left"
-    step.out.push({ _tag: "LeaveCompleted" })
-    emit(step, { _tag: "LocalStatus", status: "left", incarnation: self.incarnation, cause: "left" })
+    completeLeave(step)
     return
   }
   state.leaveWaiting = true

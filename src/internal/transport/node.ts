@@ -40,9 +40,6 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
     )
     const sockets = new SocketSet()
     let open = true
-    yield* Effect.addFinalizer(() => Effect.sync(() => {
-      open = false
-    }))
 
     const deliver = (packet: Packet) => {
       // Never block the socket: a full queue means the reader is behind, and
@@ -83,6 +80,13 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       })
     )
     const boundAddress: Address = { host, port }
+    // Registered last so it runs first on close: from then on, sends and
+    // connects say `Closed` instead of tripping over half-closed sockets.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        open = false
+      })
+    )
 
     const shape: TransportShape = {
       boundAddress,

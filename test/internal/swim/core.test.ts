@@ -479,9 +479,18 @@ describe("rule 3: local health (Lifeguard awareness)", () => {
 // ---------------------------------------------------------------- 4. dissemination
 
 describe("rule 4: dissemination", () => {
-  for (const [others, retransmitMult, limit] of [[3, 4, 4], [9, 4, 8], [3, 2, 2], [99, 3, 9]] as const) {
-    it(`with n = ${others + 1} and retransmitMult ${retransmitMult} an update is sent ${limit} times, then leaves the queue`, () => {
-      const d = cluster(names("m", others), { timings: { retransmitMult } })
+  // memberlist's count: retransmitMult × ceil(log10(n + 1)); with coverageFloor at least ceil(ln(100 n))
+  for (const [others, retransmitMult, coverageFloor, limit] of [
+    [3, 4, false, 4],
+    [9, 4, false, 8],
+    [3, 2, false, 2],
+    [99, 3, false, 9],
+    [3, 4, true, 6],
+    [9, 4, true, 8],
+    [99, 3, true, 10]
+  ] as const) {
+    it(`with n = ${others + 1}, retransmitMult ${retransmitMult}${coverageFloor ? " and coverageFloor" : ""} an update is sent ${limit} times, then leaves the queue`, () => {
+      const d = cluster(names("m", others), { timings: { retransmitMult, coverageFloor } })
       d.drainQueues()
       const mark = d.mark()
       d.input({ _tag: "UpdateMetadata", meta: new Uint8Array([1]) })
@@ -573,6 +582,25 @@ describe("rule 4: dissemination", () => {
       // the queue was full enough to pack packets tight
       expect(Math.max(...packets.map((p) => packetSize(sizeOf, p.messages)))).toBeGreaterThan(300 - sizeOf(alive("m10", 1)) - 2)
       expect(packets.some((p) => p.messages.length >= 3)).toBe(true)
+    })
+  }
+
+  for (const budget of [308, 300, 288]) {
+    it(`packets are filled to the budget and no further (uniform 20-byte messages, budget ${budget})`, () => {
+      // every part costs 20 + 2: a packet holds exactly floor((budget - 2) / 22) of them
+      const perPacket = Math.floor((budget - 2) / 22)
+      const d = new CoreDriver({ timings: { packetBudget: budget }, sizeOf: () => 20 })
+      d.addMembers(names("m", 40))
+      let mark = d.mark()
+      d.receive("m0", { _tag: "Ping", seqNo: 3, node: d.name })
+      const [ack] = d.sentPackets(mark)
+      expect(ack!.messages[0]).toMatchObject({ _tag: "Ack", seqNo: 3 })
+      expect(ack!.messages.length).toBe(perPacket)
+      mark = d.mark()
+      d.fire("GossipTick")
+      const gossip = d.sentPackets(mark)
+      expect(gossip.length).toBeGreaterThan(0)
+      for (const p of gossip) expect(p.messages.length).toBe(perPacket)
     })
   }
 
@@ -726,6 +754,7 @@ describe("rule 5: precedence", () => {
   })
 
   for (const [label, accusation] of [
+    ["told it is alive at a higher incarnation", (self: string) => alive(self, 5, { address: addressOf(self) })],
     ["suspected", (self: string) => suspect(self, 1, "a")],
     ["declared dead", (self: string) => dead(self, 1, "a")],
     ["declared dead at a higher incarnation", (self: string) => dead(self, 5, "a")]
@@ -865,7 +894,7 @@ describe("rule 7: leave and rejoin", () => {
   })
 
   it("LeaveCompleted once the announcement was sent retransmit-limit times (n = 4: 4 times)", () => {
-    const d = cluster(["a", "b", "c"], { timings: { gossipNodes: 1 } })
+    const d = cluster(["a", "b", "c"], { timings: { gossipNodes: 1, coverageFloor: false } })
     d.drainQueues()
     const mark = d.mark()
     d.input({ _tag: "Leave" })
