@@ -125,7 +125,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const background = yield* FiberSet.make()
     const replies = new Map<number, Deferred.Deferred<Output>>()
     let nextReplyId = 0
-    let pendingJoin: Deferred.Deferred<number> | undefined
+    const pendingJoins = new Set<Deferred.Deferred<number>>()
     let pendingLeave: Deferred.Deferred<void> | undefined
     // Peers' protocol versions by address: CRC goes only to those that speak protocol 5.
     const versionsByAddress = new Map<string, ReadonlyArray<number>>()
@@ -243,8 +243,11 @@ export const make = <A, I>(options: Options<A, I>) =>
         }
         case "UserMessage":
           return deliverUser(output.from, output.payload, output.origin)
-        case "JoinCompleted":
-          return pendingJoin === undefined ? Effect.void : Deferred.succeed(pendingJoin, output.contacted).pipe(Effect.asVoid)
+        case "JoinCompleted": {
+          const waiting = [...pendingJoins]
+          pendingJoins.clear()
+          return Effect.forEach(waiting, (d) => Deferred.succeed(d, output.contacted), { discard: true })
+        }
         case "LeaveCompleted":
           return pendingLeave === undefined ? Effect.void : Deferred.succeed(pendingLeave, undefined).pipe(Effect.asVoid)
         case "Dropped":
@@ -344,7 +347,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const join = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {
         const deferred = yield* Deferred.make<number>()
-        pendingJoin = deferred
+        pendingJoins.add(deferred)
         yield* feed({ _tag: "Join", seeds })
         const contacted = yield* Effect.interruptible(Deferred.await(deferred)).pipe(
           Effect.timeoutFail({

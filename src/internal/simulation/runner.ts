@@ -158,9 +158,9 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
   }
 
   // ---- the join storm
-  tracker.startPhase(0)
   cluster.start(nodeName(0))
   for (let i = 1; i < scenario.nodes; i++) cluster.start(nodeName(i), [nodeName(0)])
+  tracker.startPhase(0)
 
   const sampleEvery = scenario.sampleEvery > 0
     ? scenario.sampleEvery
@@ -431,6 +431,10 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
     curve,
     finalConverged: tracker.convergedFraction(),
     upAtEnd: tracker.upCount
+  }
+  if (process.env.SIMDBG) for (let o = 0; o < total; o++) if (tracker.up[o] === 1 && tracker.rowCorrect[o] !== total) {
+    const bad = []; for (let s = 0; s < total; s++) { const st = tracker.seen[o*total+s]!; if ((tracker.up[s] === 1) !== (st === 1)) bad.push(`${nodeName(s)}:${st}:up=${tracker.up[s]}:core=${cluster.node(nodeName(o)).core.members.get(nodeName(s))?.state}`) }
+    console.log(nodeName(o), bad.join(" "))
   }
   const wallMs = performance.now() - wallStart
   const nodeMs = upNodeMs + joinNodeMs(curve, scenarioStart)

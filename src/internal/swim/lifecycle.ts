@@ -99,7 +99,8 @@ export const join = (step: Step, seeds: ReadonlyArray<Address>): void => {
     step.out.push({ _tag: "JoinCompleted", contacted: 0, failed: 0 })
     return
   }
-  const pending = { outstanding: new Set<number>(), contacted: 0, failed: 0 }
+  // A join while another is pending extends it: one JoinCompleted answers both.
+  const pending = state.join ?? { outstanding: new Set<number>(), contacted: 0, failed: 0 }
   state.join = pending
   for (const seed of targets) pending.outstanding.add(startPushPull(step, seed, true))
 }

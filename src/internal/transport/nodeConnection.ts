@@ -88,15 +88,23 @@ export const connectSocket = (
 ): Effect.Effect<Connection, Errors.TransportError> =>
   Effect.async<Connection, Errors.TransportError>((resume) => {
     const socket = Net.connect({ host: to.host, port: to.port })
-    track(socket)
     const onError = (cause: Error) => {
+      socket.off("close", onClose)
       socket.destroy()
       resume(Effect.fail(Errors.connectFailed(to, cause)))
     }
+    // Destroyed before connecting without an error: the transport shut down meanwhile.
+    const onClose = () => {
+      socket.off("error", onError)
+      resume(Effect.fail(Errors.connectFailed(to, "the transport closed")))
+    }
     socket.once("error", onError)
+    socket.once("close", onClose)
     socket.once("connect", () => {
       socket.off("error", onError)
+      socket.off("close", onClose)
       resume(Effect.succeed(fromSocket(socket, to)))
     })
+    track(socket)
     return Effect.sync(() => socket.destroy())
   })
