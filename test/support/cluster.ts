@@ -32,6 +32,9 @@ export interface StartOptions {
   readonly leaveOnClose?: boolean
   readonly encoding?: Memberlist.MessageEncoding
   readonly host?: string
+  readonly port?: number
+  /** Where to find seeds; default: exactly `seeds`. */
+  readonly discovery?: Layer.Layer<Discovery.Discovery, unknown>
 }
 
 /** Starts one member on 127.0.0.1 (or `host`) with the local preset. */
@@ -41,7 +44,7 @@ export const startMember = (options: StartOptions): Effect.Effect<TestMember, un
     const config = SwimConfig.local({
       name: options.name,
       bindHost: options.host ?? "127.0.0.1",
-      bindPort: 0,
+      bindPort: options.port ?? 0,
       ...options.config
     })
     const layer = Memberlist.layer(Cluster, {
@@ -50,7 +53,7 @@ export const startMember = (options: StartOptions): Effect.Effect<TestMember, un
       encoding: options.encoding ?? "msgpack"
     }).pipe(
       Layer.provide(Transport.layerNode),
-      Layer.provide(Discovery.layer(Effect.succeed(options.seeds))),
+      Layer.provide(options.discovery ?? Discovery.layer(Effect.succeed(options.seeds))),
       Layer.provide(SwimConfig.layer(config))
     )
     const context = yield* Layer.buildWithScope(layer, scope).pipe(
