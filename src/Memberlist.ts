@@ -122,6 +122,12 @@ export interface Memberlist<A> {
   readonly allMembers: Effect.Effect<ReadonlyArray<Member>>
   /** Membership events from the moment of subscription; each subscriber sees every event. */
   readonly events: Stream.Stream<MembershipEvent>
+  /**
+   * The members alive or suspect right now, each as a `MemberJoined` event
+   * (this node excluded), then every event from then on: a late subscriber
+   * misses nothing.
+   */
+  readonly watch: Stream.Stream<MembershipEvent>
   /** Messages from other members; each subscriber sees every message. */
   readonly receive: Stream.Stream<Received<A>>
   /** Best effort (UDP): one packet to a member, by name or address. */

@@ -93,7 +93,7 @@ export const agent = Command.make("agent", options, (o) =>
       yield* Effect.fork(Stream.runForEach(member.receive, (r) =>
         print({ event: "message", from: formatAddress(r.from), origin: r.origin ?? null, message: r.message, at: Date.now() },
           `message from ${r.origin ?? formatAddress(r.from)}: ${JSON.stringify(r.message)}`)))
-      yield* Stream.runForEach(member.events, (e) => {
+      yield* Stream.runForEach(member.watch, (e) => {
         const name = eventName[e._tag]
         if (name === undefined || !("member" in e)) {
           return e._tag === "LocalStatusChanged"

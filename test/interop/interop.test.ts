@@ -15,10 +15,8 @@ describe("explore", () => {
   it.scopedLive("TS joins Go seed", () =>
     Effect.gen(function*() {
       const g1 = yield* promise(() => startGoPeer({ name: "g1", echoStderr: true }))
-      const t1 = yield* Effect.acquireRelease(
-        startMember({ name: "t1", seeds: [parse(g1.address)], encoding: "json" }),
-        (m) => m.stop
-      )
+      const t1 = yield* startMember({ name: "t1", seeds: [parse(g1.address)], encoding: "json" })
+      yield* Effect.addFinalizer(() => t1.stop)
       yield* eventually(seesExactly([t1], ["g1", "t1"]), periods(10), "t1 sees g1")
       yield* promise(() => g1.waitForMembers(["g1", "t1"], 10_000))
       expect(true).toBe(true)

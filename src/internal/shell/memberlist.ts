@@ -436,6 +436,14 @@ export const make = <A, I>(options: Options<A, I>) =>
       ),
       allMembers: Effect.sync(() => Core.members(core).map(toMember)),
       events: Stream.fromPubSub(events),
+      watch: Stream.unwrapScoped(Effect.gen(function*() {
+        const subscription = yield* PubSub.subscribe(events)
+        const at = yield* Clock.currentTimeMillis
+        const current: Array<MembershipEvent> = Core.members(core)
+          .filter((m) => m.name !== config.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect))
+          .map((m) => ({ _tag: "MemberJoined", member: toMember(m), at }))
+        return Stream.concat(Stream.fromIterable(current), Stream.fromQueue(subscription))
+      })),
       receive: Stream.fromPubSub(received),
       send: (to, message) =>
         Effect.gen(function*() {

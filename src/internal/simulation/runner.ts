@@ -151,7 +151,7 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
         : (a, b) => sampleFrom(linkLatency, hashUnit(linkSeed, a, b), hashUnit(linkSeed ^ 0xabcdef, a, b))
     }
   })
-  cluster.recordEvents = process.env.SIMDBG !== undefined
+  cluster.recordEvents = false
   for (let i = 0; i < total; i++) {
     cluster.addNode(nodeName(i))
     if (net.bandwidth !== undefined) cluster.setBandwidth(nodeName(i), net.bandwidth)
@@ -283,7 +283,6 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
         at(a.at, () => {
           const side = choose(Math.max(1, Math.round(scenario.nodes * a.fraction)))
           cluster.partition([side.map(nodeName)])
-          mark(`${label} (cut)`)()
           if (a.duration > 0) {
             at(a.at + a.duration, () => {
               cluster.heal()
@@ -431,12 +430,6 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
     curve,
     finalConverged: tracker.convergedFraction(),
     upAtEnd: tracker.upCount
-  }
-  if (process.env.SIMDBG) { const x = cluster.node("node-149"); console.log("149", x.paused, x.running, x.backlog.length, x.core.status, cluster.traffic.packets[149], x.core.members.size, x.core.awareness) }
-  if (process.env.SIMDBG) for (const e of cluster.events) if (e.at > 90000 && ((e.node === "node-149" && "member" in e.event && e.event.member.name === "node-19") || (e.node === "node-19" && e.event._tag === "LocalStatus"))) console.log(e.at.toFixed(1), e.node, e.event._tag, "member" in e.event ? e.event.member.incarnation : (e.event as any).incarnation, (e.event as any).from)
-  if (process.env.SIMDBG) for (let o = 0; o < total; o++) if (tracker.up[o] === 1 && tracker.rowCorrect[o] !== total) {
-    const bad = []; for (let s = 0; s < total; s++) { const st = tracker.seen[o*total+s]!; if ((tracker.up[s] === 1) !== (st === 1)) bad.push(`${nodeName(s)}:${st}:up=${tracker.up[s]}:core=${JSON.stringify({st: cluster.node(nodeName(o)).core.members.get(nodeName(s))?.state, inc: cluster.node(nodeName(o)).core.members.get(nodeName(s))?.incarnation, at: cluster.node(nodeName(o)).core.members.get(nodeName(s))?.stateChangedAt, own: cluster.node(nodeName(s)).core.members.get(nodeName(s))?.incarnation, ownStatus: cluster.node(nodeName(s)).core.status, n19view: cluster.node(nodeName(s)).core.members.get(nodeName(o))?.state})}`) }
-    console.log(nodeName(o), bad.join(" "))
   }
   const wallMs = performance.now() - wallStart
   const nodeMs = upNodeMs + joinNodeMs(curve, scenarioStart)
