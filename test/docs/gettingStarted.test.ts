@@ -1,0 +1,24 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Option } from "effect"
+import { readFileSync } from "node:fs"
+import { ClusterLive, firstGreeting, greetEveryone } from "../../examples/getting-started.js"
+
+describe("docs/getting-started.md", () => {
+  it("shows examples/getting-started.ts verbatim", () => {
+    const doc = readFileSync(new URL("../../docs/getting-started.md", import.meta.url), "utf8")
+    const example = readFileSync(new URL("../../examples/getting-started.ts", import.meta.url), "utf8")
+    expect(doc).toContain(example.trim())
+  })
+
+  it.live("the example runs: two members meet and a broadcast greeting arrives", () =>
+    Effect.gen(function*() {
+      const a = yield* Layer.build(ClusterLive("alice", 17_990, []))
+      const b = yield* Layer.build(ClusterLive("bob", 17_991, ["127.0.0.1:17990"]))
+      const waiting = yield* Effect.fork(firstGreeting.pipe(Effect.provide(a)))
+      yield* Effect.sleep("100 millis")
+      const members = yield* greetEveryone.pipe(Effect.provide(b))
+      expect(members.map((m) => m.name).sort()).toEqual(["alice", "bob"])
+      const greeting = yield* Fiber.join(waiting).pipe(Effect.timeout("10 seconds"))
+      expect(Option.map(greeting, (g) => g.origin)).toEqual(Option.some("bob"))
+    }).pipe(Effect.scoped), 30_000)
+})
