@@ -9,9 +9,9 @@
  * without them beforeAll fails with the build script's message.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Stream } from "effect"
+import { Duration, Effect, Either, Fiber, Metric, MetricState, Option, Stream } from "effect"
 import { randomBytes } from "node:crypto"
-import { afterAll, afterEach, beforeAll } from "vitest"
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest"
 import type { Received } from "../../src/Memberlist.js"
 import type { Address } from "../../src/Transport.js"
 import { eventually, Hello, Invalidate, type Message, type StartOptions, startMember, type TestMember } from "../support/cluster.js"
@@ -32,6 +32,10 @@ const ms = (d: Duration.Duration): number => Duration.toMillis(d)
 const MIN_SUSPICION = periods(3)
 /** Convergence of a small cluster: a join push/pull, then gossip every 100 ms. */
 const CONVERGE = periods(10)
+// A joiner learns at once only what its seed knows; the rest comes by gossip
+// (a few transmissions per update) or the next push/pull (every 15 s here). So
+// a test that joins through several seeds waits until each seed knows the
+// nodes before it, as any staged rollout would.
 /**
  * Failure detection in a 4-node cluster: the victim is probed within a few
  * rounds, then suspicion runs at most SuspicionMaxTimeoutMult (6) * 3
@@ -55,13 +59,11 @@ const go = (options: GoPeerOptions): Effect.Effect<GoPeer> => promise(() => star
 /**
  * A TS member with JSON user messages (so the Go side reads and writes them as
  * text), stopped when the test's scope closes (a no-op when already stopped).
+ * Started in acquireRelease's uninterruptible acquire, as applications do: the
+ * member must still stop when asked.
  */
 const ts = (options: StartOptions) =>
-  Effect.gen(function*() {
-    const member = yield* startMember({ encoding: "json", ...options })
-    yield* Effect.addFinalizer(() => member.stop)
-    return member
-  })
+  Effect.acquireRelease(startMember({ encoding: "json", ...options }), (member) => member.stop)
 
 const sorted = (names: ReadonlyArray<string>): Array<string> => [...names].sort()
 
@@ -97,7 +99,12 @@ const allSeeAll = (
       Effect.map(Effect.forEach(tsNodes, tsAlive), (views) => views.every((v) => v.join(",") === sorted(names).join(","))),
       limit,
       `TS nodes [${tsNodes.map((t) => t.name).join(",")}] see exactly [${names.join(",")}] alive`
-    ),
+    ).pipe(Effect.tapError(() =>
+      Effect.flatMap(
+        Effect.forEach(tsNodes, (t) => Effect.map(t.member.allMembers, (v) => `${t.name}: ${v.map((m) => `${m.name}=${m.state}#${m.incarnation}`).join(" ")}`)),
+        (views) => Effect.sync(() => console.error(`TS views:\n  ${views.join("\n  ")}`))
+      )
+    )),
     ...goNodes.map((g) => goSeesAlive(g, names, limit))
   ], { concurrency: "unbounded", discard: true })
 
@@ -125,12 +132,19 @@ const received = (
 /** The payload text of a Go "message" event. */
 const textOf = (e: GoPeerEvent): string | undefined => (e.event === "message" ? e.text : undefined)
 
+/** JSON with object keys sorted, to compare values regardless of key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v)
+
 /** A Go "message" event whose text is JSON equal to `value`. */
 const isJsonMessage = (value: unknown) => (e: GoPeerEvent): boolean => {
   const text = textOf(e)
   if (text === undefined) return false
   try {
-    return JSON.stringify(JSON.parse(text)) === JSON.stringify(value)
+    return canonical(JSON.parse(text)) === canonical(value)
   } catch {
     return false
   }
@@ -157,7 +171,7 @@ const isBroadcastFrom = (origin: string, value: unknown) => (e: GoPeerEvent): bo
   const env = openEnvelope(Buffer.from(e.payload, "base64"))
   if (env === undefined || env.origin !== origin) return false
   try {
-    return JSON.stringify(JSON.parse(env.body)) === JSON.stringify(value)
+    return canonical(JSON.parse(env.body)) === canonical(value)
   } catch {
     return false
   }
@@ -184,7 +198,43 @@ const since = (start: number): number => Date.now() - start
 /** Measured detection times, printed at the end (for the report; not asserted beyond the bounds). */
 const measured: Array<string> = []
 
+/** Our counters of things refused: decoder rejections, core drops, schema failures, failed push/pulls. */
+const refusals = (): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const pair of Effect.runSync(Metric.snapshot)) {
+    const name = pair.metricKey.name
+    const tags = pair.metricKey.tags.map((t) => `${t.key}=${t.value}`).join(",")
+    if (!MetricState.isCounterState(pair.metricState)) continue
+    if (name === "memberlist_push_pulls" && !tags.includes("failed")) continue
+    if (!/decode_rejected|core_dropped|user_messages_rejected|push_pulls/.test(name)) continue
+    out[`${name}{${tags}}`] = Number(pair.metricState.count)
+  }
+  return out
+}
+let before: Record<string, number> = {}
+const refusedSince = (): Record<string, number> => {
+  const now = refusals()
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0))
+}
+
+/**
+ * Nothing a Go node sent was refused by our decoder, core or schema since the
+ * test began (a member that has left may still drop late packets: NotRunning).
+ */
+const nothingRefused = Effect.sync(() => {
+  const refused = Object.entries(refusedSince()).filter(([k]) => !k.includes("push_pulls") && !k.includes("NotRunning"))
+  expect(Object.fromEntries(refused)).toEqual({})
+})
+
+/** No Go node logged an error or a warning (memberlist logs every refused packet or stream). */
+const goQuiet = (peers: ReadonlyArray<GoPeer>): void => {
+  for (const p of peers) expect(p.stderr().split("\n").filter((l) => /\[(ERR|ERROR|WARN)\]/.test(l))).toEqual([])
+}
+
 beforeAll(() => ensureGoPeerBuilt(), 180_000)
+beforeEach(() => {
+  before = refusals()
+})
 afterEach(() => stopAll())
 afterAll(async () => {
   await stopAll()
@@ -199,6 +249,7 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       const g1 = yield* go({ name: "g1" })
       const g2 = yield* go({ name: "g2", join: [g1.address] })
       const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)] })
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"]) // t2's seed must know t1 first
       const t2 = yield* ts({ name: "t2", seeds: [toAddress(g2.address)] })
       const names = ["g1", "g2", "t1", "t2"]
       yield* allSeeAll([t1, t2], [g1, g2], names)
@@ -216,6 +267,8 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       const seenG1 = view.find((m) => m.name === "g1")
       expect(seenG1 && formatAddress(seenG1.address)).toBe(g1.address)
       expect(seenG1?.versions.slice(0, 3)).toEqual([1, 5, 2])
+      yield* nothingRefused
+      goQuiet([g1, g2])
     }))
 
   it.scopedLive("a mixed cluster forms through a TS seed: Go nodes join a TS node", () =>
@@ -223,76 +276,156 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       const t1 = yield* ts({ name: "t1", seeds: [] })
       const g1 = yield* go({ name: "g1", join: [formatAddress(t1.address)] })
       const t2 = yield* ts({ name: "t2", seeds: [t1.address] })
+      yield* allSeeAll([t1, t2], [g1], ["g1", "t1", "t2"]) // g2's seed must know g1 first
       const g2 = yield* go({ name: "g2", join: [formatAddress(t2.address)] })
       const names = ["g1", "g2", "t1", "t2"]
       yield* allSeeAll([t1, t2], [g1, g2], names)
       // g1 learned g2 (and t2) only through the TS nodes' gossip or push/pull.
       const join = yield* waitGo(g1, (e) => e.event === "join" && e.name === "g2", periods(1), "g1 hears of g2")
       expect(join.event === "join" && join.addr).toBe(g2.address)
+      yield* nothingRefused
+      goQuiet([g1, g2])
     }))
 
-  it.scopedLive("a SIGKILLed Go node is found dead by the TS nodes; a TS crash and a TS leave are leaves to Go", () =>
+  it.scopedLive("node metadata crosses both ways, at join and on update", () =>
+    Effect.gen(function*() {
+      const g1 = yield* go({ name: "g1", meta: "role=go" })
+      const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)] })
+      yield* allSeeAll([t1], [g1], ["g1", "t1"])
+      const seen = (yield* t1.member.members).find((m) => m.name === "g1")
+      expect(new TextDecoder().decode(seen?.meta)).toBe("role=go")
+
+      const mark = g1.events.length
+      yield* t1.member.updateMetadata(new TextEncoder().encode("role=ts"))
+      yield* waitGo(g1, (e) => e.event === "update" && e.name === "t1" && e.meta === "role=ts", periods(3), "g1 sees t1's new meta", mark)
+
+      const updates = yield* Effect.forkScoped(Stream.runHead(t1.member.events.pipe(
+        Stream.filter((e) => e._tag === "MemberUpdated" && e.member.name === "g1")
+      )))
+      yield* Effect.sleep(Duration.millis(50))
+      g1.command("meta role=go2")
+      const update = yield* Fiber.join(updates).pipe(Effect.timeout(periods(3)))
+      expect(Option.map(update, (e) => "member" in e ? new TextDecoder().decode(e.member.meta) : "")).toEqual(Option.some("role=go2"))
+      yield* nothingRefused
+      goQuiet([g1])
+    }))
+
+  it.scopedLive("a TS leave and a TS crash are leaves to Go; a SIGKILLed Go node is found dead by the TS nodes", () =>
+    Effect.gen(function*() {
+      // Each joins through another seed, so wait for each to be known everywhere
+      // (a joiner learns only what its seed knows; the rest comes by gossip).
+      const g1 = yield* go({ name: "g1" })
+      const g2 = yield* go({ name: "g2", join: [g1.address] })
+      const g3 = yield* go({ name: "g3", join: [g2.address] })
+      yield* allSeeAll([], [g1, g2, g3], ["g1", "g2", "g3"])
+      const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)] })
+      yield* allSeeAll([t1], [g1, g2, g3], ["g1", "g2", "g3", "t1"])
+      const t2 = yield* ts({ name: "t2", seeds: [toAddress(g2.address)], leaveOnClose: false })
+      yield* allSeeAll([t1, t2], [g1, g2, g3], ["g1", "g2", "g3", "t1", "t2"])
+      const t3 = yield* ts({ name: "t3", seeds: [toAddress(g3.address)] })
+      yield* allSeeAll([t1, t2, t3], [g1, g2, g3], ["g1", "g2", "g3", "t1", "t2", "t3"])
+      const t4 = yield* ts({ name: "t4", seeds: [toAddress(g1.address)] })
+      yield* allSeeAll([t1, t2, t3, t4], [g1, g2, g3], ["g1", "g2", "g3", "t1", "t2", "t3", "t4"])
+      const goNodes = [g1, g2, g3]
+      const stay = [t1, t4]
+
+      // 1. A TS node leaving gracefully: a leave at every Go node, sooner than any
+      //    failure could be declared, and "left" (not dead) at the other TS nodes.
+      let marks = goNodes.map((g) => g.events.length)
+      let start = Date.now()
+      yield* t3.stop
+      yield* Effect.all(
+        goNodes.map((g, i) => waitGo(g, (e) => e.event === "leave" && e.name === "t3", MIN_SUSPICION, `${g.name} sees t3 leave`, marks[i])),
+        { concurrency: "unbounded" }
+      )
+      measured.push(`TS graceful leave -> "leave" at all 3 Go nodes: ${since(start)} ms (from the start of the stop)`)
+      yield* eventually(
+        Effect.map(Effect.forEach([t1, t2, t4], (t) => t.member.allMembers), (views) =>
+          views.every((v) => v.find((m) => m.name === "t3")?.state === "left")),
+        periods(2),
+        "the other TS nodes mark t3 left"
+      )
+      yield* allSeeAll([t1, t2, t4], goNodes, ["g1", "g2", "g3", "t1", "t2", "t4"], periods(2))
+
+      // 2. A TS node stopped without leaving: every Go node reports it failed (a
+      //    "leave" event: memberlist 0.2.2 reports failures as leaves).
+      marks = goNodes.map((g) => g.events.length)
+      start = Date.now()
+      yield* t2.stop
+      const crashEvents = yield* Effect.all(
+        goNodes.map((g, i) => waitGo(g, (e) => e.event === "leave" && e.name === "t2", DETECT, `${g.name} reports t2 gone`, marks[i])),
+        { concurrency: "unbounded" }
+      )
+      const crashDetected = since(start)
+      measured.push(`TS node stopped silently -> "leave" (failure) at all 3 Go nodes: ${crashDetected} ms`)
+      // A failure cannot be declared before the minimum suspicion timeout: this was one.
+      expect(crashDetected).toBeGreaterThanOrEqual(ms(MIN_SUSPICION))
+      for (const e of crashEvents) expect(e.event === "leave" && e.addr).toBe(formatAddress(t2.address))
+      yield* eventually(
+        Effect.map(Effect.forEach(stay, (t) => t.member.allMembers), (views) =>
+          views.every((v) => v.find((m) => m.name === "t2")?.state === "dead")),
+        periods(5),
+        "the other TS nodes mark t2 dead"
+      )
+      yield* allSeeAll(stay, goNodes, ["g1", "g2", "g3", "t1", "t4"], periods(5))
+
+      // 3. A Go node killed without a word: the TS nodes mark it dead (not left).
+      start = Date.now()
+      yield* promise(() => g3.kill())
+      yield* eventually(
+        Effect.map(Effect.forEach(stay, (t) => t.member.allMembers), (views) =>
+          views.every((v) => v.find((m) => m.name === "g3")?.state === "dead")),
+        DETECT,
+        "every TS node marks the killed g3 dead"
+      )
+      measured.push(`SIGKILLed Go node -> dead at both TS nodes: ${since(start)} ms`)
+      yield* allSeeAll(stay, [g1, g2], ["g1", "g2", "t1", "t4"], periods(5))
+      yield* nothingRefused
+    }))
+
+  it.scopedLive("a node that crashed and restarts on its address is alive again on both sides", () =>
     Effect.gen(function*() {
       const g1 = yield* go({ name: "g1" })
       const g2 = yield* go({ name: "g2", join: [g1.address] })
       const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)] })
       const t2 = yield* ts({ name: "t2", seeds: [toAddress(g1.address)], leaveOnClose: false })
-      const t3 = yield* ts({ name: "t3", seeds: [toAddress(g2.address)] })
-      yield* allSeeAll([t1, t2, t3], [g1, g2], ["g1", "g2", "t1", "t2", "t3"])
+      const names = ["g1", "g2", "t1", "t2"]
+      yield* allSeeAll([t1, t2], [g1, g2], names)
 
-      // 1. A Go node killed without a word: every TS node marks it dead (not left).
-      let start = Date.now()
+      // Go node: killed, found dead, restarted on the same port (a fresh incarnation).
       yield* promise(() => g2.kill())
       yield* eventually(
-        Effect.map(
-          Effect.forEach([t1, t2, t3], (t) => t.member.allMembers),
-          (views) => views.every((v) => v.find((m) => m.name === "g2")?.state === "dead")
-        ),
+        Effect.map(t1.member.allMembers, (v) => v.find((m) => m.name === "g2")?.state === "dead"),
         DETECT,
-        "every TS node marks the killed g2 dead"
+        "t1 marks g2 dead"
       )
-      measured.push(`SIGKILLed Go node -> dead at all 3 TS nodes: ${since(start)} ms`)
-      yield* goSeesAlive(g1, ["g1", "t1", "t2", "t3"], periods(5))
+      const g2again = yield* go({ name: "g2", bind: g2.address, join: [formatAddress(t1.address)] })
+      yield* allSeeAll([t1, t2], [g1, g2again], names)
 
-      // 2. A TS node stopped without leaving: the Go node reports it failed (a
-      //    "leave" event: memberlist reports failures as leaves).
-      const sinceCrash = g1.events.length
-      start = Date.now()
+      // TS node: stopped silently, found dead, restarted on the same port.
+      const port = t2.address.port
       yield* t2.stop
-      const crashEvent = yield* waitGo(g1, (e) => e.event === "leave" && e.name === "t2", DETECT, "g1 reports t2 gone", sinceCrash)
-      const crashDetected = since(start)
-      measured.push(`TS node stopped silently -> "leave" (failure) at the Go node: ${crashDetected} ms`)
-      // A failure cannot be declared before the minimum suspicion timeout.
-      expect(crashDetected).toBeGreaterThanOrEqual(ms(MIN_SUSPICION))
-      expect(crashEvent.event === "leave" && crashEvent.addr).toBe(formatAddress(t2.address))
-      yield* eventually(
-        Effect.map(t1.member.allMembers, (v) => v.find((m) => m.name === "t2")?.state === "dead"),
-        periods(5),
-        "t1 marks t2 dead"
-      )
-      yield* goSeesAlive(g1, ["g1", "t1", "t3"], periods(5))
-
-      // 3. A TS node leaving gracefully: a leave at the Go node, sooner than any
-      //    failure could be declared, and "left" (not dead) at the other TS node.
-      const sinceLeave = g1.events.length
-      start = Date.now()
-      yield* t3.stop
-      yield* waitGo(g1, (e) => e.event === "leave" && e.name === "t3", MIN_SUSPICION, "g1 sees t3 leave", sinceLeave)
-      measured.push(`TS graceful leave -> "leave" at the Go node: ${since(start)} ms (the stop waits for the leave to be gossiped)`)
-      yield* eventually(
-        Effect.map(t1.member.allMembers, (v) => v.find((m) => m.name === "t3")?.state === "left"),
-        periods(2),
-        "t1 marks t3 left"
-      )
-      yield* goSeesAlive(g1, ["g1", "t1"], periods(2))
-      yield* allSeeAll([t1], [g1], ["g1", "t1"], periods(2))
+      yield* waitGo(g1, (e) => e.event === "leave" && e.name === "t2", DETECT, "g1 reports t2 gone")
+      const t2again = yield* ts({ name: "t2", seeds: [toAddress(g1.address)], config: { bindPort: port } })
+      yield* allSeeAll([t1, t2again], [g1, g2again], names)
+      yield* nothingRefused
     }))
 
   it.scopedLive("user messages cross both ways: send, send-reliable, broadcasts", () =>
     Effect.gen(function*() {
-      const g1 = yield* go({ name: "g1" })
-      const g2 = yield* go({ name: "g2", join: [g1.address] })
-      const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)] })
+      // memberlist 0.2.2 transmits a user broadcast RetransmitMult * ceil(log10(n + 1))
+      // times in all, to random peers, and nobody relays it: with the local
+      // preset's 2 in a 4-node cluster that is 2 transmissions for 3 peers, so
+      // even an all-Go cluster does not reach everyone. 6 makes one gossip round
+      // (3 peers) enough; it changes nothing on the TS side.
+      const g1 = yield* go({ name: "g1", retransmitMult: 6 })
+      const g2 = yield* go({ name: "g2", join: [g1.address], retransmitMult: 6 })
+      // Go nodes do not relay our broadcasts, so in this small mixed cluster t1's
+      // own sends are t2's only source: with the default 6 sends for 3 peers t2
+      // missed 3-5% of t1's broadcasts (measured; reported to the core's owner).
+      // 12 sends make this test about the wire, not about that probability.
+      const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)], config: { retransmitMult: 12 } })
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"]) // t2's seed must know t1 first
       const t2 = yield* ts({ name: "t2", seeds: [toAddress(g2.address)] })
       yield* allSeeAll([t1, t2], [g1, g2], ["g1", "g2", "t1", "t2"])
       const box1 = yield* inbox(t1)
@@ -316,6 +449,13 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       yield* waitGo(g1, isJsonMessage({ _tag: "Hello", from: "t1", n: 2 }), periods(3), "g1 gets t1's Hello")
       yield* waitGo(g1, isJsonMessage({ _tag: "Invalidate", key: "users/43" }), periods(3), "g1 gets t2's Invalidate")
       yield* waitGo(g2, isJsonMessage({ _tag: "Hello", from: "t2", n: 3 }), periods(3), "g2 gets t2's Hello (by address)")
+
+      // Large reliable messages (many TCP segments) both ways.
+      const big = "k".repeat(100_000)
+      yield* goCommand(g1, `send-reliable t1 {"_tag":"Invalidate","key":"${big}"}`)
+      yield* received(box1, (r) => r.message._tag === "Invalidate" && r.message.key === big, periods(3), "t1 gets g1's 100 kB message")
+      yield* t1.member.sendReliable("g2", new Invalidate({ key: big }))
+      yield* waitGo(g2, isJsonMessage({ _tag: "Invalidate", key: big }), periods(3), "g2 gets t1's 100 kB message")
 
       // TS broadcast -> every Go node (in our envelope, at least once) and the other TS node (exactly once).
       yield* t1.member.broadcast(new Invalidate({ key: "everyone" }))
@@ -343,6 +483,8 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       expect(box2.filter((r) => r.origin === "t1").map((r) => r.message)).toEqual([new Invalidate({ key: "everyone" })])
       // Nothing undecodable was delivered (every message is one of ours).
       expect([...box1, ...box2].every((r) => r.message instanceof Hello || r.message instanceof Invalidate)).toBe(true)
+      yield* nothingRefused
+      goQuiet([g1, g2])
     }))
 
   it.scopedLive("with a shared key the mixed cluster forms and messages cross", () =>
@@ -351,6 +493,7 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       const g1 = yield* go({ name: "g1", keys: [b64(k)] })
       const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)], config: { secretKeys: [k] } })
       const g2 = yield* go({ name: "g2", keys: [b64(k)], join: [formatAddress(t1.address)] })
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"]) // t2's seed must know t1 first
       const t2 = yield* ts({ name: "t2", seeds: [toAddress(g2.address)], config: { secretKeys: [k] } })
       yield* allSeeAll([t1, t2], [g1, g2], ["g1", "g2", "t1", "t2"])
       const box = yield* inbox(t1)
@@ -364,6 +507,8 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       yield* waitGo(g1, isJsonMessage({ _tag: "Hello", from: "t1", n: 4 }), periods(3), "encrypted TCP TS -> Go")
       // Nothing failed to decrypt on the Go side.
       expect(g1.stderr() + g2.stderr()).not.toMatch(/[Dd]ecrypt|No installed keys/)
+      yield* nothingRefused
+      goQuiet([g1, g2])
     }))
 
   it.scopedLive("with a wrong key (or none) a TS node is kept out and the Go cluster is unaffected", () =>
@@ -377,6 +522,12 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       // The control: the right key gets in meanwhile, so the outcome below is the key's doing.
       const right = yield* ts({ name: "right", seeds: [toAddress(g1.address)], config: { secretKeys: [k] } })
       yield* allSeeAll([right], [g1, g2], ["g1", "g2", "right"])
+      // An explicit join through a Go seed fails for the outsiders and succeeds with the key.
+      for (const outsider of [wrong, none]) {
+        const joined = yield* Effect.either(outsider.member.join([toAddress(g1.address), toAddress(g2.address)]))
+        expect(Either.isLeft(joined) && joined.left.reason).toBe("JoinFailed")
+      }
+      expect(yield* right.member.join([toAddress(g2.address)])).toBe(1)
       // Give the outsiders many protocol periods of retries (they re-join while alone every 2 periods).
       yield* Effect.sleep(periods(6))
       for (const outsider of [wrong, none]) {
@@ -388,6 +539,9 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       // The Go cluster still works.
       yield* goCommand(g1, "send g2 still-here")
       yield* waitGo(g2, (e) => textOf(e) === "still-here", periods(3), "g2 gets g1's message")
+      // The outsiders saw their join push/pulls fail; nothing was refused for other reasons.
+      expect(Object.entries(refusedSince()).some(([k, v]) => k.includes("push_pulls") && v > 0)).toBe(true)
+      yield* nothingRefused
     }))
 
   it.scopedLive("keyrings with different primaries and a non-primary shared key work both ways", () =>
@@ -398,6 +552,7 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       const g1 = yield* go({ name: "g1", keys: [b64(kA), b64(kB)] })
       const g2 = yield* go({ name: "g2", keys: [b64(kA), b64(kB)], join: [g1.address] })
       const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)], config: { secretKeys: [kB, kA] } })
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"]) // t2's seed must know t1 first
       const t2 = yield* ts({ name: "t2", seeds: [toAddress(g2.address)], config: { secretKeys: [kB, kA] } })
       yield* allSeeAll([t1, t2], [g1, g2], ["g1", "g2", "t1", "t2"])
       const box = yield* inbox(t2)
@@ -407,6 +562,8 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       yield* t2.member.send("g2", new Invalidate({ key: "c" }))
       yield* waitGo(g1, isJsonMessage({ _tag: "Invalidate", key: "b" }), periods(3), "TCP TS(kB) -> Go")
       yield* waitGo(g2, isJsonMessage({ _tag: "Invalidate", key: "c" }), periods(3), "UDP TS(kB) -> Go")
+      yield* nothingRefused
+      goQuiet([g1, g2])
     }))
 
   it.scopedLive("compression on both sides (and on one side only) still forms the cluster", () =>
@@ -414,6 +571,7 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       const g1 = yield* go({ name: "g1", compression: true })
       const g2 = yield* go({ name: "g2", compression: false, join: [g1.address] })
       const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)], config: { compression: true } })
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"]) // t2's seed must know t1 first
       const t2 = yield* ts({ name: "t2", seeds: [toAddress(g2.address)], config: { compression: true } })
       yield* allSeeAll([t1, t2], [g1, g2], ["g1", "g2", "t1", "t2"])
       const box = yield* inbox(t1)
@@ -424,6 +582,8 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       yield* waitGo(g2, isJsonMessage({ _tag: "Invalidate", key: "y".repeat(300) }), periods(3), "compressed TCP TS -> Go")
       yield* waitGo(g1, isJsonMessage({ _tag: "Invalidate", key: "z".repeat(300) }), periods(3), "compressed UDP TS -> Go")
       expect(g1.stderr() + g2.stderr()).not.toMatch(/[Dd]ecompress/)
+      yield* nothingRefused
+      goQuiet([g1, g2])
     }))
 
   it.scopedLive("Go at protocol 5 (CRC) with TS at protocol 5 and at 2", () =>
@@ -431,6 +591,7 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       const g1 = yield* go({ name: "g1", protocol: 5 })
       const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)], config: { protocolVersion: 5 } })
       const g2 = yield* go({ name: "g2", protocol: 5, join: [formatAddress(t1.address)] })
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"]) // t2's seed must know t1 first
       const t2 = yield* ts({ name: "t2", seeds: [toAddress(g2.address)] })
       yield* allSeeAll([t1, t2], [g1, g2], ["g1", "g2", "t1", "t2"])
       const view = yield* t2.member.members
@@ -445,5 +606,32 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       yield* Effect.sleep(periods(3))
       yield* allSeeAll([t1, t2], [g1, g2], ["g1", "g2", "t1", "t2"], periods(1))
       expect(g1.stderr() + g2.stderr()).not.toMatch(/invalid checksum/)
+      yield* nothingRefused
+      goQuiet([g1, g2])
+    }))
+
+  it.scopedLive("a TS node at protocol 1 with a key (encryption version 0, padded) and Go nodes at 2", () =>
+    Effect.gen(function*() {
+      // (Go itself cannot run at protocol 1 here: below 2 it ignores the ports
+      // peers advertise and assumes its own, so nodes must differ by IP.)
+      const k = key(24)
+      const g1 = yield* go({ name: "g1", keys: [b64(k)] })
+      const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)], config: { protocolVersion: 1, secretKeys: [k] } })
+      const g2 = yield* go({ name: "g2", keys: [b64(k)], join: [formatAddress(t1.address)] })
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"])
+      const box = yield* inbox(t1)
+      yield* goCommand(g1, `send t1 {"_tag":"Hello","from":"g1","n":7}`)
+      yield* goCommand(g2, `send-reliable t1 {"_tag":"Hello","from":"g2","n":8}`)
+      yield* received(box, (r) => r.message._tag === "Hello" && r.message.n === 7, periods(3), "UDP Go -> TS(1)")
+      yield* received(box, (r) => r.message._tag === "Hello" && r.message.n === 8, periods(3), "TCP Go -> TS(1)")
+      yield* t1.member.send("g1", new Hello({ from: "t1", n: 9 }))
+      yield* t1.member.sendReliable("g2", new Hello({ from: "t1", n: 10 }))
+      yield* waitGo(g1, isJsonMessage({ _tag: "Hello", from: "t1", n: 9 }), periods(3), "UDP TS(1) -> Go")
+      yield* waitGo(g2, isJsonMessage({ _tag: "Hello", from: "t1", n: 10 }), periods(3), "TCP TS(1) -> Go")
+      // Some rounds of probes and gossip later, still one cluster.
+      yield* Effect.sleep(periods(3))
+      yield* allSeeAll([t1], [g1, g2], ["g1", "g2", "t1"], periods(1))
+      yield* nothingRefused
+      goQuiet([g1, g2])
     }))
 })

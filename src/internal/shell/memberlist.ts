@@ -151,7 +151,13 @@ export const make = <A, I>(options: Options<A, I>) =>
         })
       )
 
-    const run = <X, E>(effect: Effect.Effect<X, E>) => FiberSet.run(background, annotate(effect)).pipe(Effect.asVoid)
+    // Background work is interruptible even when forked from an uninterruptible
+    // region (a fork inherits its parent's flags: `make` inside an
+    // acquireRelease acquire would otherwise start fibers that closing the
+    // scope waits on forever).
+    const run = <X, E>(effect: Effect.Effect<X, E>) =>
+      FiberSet.run(background, Effect.interruptible(annotate(effect))).pipe(Effect.asVoid)
+    const forkBackground = <X, E>(effect: Effect.Effect<X, E>) => Effect.forkScoped(Effect.interruptible(annotate(effect)))
 
     const sendPacket = (to: Address, messages: ReadonlyArray<PacketMessage>) => {
       const versions = versionsByAddress.get(formatAddress(to))
@@ -339,8 +345,8 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     // ------------------------------------------------------------ start
 
-    yield* Effect.forkScoped(annotate(Stream.runForEach(transport.packets, (p) => onPacket(p.from, p.bytes))))
-    yield* Effect.forkScoped(annotate(Stream.runForEach(transport.connections, (c) => run(onConnection(c)))))
+    yield* forkBackground(Stream.runForEach(transport.packets, (p) => onPacket(p.from, p.bytes)))
+    yield* forkBackground(Stream.runForEach(transport.connections, (c) => run(onConnection(c))))
     for (const m of Core.members(core)) noteMember(m)
     yield* feed({ _tag: "Start" })
 
@@ -382,7 +388,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const lonelyCheck = Duration.toMillis(config.probeInterval) * 2
     const rediscover = Duration.toMillis(Duration.decode(options.rediscoverInterval ?? Duration.seconds(30)))
     let lastRediscovery = yield* Clock.currentTimeMillis
-    yield* Effect.forkScoped(annotate(
+    yield* forkBackground(
       Effect.gen(function*() {
         if (core.status !== "alive") return
         const now = yield* Clock.currentTimeMillis
@@ -394,7 +400,7 @@ export const make = <A, I>(options: Options<A, I>) =>
           lastRediscovery = now
         }
       }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(lonelyCheck))))
-    ))
+    )
 
     const leaveTimeoutDefault = Duration.decode(options.leaveTimeout ?? Duration.seconds(3))
     const leave = (timeout?: Duration.DurationInput) =>

@@ -108,6 +108,8 @@ const lineChart = (
     readonly yLabel: string
     readonly yFormat?: (v: number) => string
     readonly marks?: ReadonlyArray<{ readonly x: number; readonly label: string }>
+    /** Write each mark's label next to its line. */
+    readonly labelMarks?: boolean
   }
 ): string => {
   const W = 1000
@@ -142,6 +144,12 @@ const lineChart = (
   out.push(`<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#999"/>`)
   for (const m of opts.marks ?? []) {
     out.push(`<line x1="${X(m.x)}" x2="${X(m.x)}" y1="${T}" y2="${H - B}" stroke="#c0392b" stroke-dasharray="3 3" opacity="0.6"><title>${esc(m.label)}</title></line>`)
+  }
+  if (opts.labelMarks === true) {
+    ;(opts.marks ?? []).forEach((m, i) => {
+      const y = T + 14 + (i % 4) * 13
+      out.push(`<text x="${X(m.x) + 3}" y="${y}" font-size="10.5" fill="#c0392b">${esc(m.label.length > 40 ? `${m.label.slice(0, 39)}…` : m.label)}</text>`)
+    })
   }
   let lx = W - R
   for (const s of [...series].reverse()) {
@@ -202,12 +210,13 @@ export const renderHtml = (report: SimulationReport): string => {
   const curve = downsample(r.curve, 800)
   const marks = [
     ...(sc.settle ? [{ x: r.scenarioStart, label: "join settled: scenario starts" }] : []),
-    ...r.actions.map((a) => ({ x: a.at, label: a.action }))
-  ]
+    ...sc.actions.map((a) => ({ x: r.scenarioStart + a.at, label: formatAction(a) })),
+    ...r.actions.filter((a) => a.action.endsWith(")")).map((a) => ({ x: a.at, label: a.action.replace(/^.*\(/, "(") }))
+  ].sort((a, b) => a.x - b.x)
   const convergence = lineChart("Convergence: share of nodes whose view is fully correct", [
     { label: "nodes with a full, correct view", color: "#27ae60", points: curve.map((p) => [p.t, p.converged * 100]) },
     { label: "correct view entries", color: "#8e44ad", points: curve.map((p) => [p.t, p.correct * 100]), dashed: true }
-  ], { yMax: 100, yLabel: "%", yFormat: (v) => `${v.toFixed(0)}%`, marks })
+  ], { yMax: 100, yLabel: "%", yFormat: (v) => `${v.toFixed(0)}%`, marks, labelMarks: true })
   const traffic = lineChart("Traffic per node", [
     { label: "bytes/s per node", color: "#2980b9", points: curve.slice(1).map((p) => [p.t, p.bytesPerNodeSecond]) }
   ], { yLabel: "bytes per second", marks })

@@ -109,11 +109,16 @@ export const sendWithPiggyback = (step: Step, to: Address, primary: ReadonlyArra
   step.out.push({ _tag: "SendPacket", to, messages })
 }
 
-/** Members worth gossiping to: alive, suspect, or dead recently enough to still learn it. */
+/**
+ * Members worth gossiping to: alive, suspect, or dead recently enough to
+ * still learn it — except while we are leaving: then every send carries our
+ * leave, and one spent on a dead member is one a live member misses.
+ */
 const gossipTarget = (state: CoreState, now: number) => (m: { name: string; state: number; stateChangedAt: number }) =>
   m.name !== state.config.name &&
   (m.state === NodeState.Alive || m.state === NodeState.Suspect ||
-    (m.state === NodeState.Dead && now - m.stateChangedAt <= state.config.gossipToTheDeadTime))
+    (m.state === NodeState.Dead && state.status !== "leaving" &&
+      now - m.stateChangedAt <= state.config.gossipToTheDeadTime))
 
 /** One gossip round: queued broadcasts to a few random members, one packet each. */
 export const gossipRound = (step: Step): void => {
