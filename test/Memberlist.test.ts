@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Fiber, Metric, Stream } from "effect"
+import { Chunk, Duration, Effect, Exit, Fiber, Metric, Scope, Stream } from "effect"
 import * as Memberlist from "../src/Memberlist.js"
 import * as Transport from "../src/Transport.js"
 import { encodePacket } from "../src/internal/wire/packet.js"
@@ -131,6 +131,14 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       )
       expect((yield* b.member.members).length).toBe(2)
     }), { timeout: 60_000 })
+
+  it.live("a member started inside acquireRelease's (uninterruptible) acquire still stops when its scope closes", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      yield* Effect.acquireRelease(startMember({ name: "acquired", seeds: [] }), (m) => m.stop).pipe(Scope.extend(scope))
+      const exit = yield* Scope.close(scope, Exit.void).pipe(Effect.timeout(periods(8)), Effect.exit)
+      expect(Exit.isSuccess(exit)).toBe(true)
+    }), { timeout: 30_000 })
 
   it.scopedLive("IPv6: members on ::1 form a cluster", () =>
     Effect.gen(function*() {
