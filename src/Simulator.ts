@@ -211,13 +211,19 @@ export const asymmetricLoss = (options: {
 /**
  * `count` random nodes stall for `duration` ms, as in a long GC pause:
  * their timers and incoming packets wait and are handled late when they
- * resume; nothing is lost.
+ * resume; nothing is lost. With `order` "timers-first" (the default) the
+ * overdue timers fire before the queued packets are read, so a probe whose
+ * ack already arrived times out; "as-due" handles everything in due order.
  *
  * @since 0.1.0
  * @category actions
  */
-export const pause = (options: { readonly at: number; readonly count: number; readonly duration: number }): Action =>
-  ({ _tag: "Pause", ...options })
+export const pause = (options: {
+  readonly at: number
+  readonly count: number
+  readonly duration: number
+  readonly order?: "timers-first" | "as-due" | undefined
+}): Action => ({ _tag: "Pause", at: options.at, count: options.count, duration: options.duration, order: options.order ?? "timers-first" })
 
 /**
  * `count` more nodes start and join through node-0.
@@ -248,7 +254,7 @@ export const run = (scenario: Scenario): Effect.Effect<SimulationReport> =>
 /**
  * Reads an action in its compact form, e.g. `kill:10@30s`,
  * `partition:0.3@20s+60s`, `pause:1@30s+10s`, `flap:1@10s+2m,period=4s`,
- * `asym:1@10s+1m,loss=0.9,dir=egress`, `rolling:all@10s,every=20s,down=5s`,
+ * `asym:1@10s+1m,loss=0.9,dir=egress`, `rolling:all@10s,every=20s,down=5s`, `pause:1@30s+10s,order=due`,
  * `loss:0.2@0s+5m`, `leave:5@10s`, `join:50@1m`.
  *
  * @since 0.1.0

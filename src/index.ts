@@ -39,3 +39,10 @@ export * as Transport from "./Transport.js"
  * @since 0.1.0
  */
 export * as Keyring from "./Keyring.js"
+
+/**
+ * Many members on a simulated network, on virtual time, reproducible from a seed.
+ *
+ * @since 0.1.0
+ */
+export * as Simulator from "./Simulator.js"

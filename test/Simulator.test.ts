@@ -35,6 +35,7 @@ describe("Simulator", () => {
       Simulator.loss({ at: 0, loss: 0.2, duration: 300_000 }),
       Simulator.asymmetricLoss({ at: 10_000, count: 1, loss: 0.9, direction: "ingress", duration: 60_000 }),
       Simulator.pause({ at: 30_000, count: 1, duration: 10_000 }),
+      Simulator.pause({ at: 30_000, count: 2, duration: 10_000, order: "as-due" }),
       Simulator.join({ at: 60_000, count: 50 })
     ]
     for (const a of actions) {

@@ -9,10 +9,11 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { agent } from "./agent.js"
 import { demo } from "./demo.js"
+import { simulate } from "./simulate.js"
 
 const root = Command.make("effect-memberlist").pipe(
   Command.withDescription("cluster membership and failure detection (SWIM + Lifeguard), memberlist-compatible"),
-  Command.withSubcommands([agent, demo])
+  Command.withSubcommands([agent, demo, simulate])
 )
 
 const cli = Command.run(root, { name: "effect-memberlist", version: "0.1.0" })

@@ -45,6 +45,9 @@ export const lanNetwork: NetworkModel = {
   streamTimeout: 1000
 }
 
+/** In what order a node resuming from a stall handles what waited (see `SimulatedCluster.resume`). */
+export type ResumeOrder = "timers-first" | "as-due"
+
 /** A node in the simulation. */
 export interface SimNode {
   readonly name: string
@@ -388,14 +391,26 @@ export class SimulatedCluster {
     if (node.running) node.paused = true
   }
 
-  /** Ends a stall: everything that waited is handled now, in the order it was due. */
-  resume(name: string): void {
+  /**
+   * Ends a stall: everything that waited is handled now. "timers-first" (the
+   * default, and what a runtime waking from a GC pause does) fires the
+   * overdue timers before reading the packets that queued up, so a probe
+   * whose ack is sitting in the socket buffer times out first; "as-due"
+   * handles everything in the order it was due.
+   */
+  resume(name: string, order: ResumeOrder = "timers-first"): void {
     const node = this.node(name)
     if (!node.paused) return
     node.paused = false
     node.resumedAt = this.now
     const backlog = node.backlog.splice(0)
-    for (const event of backlog) this.queue.push(this.now, event)
+    const isTimer = (e: Scheduled) => e.kind === "input" && e.input._tag === "TimerFired"
+    if (order === "timers-first") {
+      for (const event of backlog) if (isTimer(event)) this.queue.push(this.now, event)
+      for (const event of backlog) if (!isTimer(event)) this.queue.push(this.now, event)
+    } else {
+      for (const event of backlog) this.queue.push(this.now, event)
+    }
   }
 
   /** Feeds an API input to a node now. */

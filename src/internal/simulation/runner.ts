@@ -347,7 +347,7 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
           const chosen = choose(a.count)
           for (const i of chosen) cluster.pause(nodeName(i))
           at(a.at + a.duration, () => {
-            for (const i of chosen) cluster.resume(nodeName(i))
+            for (const i of chosen) cluster.resume(nodeName(i), a.order)
             release(chosen)
             mark(`${label} (resumed)`)()
           })

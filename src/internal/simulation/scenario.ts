@@ -55,8 +55,18 @@ export type Action =
     readonly direction: "egress" | "ingress"
     readonly duration: number
   }
-  /** `count` random nodes stall (a GC pause) for `duration` ms: timers and packets wait, nothing is lost. */
-  | { readonly _tag: "Pause"; readonly at: number; readonly count: number; readonly duration: number }
+  /**
+   * `count` random nodes stall (a GC pause) for `duration` ms: timers and packets wait, nothing is lost. On
+   * resume, `order` "timers-first" fires overdue timers before reading queued packets (as a runtime waking from a
+   * pause does); "as-due" handles everything in the order it was due.
+   */
+  | {
+    readonly _tag: "Pause"
+    readonly at: number
+    readonly count: number
+    readonly duration: number
+    readonly order: "timers-first" | "as-due"
+  }
   /** `count` more nodes (beyond `nodes`) start and join through the seed: a join storm mid-run. */
   | { readonly _tag: "Join"; readonly at: number; readonly count: number }
 
@@ -139,7 +149,7 @@ export const formatDuration = (ms: number): string => {
  * - `flap:1@10s+2m,period=4s` — one link down/up every 2 s for 2 minutes
  * - `loss:0.2@0s+5m` — 20% loss for 5 minutes
  * - `asym:1@10s+1m,loss=0.9,dir=egress` — one node loses 90% of what it sends
- * - `pause:1@30s+10s` — one node stalls 10 s
+ * - `pause:1@30s+10s` — one node stalls 10 s (`,order=due`: on resume, handle timers and packets as due)
  * - `join:50@1m` — 50 more nodes join 1 minute in
  */
 export const parseAction = (text: string): Action | string => {
@@ -216,7 +226,9 @@ export const parseAction = (text: string): Action | string => {
     case "pause": {
       const count = int(arg, 1)
       if (count === undefined || count < 1) return bad("count")
-      return { _tag: "Pause", at, count, duration: duration ?? 10_000 }
+      const order = kv.get("order") ?? "timers"
+      if (order !== "timers" && order !== "due") return bad("order (timers|due)")
+      return { _tag: "Pause", at, count, duration: duration ?? 10_000, order: order === "due" ? "as-due" : "timers-first" }
     }
     default:
       return `unknown action "${kind}" (kill, leave, rolling, partition, flap, loss, asym, pause, join)`
@@ -244,7 +256,7 @@ export const formatAction = (a: Action): string => {
     case "AsymmetricLoss":
       return `asym:${a.count}${at}+${formatDuration(a.duration)},loss=${a.loss},dir=${a.direction}`
     case "Pause":
-      return `pause:${a.count}${at}+${formatDuration(a.duration)}`
+      return `pause:${a.count}${at}+${formatDuration(a.duration)}${a.order === "as-due" ? ",order=due" : ""}`
   }
 }
 

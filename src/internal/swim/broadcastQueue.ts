@@ -25,6 +25,11 @@ export interface QueuedBroadcast {
 /** The queue's state: buckets indexed by how often their messages were sent. */
 export interface BroadcastQueue {
   readonly buckets: Array<Array<QueuedBroadcast>>
+  /**
+   * A lower bound of the sizes in each bucket (Infinity when empty), so a
+   * packet with less room than that skips the bucket without scanning it.
+   */
+  readonly minSizes: Array<number>
   readonly byKey: Map<string, QueuedBroadcast>
   size: number
   nextId: number
@@ -34,6 +39,7 @@ export interface BroadcastQueue {
 /** An empty queue holding at most `capacity` messages. */
 export const makeBroadcastQueue = (capacity: number): BroadcastQueue => ({
   buckets: [],
+  minSizes: [],
   byKey: new Map(),
   size: 0,
   nextId: 0,
@@ -58,8 +64,16 @@ const removeFromBucket = (queue: BroadcastQueue, item: QueuedBroadcast): void =>
 }
 
 const bucketAt = (queue: BroadcastQueue, transmits: number): Array<QueuedBroadcast> => {
-  while (queue.buckets.length <= transmits) queue.buckets.push([])
+  while (queue.buckets.length <= transmits) {
+    queue.buckets.push([])
+    queue.minSizes.push(Infinity)
+  }
   return queue.buckets[transmits] as Array<QueuedBroadcast>
+}
+
+/** Lowers bucket `t`'s size bound for a message of `size` bytes. */
+const noteSize = (queue: BroadcastQueue, t: number, size: number): void => {
+  if (size < (queue.minSizes[t] as number)) queue.minSizes[t] = size
 }
 
 /**
@@ -83,6 +97,7 @@ export const enqueueBroadcast = (
   }
   const item: QueuedBroadcast = { key, message, size, id: queue.nextId++, notify, transmits: 0 }
   bucketAt(queue, 0).push(item)
+  noteSize(queue, 0, size)
   queue.size++
   if (key !== undefined) queue.byKey.set(key, item)
   // Over capacity: drop the most-sent, oldest first.
@@ -95,6 +110,53 @@ export const enqueueBroadcast = (
     }
   }
   return finished
+}
+
+/** The first index in `bucket` (sorted by id) holding an id above `id`. */
+const upperBound = (bucket: ReadonlyArray<QueuedBroadcast>, id: number): number => {
+  let lo = 0
+  let hi = bucket.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((bucket[mid] as QueuedBroadcast).id > id) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/**
+ * Adds `items` (sorted by id, descending) to bucket `t`, keeping it sorted by
+ * id: one merge per packet instead of an insertion per message.
+ */
+const mergeInto = (queue: BroadcastQueue, t: number, items: Array<QueuedBroadcast>): void => {
+  const bucket = bucketAt(queue, t)
+  items.reverse()
+  for (const item of items) noteSize(queue, t, item.size)
+  const at = upperBound(bucket, (items[0] as QueuedBroadcast).id)
+  if (at === bucket.length) {
+    for (const item of items) bucket.push(item)
+    return
+  }
+  if (items.length === 1) {
+    bucket.splice(at, 0, items[0] as QueuedBroadcast)
+    return
+  }
+  const tail = bucket.splice(at)
+  let i = 0
+  let j = 0
+  while (i < tail.length && j < items.length) {
+    const a = tail[i] as QueuedBroadcast
+    const b = items[j] as QueuedBroadcast
+    if (a.id < b.id) {
+      bucket.push(a)
+      i++
+    } else {
+      bucket.push(b)
+      j++
+    }
+  }
+  while (i < tail.length) bucket.push(tail[i++] as QueuedBroadcast)
+  while (j < items.length) bucket.push(items[j++] as QueuedBroadcast)
 }
 
 /** The smallest message we ever queue; below this much room, stop looking. */
@@ -119,10 +181,16 @@ export const takeBroadcasts = (
   const moved: Array<QueuedBroadcast> = []
   for (let t = 0; t < queue.buckets.length && budget - used >= smallestMessage + overhead; t++) {
     const bucket = queue.buckets[t] as Array<QueuedBroadcast>
-    if (bucket.length === 0) continue
-    let kept = bucket.length
+    if (bucket.length === 0) {
+      queue.minSizes[t] = Infinity
+      continue
+    }
+    // No message in this bucket is smaller than its bound: skip it when even that cannot fit.
+    const smallest = Math.max(queue.minSizes[t] as number, smallestMessage)
+    if (budget - used < smallest + overhead) continue
+    let lowest = bucket.length
     for (let i = bucket.length - 1; i >= 0; i--) {
-      if (taken.length >= maxCount || budget - used < smallestMessage + overhead) break
+      if (taken.length >= maxCount || budget - used < smallest + overhead) break
       const item = bucket[i] as QueuedBroadcast
       const cost = item.size + overhead
       if (cost > budget - used) continue
@@ -130,17 +198,22 @@ export const takeBroadcasts = (
       taken.push(item.message)
       moved.push(item)
       bucket[i] = undefined as unknown as QueuedBroadcast
-      kept--
+      lowest = i
     }
-    if (kept !== bucket.length) {
-      let w = 0
-      for (let r = 0; r < bucket.length; r++) {
+    if (lowest !== bucket.length) {
+      // Holes only at or above the lowest taken index: compact from there.
+      let w = lowest
+      for (let r = lowest; r < bucket.length; r++) {
         const item = bucket[r]
         if (item !== undefined) bucket[w++] = item
       }
       bucket.length = w
+      if (w === 0) queue.minSizes[t] = Infinity
     }
   }
+  // Moved items come grouped by source bucket, newest first; each group joins the next bucket in one merge.
+  let group: Array<QueuedBroadcast> = []
+  let groupBucket = -1
   for (const item of moved) {
     item.transmits++
     if (item.transmits >= limit) {
@@ -148,13 +221,15 @@ export const takeBroadcasts = (
       if (item.key !== undefined && queue.byKey.get(item.key) === item) queue.byKey.delete(item.key)
       if (item.notify) finished.push({ message: item.message, how: "sent" })
     } else {
-      // Newest-first order within a bucket is by id; keep the bucket sorted by id.
-      const bucket = bucketAt(queue, item.transmits)
-      let at = bucket.length
-      while (at > 0 && (bucket[at - 1] as QueuedBroadcast).id > item.id) at--
-      bucket.splice(at, 0, item)
+      if (item.transmits !== groupBucket) {
+        if (group.length > 0) mergeInto(queue, groupBucket, group)
+        group = []
+        groupBucket = item.transmits
+      }
+      group.push(item)
     }
   }
+  if (group.length > 0) mergeInto(queue, groupBucket, group)
   return used
 }
 

@@ -22,13 +22,13 @@ import {
   start,
   updateMetadata
 } from "./lifecycle.js"
-import type { Address, PacketMessage } from "./messages.js"
+import { type Address, formatAddress, NodeState, type PacketMessage } from "./messages.js"
 import { type Member, toMember } from "./member.js"
 import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./membership.js"
 import { handleAck, handleIndirectPing, handleNack, handlePing, probeTick, probeTimedOut, relayTimedOut } from "./probe.js"
 import { copyRng, makeRng } from "./random.js"
 import type { CoreState, Step } from "./state.js"
-import { receiveUserMessage } from "./lifecycle.js"
+import { receiveUserMessage, startPushPull } from "./lifecycle.js"
 import { makeSeenBroadcasts } from "./userBroadcast.js"
 import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
 
@@ -79,6 +79,8 @@ export const make = (options: MakeOptions): CoreState => {
     rng: makeRng(options.seed),
     status: "idle",
     members: new Map(),
+    byAddress: new Map(),
+    contactPushPulls: new Map(),
     probeOrder: [],
     probeIndex: 0,
     lastProbeOutOfTurn: false,
@@ -99,6 +101,24 @@ export const make = (options: MakeOptions): CoreState => {
     broadcastSeq: 0,
     seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity)
   }
+}
+
+/**
+ * A packet from a member we hold dead means it is alive after all and we
+ * missed its refutation (after a partition heals, hundreds of refutations
+ * are in flight and some node misses one). memberlist waits for the next
+ * periodic push/pull; we start one with it now, at most once per ten probe
+ * intervals per member.
+ */
+const noticeContact = (step: Step, from: Address): void => {
+  const { state, now } = step
+  if (state.status !== "alive") return
+  const sender = state.byAddress.get(formatAddress(from))
+  if (sender === undefined || sender.state !== NodeState.Dead || sender.name === state.config.name) return
+  const last = state.contactPushPulls.get(sender.name)
+  if (last !== undefined && now - last < 10 * state.config.probeInterval) return
+  state.contactPushPulls.set(sender.name, now)
+  startPushPull(step, sender.address, false)
 }
 
 const receive = (step: Step, from: Address, message: PacketMessage, replyTo: number | undefined): void => {
@@ -168,6 +188,10 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         break
       }
       for (const message of input.messages) receive(s, input.from, message, input.replyTo)
+      // After the messages: a refutation in the same packet already settles it.
+      if (input.via === "packet" && input.messages.some((m) => invalidMessage(m, state.config.maxMetaSize) === undefined)) {
+        noticeContact(s, input.from)
+      }
       break
     case "TimerFired":
       fireTimer(s, input.timer)
@@ -264,6 +288,7 @@ export const snapshot = (state: CoreState): unknown => ({
   nextToken: state.nextToken,
   rng: copyRng(state.rng),
   pushPulls: Array.from(state.pushPulls.entries()),
+  contactPushPulls: Array.from(state.contactPushPulls.entries()),
   join: state.join === undefined ? undefined : { ...state.join, outstanding: [...state.join.outstanding] },
   leaveWaiting: state.leaveWaiting,
   broadcastSeq: state.broadcastSeq,

@@ -123,6 +123,8 @@ const gossipTarget = (state: CoreState, now: number) => (m: { name: string; stat
 /** One gossip round: queued broadcasts to a few random members, one packet each. */
 export const gossipRound = (step: Step): void => {
   const { state, now } = step
+  // Nothing queued: no packet would go out, so skip drawing targets (5 rounds a second on every idle node).
+  if (state.membershipQueue.size === 0 && state.userQueue.size === 0) return
   const targets = sampleDistinct(state.rng, state.probeOrder, state.config.gossipNodes, gossipTarget(state, now))
   for (const target of targets) {
     const messages: Array<PacketMessage> = []

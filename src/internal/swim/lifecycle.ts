@@ -67,7 +67,8 @@ export const start = (step: Step): void => {
   emit(step, { _tag: "LocalStatus", status: "alive", incarnation: 1, cause: "started" })
 }
 
-const startPushPull = (step: Step, to: Address, join: boolean): number => {
+/** Starts a push/pull with `to`; the answer comes back as PushPullResponse or PushPullFailed with the token. */
+export const startPushPull = (step: Step, to: Address, join: boolean): number => {
   const { state } = step
   const token = newToken(state)
   state.pushPulls.set(token, { to, join })

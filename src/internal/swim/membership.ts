@@ -14,7 +14,7 @@
 import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
-import { NodeState, sameAddress } from "./messages.js"
+import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import { type MemberRecord, toMember } from "./member.js"
 import { nextInt } from "./random.js"
 import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
@@ -84,6 +84,7 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord => {
     stateChangedAt: step.now
   }
   state.members.set(a.node, record)
+  state.byAddress.set(formatAddress(a.address), record)
   // A random position keeps the expected time to the first probe of a new member low.
   const order = state.probeOrder
   const offset = nextInt(state.rng, order.length + 1)
@@ -134,6 +135,11 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   broadcastMembership(step, a.node, a)
   record.incarnation = a.incarnation
   record.meta = a.meta
+  if (changesAddress) {
+    const oldKey = formatAddress(record.address)
+    if (state.byAddress.get(oldKey) === record) state.byAddress.delete(oldKey)
+    state.byAddress.set(formatAddress(a.address), record)
+  }
   record.address = a.address
   record.versions = a.versions
   if (record.state !== NodeState.Alive) {

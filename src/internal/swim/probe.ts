@@ -8,7 +8,7 @@
 import { applyAwarenessDelta, scaleByAwareness } from "./awareness.js"
 import { sendWithPiggyback } from "./dissemination.js"
 import type { Ack, Address, IndirectPing, Nack, PacketMessage, Ping } from "./messages.js"
-import { NodeState } from "./messages.js"
+import { formatAddress, NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import { handleSuspect } from "./membership.js"
 import { sampleDistinct, shuffleInPlace } from "./random.js"
@@ -33,6 +33,9 @@ const resetProbeOrder = (step: Step): void => {
       now - m.stateChangedAt > state.config.gossipToTheDeadTime
     if (gone) {
       state.members.delete(m.name)
+      state.contactPushPulls.delete(m.name)
+      const key = formatAddress(m.address)
+      if (state.byAddress.get(key) === m) state.byAddress.delete(key)
       state.suspicions.delete(m.name)
     } else {
       order[w++] = m

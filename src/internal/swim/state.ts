@@ -57,6 +57,10 @@ export interface CoreState {
   status: "idle" | "alive" | "leaving" | "left"
   /** Every known member by name, this node included. */
   readonly members: Map<string, MemberRecord>
+  /** The same members by `host:port`, to recognise who a packet came from. */
+  readonly byAddress: Map<string, MemberRecord>
+  /** When we last started a push/pull with a member we hold dead but heard from. */
+  readonly contactPushPulls: Map<string, number>
   /** memberlist's node list: the probe order, reshuffled on wrap. */
   readonly probeOrder: Array<MemberRecord>
   probeIndex: number
