@@ -27,11 +27,11 @@ export const greetEveryone = Effect.gen(function*() {
   return yield* cluster.members
 })
 
+// `subscribe` starts listening at once (in the current scope), so nothing sent after it is missed.
 export const firstGreeting = Effect.gen(function*() {
   const cluster = yield* Cluster
-  const received = yield* cluster.receive.pipe(
-    Stream.filter(({ message }) => message._tag === "Hello"),
-    Stream.runHead
-  )
-  return received
+  const messages = yield* cluster.subscribe
+  return Effect.gen(function*() {
+    return yield* messages.pipe(Stream.filter(({ message }) => message._tag === "Hello"), Stream.runHead)
+  })
 })

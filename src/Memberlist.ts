@@ -128,8 +128,16 @@ export interface Memberlist<A> {
    * misses nothing.
    */
   readonly watch: Stream.Stream<MembershipEvent>
-  /** Messages from other members; each subscriber sees every message. */
+  /**
+   * Messages from other members; each subscriber sees every message from
+   * the moment the stream starts running (a forked stream may start a little
+   * later than the fork: use `subscribe` to not miss anything).
+   */
   readonly receive: Stream.Stream<Received<A>>
+  /** Subscribes now, in the current scope: the stream holds every message from this moment on. */
+  readonly subscribe: Effect.Effect<Stream.Stream<Received<A>>, never, Scope.Scope>
+  /** Subscribes to membership events now, in the current scope. */
+  readonly subscribeEvents: Effect.Effect<Stream.Stream<MembershipEvent>, never, Scope.Scope>
   /** Best effort (UDP): one packet to a member, by name or address. */
   readonly send: (to: string | Address, message: A) => Effect.Effect<void, MemberlistError>
   /** Reliable (TCP): delivered or failed. */

@@ -14,8 +14,8 @@ describe("docs/getting-started.md", () => {
     Effect.gen(function*() {
       const a = yield* Layer.build(ClusterLive("alice", 17_990, []))
       const b = yield* Layer.build(ClusterLive("bob", 17_991, ["127.0.0.1:17990"]))
-      const waiting = yield* Effect.fork(firstGreeting.pipe(Effect.provide(a)))
-      yield* Effect.sleep("100 millis")
+      const listen = yield* firstGreeting.pipe(Effect.provide(a))
+      const waiting = yield* Effect.fork(listen)
       const members = yield* greetEveryone.pipe(Effect.provide(b))
       expect(members.map((m) => m.name).sort()).toEqual(["alice", "bob"])
       const greeting = yield* Fiber.join(waiting).pipe(Effect.timeout("10 seconds"))

@@ -112,9 +112,8 @@ const allSeeAll = (
 const inbox = (m: TestMember) =>
   Effect.gen(function*() {
     const got: Array<Received<Message>> = []
-    yield* Effect.forkScoped(Stream.runForEach(m.member.receive, (r) => Effect.sync(() => got.push(r))))
-    // Stream.fromPubSub subscribes when the stream starts: let the fork start.
-    yield* Effect.sleep(Duration.millis(50))
+    const messages = yield* m.member.subscribe
+    yield* Effect.forkScoped(Stream.runForEach(messages, (r) => Effect.sync(() => got.push(r))))
     return got
   })
 
@@ -299,10 +298,9 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       yield* t1.member.updateMetadata(new TextEncoder().encode("role=ts"))
       yield* waitGo(g1, (e) => e.event === "update" && e.name === "t1" && e.meta === "role=ts", periods(3), "g1 sees t1's new meta", mark)
 
-      const updates = yield* Effect.forkScoped(Stream.runHead(t1.member.events.pipe(
+      const updates = yield* Effect.forkScoped(Stream.runHead((yield* t1.member.subscribeEvents).pipe(
         Stream.filter((e) => e._tag === "MemberUpdated" && e.member.name === "g1")
       )))
-      yield* Effect.sleep(Duration.millis(50))
       g1.command("meta role=go2")
       const update = yield* Fiber.join(updates).pipe(Effect.timeout(periods(3)))
       expect(Option.map(update, (e) => "member" in e ? new TextDecoder().decode(e.member.meta) : "")).toEqual(Option.some("role=go2"))

@@ -451,6 +451,8 @@ export const make = <A, I>(options: Options<A, I>) =>
         return Stream.concat(Stream.fromIterable(current), Stream.fromQueue(subscription))
       })),
       receive: Stream.fromPubSub(received),
+      subscribe: Stream.fromPubSub(received, { scoped: true }),
+      subscribeEvents: Stream.fromPubSub(events, { scoped: true }),
       send: (to, message) =>
         Effect.gen(function*() {
           const address = yield* resolve(to)
