@@ -40,6 +40,19 @@ export const retransmitLimit = (retransmitMult: number, n: number): number =>
  */
 export const coverageTransmits = (n: number): number => Math.ceil(Math.log(100 * Math.max(n, 1)))
 
+/**
+ * User broadcasts have no anti-entropy behind them (push/pull carries
+ * membership only), so a miss is final: they aim at a 0.01% chance that
+ * anyone misses one, ln(10,000 n) sends, instead of 1%.
+ */
+export const userTransmitLimit = (
+  config: { readonly retransmitMult: number; readonly coverageFloor: boolean },
+  n: number
+): number =>
+  config.coverageFloor
+    ? Math.max(retransmitLimit(config.retransmitMult, n), Math.ceil(Math.log(10_000 * Math.max(n, 1))))
+    : retransmitLimit(config.retransmitMult, n)
+
 /** How many times each update is sent in a cluster of `n`. */
 export const transmitLimit = (config: { readonly retransmitMult: number; readonly coverageFloor: boolean }, n: number) =>
   config.coverageFloor
@@ -88,14 +101,16 @@ const take = (
  */
 export const collectBroadcasts = (step: Step, room: number, taken: Array<PacketMessage>): void => {
   const { state } = step
-  const limit = transmitLimit(state.config, clusterSize(state))
+  const n = clusterSize(state)
+  const limit = transmitLimit(state.config, n)
+  const userLimit = userTransmitLimit(state.config, n)
   const finished: Array<Finished> = []
   pruneOverLimit(state.membershipQueue, limit, finished)
-  pruneOverLimit(state.userQueue, limit, finished)
+  pruneOverLimit(state.userQueue, userLimit, finished)
   const reserved = Math.floor(room * state.config.userBroadcastShare)
-  let used = take(state.userQueue, reserved, limit, taken, finished)
+  let used = take(state.userQueue, reserved, userLimit, taken, finished)
   used += take(state.membershipQueue, room - used, limit, taken, finished)
-  take(state.userQueue, room - used, limit, taken, finished)
+  take(state.userQueue, room - used, userLimit, taken, finished)
   finishBroadcasts(step, finished)
 }
 
