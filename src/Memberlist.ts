@@ -18,12 +18,13 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Layer, Schema, Scope, Stream } from "effect"
+import type { Duration, Layer, ParseResult, Schema, Scope, Stream } from "effect"
+import { Effect } from "effect"
 import { Context, Data } from "effect"
 import type { Discovery } from "./Discovery.js"
 import * as internal from "./internal/shell/memberlist.js"
 import * as internalMetrics from "./internal/shell/metrics.js"
-import type { MessageEncoding } from "./internal/shell/userCodec.js"
+import { makeUserCodec, type MessageEncoding } from "./internal/shell/userCodec.js"
 import type { SwimConfig } from "./SwimConfig.js"
 import type { Address, Transport, TransportError } from "./Transport.js"
 
@@ -212,6 +213,38 @@ export const layer = <Self, A, I>(
   tag: Context.Tag<Self, Memberlist<A>>,
   options: Options<A, I>
 ): Layer.Layer<Self, MemberlistError, SwimConfig | Transport | Discovery> => internal.layer(tag, options)
+
+/**
+ * Typed node metadata: a schema for the (at most 512) bytes each member
+ * carries. `encode` gives the bytes for `Options.meta` or `updateMetadata`;
+ * `decode` reads another member's, failing if they do not fit the schema.
+ *
+ * ```ts
+ * const Zone = Memberlist.metadata(Schema.Struct({ zone: Schema.String }))
+ * yield* cluster.updateMetadata(yield* Zone.encode({ zone: "eu-west-1a" }))
+ * const zones = yield* Effect.forEach(yield* cluster.members, (m) => Effect.option(Zone.decode(m)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metadata
+ */
+export const metadata = <M, I>(
+  schema: Schema.Schema<M, I>,
+  encoding: MessageEncoding = "msgpack"
+): {
+  readonly encode: (value: M) => Effect.Effect<Uint8Array, ParseResult.ParseError | MemberlistError>
+  readonly decode: (member: Member) => Effect.Effect<M, ParseResult.ParseError>
+} => {
+  const codec = makeUserCodec(schema, encoding)
+  return {
+    encode: (value) =>
+      Effect.flatMap(codec.encode(value), (bytes) =>
+        bytes.length > 512
+          ? Effect.fail(new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${bytes.length} bytes, over 512` }))
+          : Effect.succeed(bytes)),
+    decode: (member) => codec.decode(member.meta)
+  }
+}
 
 /**
  * The member's metrics: packets and bytes in and out, decoder rejections and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Fiber, Metric, Scope, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, Exit, Fiber, Metric, Schema, Scope, Stream } from "effect"
 import * as Memberlist from "../src/Memberlist.js"
 import * as Transport from "../src/Transport.js"
 import { encodePacket } from "../src/internal/wire/packet.js"
@@ -130,6 +130,26 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
         "the garbage packet is counted"
       )
       expect((yield* b.member.members).length).toBe(2)
+    }), { timeout: 60_000 })
+
+  it.scopedLive("typed metadata: encoded by a schema, seen and decoded by the others", () =>
+    Effect.gen(function*() {
+      const Zone = Memberlist.metadata(Schema.Struct({ zone: Schema.String, weight: Schema.Number }))
+      const members = yield* startCluster(2)
+      yield* eventually(seesExactly(members, members.map((m) => m.name)), periods(20), "2 converge")
+      const [a, b] = [members[0]!, members[1]!]
+      yield* a.member.updateMetadata(yield* Zone.encode({ zone: "eu-1", weight: 3 }))
+      yield* eventually(
+        Effect.map(b.member.members, (view) => view.some((m) => m.name === a.name && m.meta.length > 0)),
+        periods(10),
+        "b sees a's metadata"
+      )
+      const seen = (yield* b.member.members).find((m) => m.name === a.name)!
+      expect(yield* Zone.decode(seen)).toEqual({ zone: "eu-1", weight: 3 })
+      const tooBig = yield* Effect.flip(Zone.encode({ zone: "x".repeat(600), weight: 1 }))
+      expect(tooBig._tag).toBe("MemberlistError")
+      const other = (yield* b.member.members).find((m) => m.name === b.name)!
+      expect(Either.isLeft(yield* Effect.either(Zone.decode(other)))).toBe(true)
     }), { timeout: 60_000 })
 
   it.live("a member started inside acquireRelease's (uninterruptible) acquire still stops when its scope closes", () =>
