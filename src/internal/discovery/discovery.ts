@@ -7,17 +7,21 @@ import { DiscoveryError } from "./error.js"
 import type { ResolverSettings } from "./resolve.js"
 import { gather, isLiteral, lookupHost, resolve4, resolve6, resolveSrv } from "./resolve.js"
 
+/** The discovery service: one effect that looks the seeds up. */
 export interface DiscoveryShape {
   readonly discover: Effect.Effect<ReadonlyArray<Address>, DiscoveryError>
 }
 
+/** Options of a static list: a port for entries without one, and a bound on resolving hostnames. */
 export interface StaticOptions {
   readonly defaultPort?: number
   readonly timeoutMillis?: number
 }
 
+/** Which DNS records to read. */
 export type DnsRecordType = "A" | "AAAA" | "A+AAAA" | "SRV"
 
+/** Options of DNS discovery: the name, a port for A/AAAA answers, the record type, a resolver, a timeout. */
 export interface DnsOptions {
   readonly name: string
   readonly port?: number
@@ -28,6 +32,7 @@ export interface DnsOptions {
 
 /** memberlist's default bind port: what a headless service's pods listen on unless told otherwise. */
 export const DEFAULT_PORT = 7946
+/** How long one discovery may take by default. */
 export const DEFAULT_TIMEOUT_MILLIS = 5_000
 
 const invalidOptions = (message: string, input?: string): DiscoveryError =>
@@ -170,11 +175,13 @@ export const makeDns = (options: DnsOptions): Effect.Effect<DiscoveryShape, Disc
 export const combine = (sources: ReadonlyArray<DiscoveryShape>): DiscoveryShape =>
   make(gather(sources.map((s) => s.discover)))
 
+/** Discovery as configuration: static seeds, DNS, or both. */
 export interface DiscoveryConfig {
   readonly join: ReadonlyArray<string>
   readonly dns: Option.Option<DnsOptions>
 }
 
+/** Reads `join` and `dns*` keys (SWIM_JOIN, SWIM_DNS_NAME, ... under `fromEnv`). */
 export const config: Config.Config<DiscoveryConfig> = Config.all({
   join: Config.array(Config.string(), "join").pipe(
     Config.withDescription("Seed addresses to join, comma-separated host:port or [v6]:port (SWIM_JOIN)"),

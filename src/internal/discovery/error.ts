@@ -14,6 +14,7 @@ import { Data } from "effect"
  */
 export type DiscoveryErrorReason = "InvalidAddress" | "InvalidOptions" | "InvalidConfig" | "ResolveFailed" | "Timeout"
 
+/** Discovery failed or was misconfigured; `reason` says which way. */
 export class DiscoveryError extends Data.TaggedError("DiscoveryError")<{
   readonly reason: DiscoveryErrorReason
   readonly message: string
