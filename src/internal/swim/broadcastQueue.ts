@@ -100,13 +100,18 @@ export const enqueueBroadcast = (
   noteSize(queue, 0, size)
   queue.size++
   if (key !== undefined) queue.byKey.set(key, item)
-  // Over capacity: drop the most-sent, oldest first.
+  // Over capacity: drop the most-sent, oldest first — but never one someone waits on (our own
+  // leave): it must really go out, so the queue may exceed its cap by those few.
   for (let t = queue.buckets.length - 1; t >= 0 && queue.size > queue.capacity; t--) {
     const bucket = queue.buckets[t] as Array<QueuedBroadcast>
-    while (bucket.length > 0 && queue.size > queue.capacity) {
-      const dropped = bucket[0] as QueuedBroadcast
-      removeFromBucket(queue, dropped)
-      if (dropped.notify) finished.push({ message: dropped.message, how: "dropped" })
+    let i = 0
+    while (i < bucket.length && queue.size > queue.capacity) {
+      const candidate = bucket[i] as QueuedBroadcast
+      if (candidate.notify) {
+        i++
+        continue
+      }
+      removeFromBucket(queue, candidate)
     }
   }
   return finished

@@ -136,11 +136,13 @@ describe("broadcast queue: capacity", () => {
     }
   })
 
-  it("dropping a waited-on message reports it `dropped`", () => {
+  it("never drops a waited-on message (our leave) for capacity: the newer one goes instead", () => {
     const q = makeBroadcastQueue(1)
     enqueue(q, 1, "self", true)
     take(q)
-    expect(enqueue(q, 2)).toEqual([{ message: user(1), how: "dropped" }])
+    expect(enqueue(q, 2)).toEqual([])
+    expect(queueLength(q)).toBe(1)
+    expect(take(q).ids).toEqual([1])
   })
 })
 
