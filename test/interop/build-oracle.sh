@@ -23,5 +23,7 @@ cp "$here"/oracle/*.go "$work/gopath/src/oracle/"
 mkdir -p "$here/bin"
 cd "$work/gopath/src/oracle"
 GOPATH="$work/gopath:/usr/share/gocode" GO111MODULE=off GOFLAGS=-mod=mod GOCACHE="$work/cache" \
-  go build -o "$here/bin/oracle" . 
+  go build -o "$work/oracle" .
+# Moved into place in one step, so test workers building at once never see half a binary.
+mv -f "$work/oracle" "$here/bin/oracle"
 echo "built $here/bin/oracle"

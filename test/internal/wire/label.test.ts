@@ -10,7 +10,7 @@ import {
   removeLabelHeader
 } from "../../../src/internal/wire/label.js"
 import { manifest, unhex } from "./securityFixtures.js"
-import { oracleAvailable, oracleBatch } from "./securityOracle.js"
+import { oracleBatch } from "./securityOracle.js"
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const reasonOf = (e: Either.Either<unknown, { reason: string }>): string | undefined =>
@@ -88,7 +88,7 @@ describe("labelled packets from Go (upstream layout)", () => {
   }
 })
 
-describe.skipIf(!oracleAvailable)("label header against the oracle's upstream-layout reader", () => {
+describe("label header against the oracle's upstream-layout reader", () => {
   it("reads the same label and rest from our headers", () => {
     const cases = fc.sample(fc.tuple(labelArb, fc.uint8Array({ maxLength: 100 })), { numRuns: 50, seed: 21 })
     const results = oracleBatch(cases.map(([label, packet]) => ({ op: "remove-label", data: addLabelHeader(label, packet) })))

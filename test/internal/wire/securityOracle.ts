@@ -1,16 +1,9 @@
 /**
  * Runs requests through the Go oracle's `security-batch` command (memberlist's
- * own encryption, compression and CRC code). `oracleAvailable` is false when the
- * binary has not been built (`bash test/interop/build-oracle.sh`); tests then
- * skip visibly with `describe.skipIf`.
+ * own encryption, compression and CRC code), built on first use.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
-import { fileURLToPath } from "node:url"
-
-const binary = fileURLToPath(new URL("../../interop/bin/oracle", import.meta.url))
-
-export const oracleAvailable = existsSync(binary)
+import { oracleBinary as binary } from "../../interop/oracle.js"
 
 export type OracleRequest =
   | { readonly op: "lzw-compress" | "lzw-decompress" | "compress-payload" | "decompress-payload" | "crc-add" | "crc-check"; readonly data: Uint8Array }
