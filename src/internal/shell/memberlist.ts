@@ -127,8 +127,6 @@ export const make = <A, I>(options: Options<A, I>) =>
     let nextReplyId = 0
     const pendingJoins = new Set<Deferred.Deferred<number>>()
     let pendingLeave: Deferred.Deferred<void> | undefined
-    // Peers' protocol versions by address: CRC goes only to those that speak protocol 5.
-    const versionsByAddress = new Map<string, ReadonlyArray<number>>()
 
     const annotate = Effect.annotateLogs({ member: config.name })
 
@@ -160,8 +158,9 @@ export const make = <A, I>(options: Options<A, I>) =>
     const forkBackground = <X, E>(effect: Effect.Effect<X, E>) => Effect.forkScoped(Effect.interruptible(annotate(effect)))
 
     const sendPacket = (to: Address, messages: ReadonlyArray<PacketMessage>) => {
-      const versions = versionsByAddress.get(formatAddress(to))
-      const crc = versions !== undefined && peerWantsCrc(versions as never)
+      // CRC goes only to peers that speak protocol 5; the core knows each member's versions by address.
+      const peer = core.byAddress.get(formatAddress(to))
+      const crc = peer !== undefined && peerWantsCrc(peer.versions)
       const bytes = encodePacket(messages, wire.packet(crc))
       return transport.sendPacket(to, bytes).pipe(
         Effect.zipRight(Metric.increment(metrics.packetsOut)),
@@ -170,9 +169,6 @@ export const make = <A, I>(options: Options<A, I>) =>
       )
     }
 
-    const noteMember = (member: CoreMember) => {
-      versionsByAddress.set(formatAddress(member.address), member.versions)
-    }
 
     const deliverUser = (from: Address, payload: Uint8Array, origin: string | undefined) =>
       codec.decode(payload).pipe(
@@ -234,9 +230,6 @@ export const make = <A, I>(options: Options<A, I>) =>
         }
         case "Event": {
           const event = output.event
-          if (event._tag === "MemberJoined" || event._tag === "MemberUpdated" || event._tag === "MemberRecovered") {
-            noteMember(event.member)
-          }
           const counted = event._tag === "MemberSuspected"
             ? Metric.increment(metrics.suspicions)
             : event._tag === "MemberFailed"
@@ -347,7 +340,6 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     yield* forkBackground(Stream.runForEach(transport.packets, (p) => onPacket(p.from, p.bytes)))
     yield* forkBackground(Stream.runForEach(transport.connections, (c) => run(onConnection(c))))
-    for (const m of Core.members(core)) noteMember(m)
     yield* feed({ _tag: "Start" })
 
     const join = (seeds: ReadonlyArray<Address>) =>

@@ -121,32 +121,26 @@ const noticeContact = (step: Step, from: Address): void => {
   startPushPull(step, sender.address, false)
 }
 
-const receive = (step: Step, from: Address, message: PacketMessage, replyTo: number | undefined): void => {
+/** Handles one message; returns whether it was well formed. */
+const receive = (step: Step, from: Address, message: PacketMessage, replyTo: number | undefined): boolean => {
   const problem = invalidMessage(message, step.state.config.maxMetaSize)
   if (problem !== undefined) {
     const reason = problem === "unknown message" ? "UnknownMessage" : problem.startsWith("protocol") ? "BadVersions" : "Malformed"
     step.out.push({ _tag: "Dropped", reason, detail: problem })
-    return
+    return false
   }
   if (step.state.status === "idle") {
     step.out.push({ _tag: "Dropped", reason: "NotRunning", detail: `${message._tag} before start` })
-    return
+    return true
   }
+  dispatch(step, from, message, replyTo)
+  return true
+}
+
+const dispatch = (step: Step, from: Address, message: PacketMessage, replyTo: number | undefined): void => {
   switch (message._tag) {
     case "Ping":
-      if (replyTo !== undefined) {
-        if (message.node !== "" && message.node !== step.state.config.name) {
-          step.out.push({ _tag: "Dropped", reason: "NotForUs", detail: `stream ping for ${message.node}` })
-          return
-        }
-        step.out.push({
-          _tag: "StreamReply",
-          replyTo,
-          messages: [{ _tag: "Ack", seqNo: message.seqNo, payload: new Uint8Array(0) }]
-        })
-        return
-      }
-      return handlePing(step, from, message)
+      return handlePing(step, from, message, replyTo)
     case "IndirectPing":
       return handleIndirectPing(step, from, message)
     case "Ack":
@@ -187,11 +181,10 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         s.out.push({ _tag: "Dropped", reason: "Malformed", detail: "received input without messages or sender" })
         break
       }
-      for (const message of input.messages) receive(s, input.from, message, input.replyTo)
+      let anyWellFormed = false
+      for (const message of input.messages) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
       // After the messages: a refutation in the same packet already settles it.
-      if (input.via === "packet" && input.messages.some((m) => invalidMessage(m, state.config.maxMetaSize) === undefined)) {
-        noticeContact(s, input.from)
-      }
+      if (input.via === "packet" && anyWellFormed) noticeContact(s, input.from)
       break
     case "TimerFired":
       fireTimer(s, input.timer)

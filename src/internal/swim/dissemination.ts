@@ -23,7 +23,7 @@ import {
 import type { Address, PacketMessage } from "./messages.js"
 import { NodeState } from "./messages.js"
 import { sampleDistinct } from "./random.js"
-import { clusterSize, type CoreState, type Step } from "./state.js"
+import { clusterSize, type CoreState, emit, selfRecord, type Step } from "./state.js"
 
 /** memberlist's count of sends per update: retransmitMult × ceil(log10(n + 1)). */
 export const retransmitLimit = (retransmitMult: number, n: number): number =>
@@ -59,18 +59,19 @@ export const transmitLimit = (config: { readonly retransmitMult: number; readonl
     ? Math.max(retransmitLimit(config.retransmitMult, n), coverageTransmits(n))
     : retransmitLimit(config.retransmitMult, n)
 
+/** Our leave has been told (or there is no one left to tell): report it and stand as left. */
+export const completeLeave = (step: Step): void => {
+  const { state } = step
+  state.leaveWaiting = false
+  state.status = "left"
+  step.out.push({ _tag: "LeaveCompleted" })
+  emit(step, { _tag: "LocalStatus", status: "left", incarnation: selfRecord(state).incarnation, cause: "left" })
+}
+
 const finishBroadcasts = (step: Step, finished: ReadonlyArray<Finished>): void => {
   for (const f of finished) {
     // Only the leave announcement is waited on. A replacement means we rejoined before it went out.
-    if (f.message._tag === "Dead" && step.state.leaveWaiting && f.how !== "replaced") {
-      step.state.leaveWaiting = false
-      step.state.status = "left"
-      step.out.push({ _tag: "LeaveCompleted" })
-      step.out.push({
-        _tag: "Event",
-        event: { _tag: "LocalStatus", status: "left", incarnation: f.message.incarnation, cause: "left" }
-      })
-    }
+    if (f.message._tag === "Dead" && step.state.leaveWaiting && f.how !== "replaced") completeLeave(step)
   }
 }
 

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { broadcastMembership, broadcastUser, gossipRound } from "./dissemination.js"
+import { broadcastMembership, broadcastUser, completeLeave, gossipRound } from "./dissemination.js"
 import type { Address, PushNodeState } from "./messages.js"
 import { NodeState, sameAddress } from "./messages.js"
 import { announceSelf, handleAlive, mergeRemoteStates } from "./membership.js"
@@ -175,14 +175,6 @@ export const gossipTick = (step: Step, token: number): void => {
     return
   }
   gossipRound(step)
-}
-
-const completeLeave = (step: Step): void => {
-  const { state } = step
-  state.leaveWaiting = false
-  state.status = "left"
-  step.out.push({ _tag: "LeaveCompleted" })
-  emit(step, { _tag: "LocalStatus", status: "left", incarnation: selfRecord(state).incarnation, cause: "left" })
 }
 
 const anyoneElseAlive = (state: CoreState): boolean => {

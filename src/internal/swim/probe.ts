@@ -186,15 +186,18 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
   }
 }
 
-/** Answers a ping addressed to us. */
-export const handlePing = (step: Step, from: Address, ping: Ping): void => {
+/** Answers a ping addressed to us (on its stream when it came on one: `replyTo`). */
+export const handlePing = (step: Step, from: Address, ping: Ping, replyTo: number | undefined): void => {
   const { state } = step
   if (ping.node !== "" && ping.node !== state.config.name) {
-    step.out.push({ _tag: "Dropped", reason: "NotForUs", detail: `ping for ${ping.node}` })
+    const over = replyTo === undefined ? "ping" : "stream ping"
+    step.out.push({ _tag: "Dropped", reason: "NotForUs", detail: `${over} for ${ping.node}` })
     return
   }
   const ack: Ack = { _tag: "Ack", seqNo: ping.seqNo, payload: new Uint8Array(0) }
-  sendWithPiggyback(step, ping.source?.address ?? from, [ack])
+  // A stream ping is answered on its stream, a packet ping by packet (with gossip piggybacked).
+  if (replyTo !== undefined) step.out.push({ _tag: "StreamReply", replyTo, messages: [ack] })
+  else sendWithPiggyback(step, ping.source?.address ?? from, [ack])
 }
 
 /** Pings the target on a requester's behalf, remembering whom to answer. */
