@@ -37,6 +37,7 @@ import { peerWantsCrc } from "../wire/versions.js"
 import * as metrics from "./metrics.js"
 import { pushPullClient, readFrame, sendUserStream, streamPingClient, writeFrame } from "./streams.js"
 import { makeUserCodec } from "./userCodec.js"
+import { advertiseHostFor } from "./advertise.js"
 import { makeWireOptions } from "./wireOptions.js"
 
 const stateNames = ["alive", "suspect", "dead", "left"] as const
@@ -67,7 +68,6 @@ const toEvent = (event: CoreEvent, at: number): MembershipEvent => {
   }
 }
 
-const isUnspecified = (host: string) => host === "0.0.0.0" || host === "::"
 
 const coreConfigOf = (config: SwimConfigShape, address: Address, meta: Uint8Array, packetBudget: number): CoreConfig => ({
   name: config.name,
@@ -107,7 +107,7 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     const bound = transport.boundAddress
     const advertise: Address = {
-      host: config.advertiseHost ?? (isUnspecified(bound.host) ? "127.0.0.1" : bound.host),
+      host: config.advertiseHost ?? advertiseHostFor(bound.host),
       port: config.advertisePort ?? bound.port
     }
     const meta = options.meta ?? new Uint8Array(0)
