@@ -62,6 +62,14 @@ export interface CoreConfig {
   readonly maxUserQueue: number
   /** Largest metadata accepted, in bytes (memberlist: 512). */
   readonly maxMetaSize: number
+
+  /** A join gives up on seeds that have not answered after this long (ms); they count as failed. */
+  readonly joinTimeout: number
+  /**
+   * Ask discovery for members we do not know every this many ms while we
+   * have live peers (0: never); while alone, every two probe intervals.
+   */
+  readonly rediscoverInterval: number
 }
 
 /** The exact (or a safe upper-bound) encoded size of a message, type byte included. */
@@ -94,7 +102,9 @@ const common = {
   userBroadcastShare: 0.25,
   maxMembershipQueue: 8192,
   maxUserQueue: 1024,
-  maxMetaSize: 512
+  maxMetaSize: 512,
+  joinTimeout: 20_000,
+  rediscoverInterval: 30_000
 } as const
 
 /** memberlist's DefaultLANConfig timings. */

@@ -22,6 +22,10 @@ export type Timer =
   | { readonly _tag: "SuspicionTimeout"; readonly node: string; readonly token: number }
   | { readonly _tag: "GossipTick"; readonly token: number }
   | { readonly _tag: "PushPullTick"; readonly token: number }
+  /** The join in progress is over: seeds still outstanding count as failed. */
+  | { readonly _tag: "JoinDeadline"; readonly token: number }
+  /** Time to consider asking discovery again (while alone, or every `rediscoverInterval`). */
+  | { readonly _tag: "DiscoverTick"; readonly token: number }
 
 // ---------------------------------------------------------------- inputs
 
@@ -60,6 +64,11 @@ export type Input =
   | { readonly _tag: "Broadcast"; readonly payload: Uint8Array; readonly key?: string | undefined }
   /** API: replace this node's metadata. */
   | { readonly _tag: "UpdateMetadata"; readonly meta: Uint8Array }
+  /**
+   * The answer to a `Discover` output: the addresses discovery found (empty
+   * when it failed). The core joins through those it should.
+   */
+  | { readonly _tag: "Discovered"; readonly addresses: ReadonlyArray<Address> }
 
 // ---------------------------------------------------------------- events
 
@@ -92,13 +101,24 @@ export type DropReason =
   | "NotForUs" // a ping naming another node
   | "UnknownMessage" // a message the core does not handle on that path
   | "BadVersions" // a protocol version range that cannot be right
+  | "IncompatibleVersions" // a push/pull whose members' versions cannot share a cluster with ours (memberlist's verifyProtocol)
   | "NotRunning" // an input before Start or after leaving that cannot apply
   | "Rejected" // an API call that cannot be honoured (see detail)
 
 /** What the shell must do. */
 export type Output =
-  /** Send these messages to `to` in one packet (a compound when there are several). */
-  | { readonly _tag: "SendPacket"; readonly to: Address; readonly messages: ReadonlyArray<PacketMessage> }
+  /**
+   * Send these messages to `to` in one packet (a compound when there are
+   * several). `crc`: frame it with a CRC (the peer speaks protocol 5).
+   * `probe`: this packet is a probe of `to` this node started (counted as one).
+   */
+  | {
+    readonly _tag: "SendPacket"
+    readonly to: Address
+    readonly messages: ReadonlyArray<PacketMessage>
+    readonly crc: boolean
+    readonly probe: boolean
+  }
   /** Ping `to` over a stream (TCP fallback); feed any Ack back as `Received` via "stream". */
   | { readonly _tag: "StreamPing"; readonly to: Address; readonly ping: PacketMessage; readonly deadline: number }
   /** Open a push/pull with `to`, sending `states`; answer with PushPullResponse or PushPullFailed and `token`. */
@@ -131,5 +151,7 @@ export type Output =
   | { readonly _tag: "JoinCompleted"; readonly contacted: number; readonly failed: number }
   /** The leave announcement has been sent as often as an update is (or there was no one to tell). */
   | { readonly _tag: "LeaveCompleted" }
+  /** Ask discovery for addresses; answer with a `Discovered` input. */
+  | { readonly _tag: "Discover"; readonly reason: "alone" | "periodic" }
   /** An input was ignored; the shell counts and logs it. */
   | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }
