@@ -27,10 +27,10 @@ export const greetEveryone = Effect.gen(function*() {
   return yield* cluster.members
 })
 
-// `subscribe` starts listening at once (in the current scope), so nothing sent after it is missed.
+// `receive` starts listening at once (in the current scope), so nothing sent after it is missed.
 export const firstGreeting = Effect.gen(function*() {
   const cluster = yield* Cluster
-  const messages = yield* cluster.subscribe
+  const messages = yield* cluster.receive
   return Effect.gen(function*() {
     return yield* messages.pipe(Stream.filter(({ message }) => message._tag === "Hello"), Stream.runHead)
   })

@@ -121,24 +121,20 @@ export interface Memberlist<A> {
   readonly members: Effect.Effect<ReadonlyArray<Member>>
   /** Every member known, dead and left ones not yet forgotten included. */
   readonly allMembers: Effect.Effect<ReadonlyArray<Member>>
-  /** Membership events from the moment of subscription; each subscriber sees every event. */
-  readonly events: Stream.Stream<MembershipEvent>
   /**
-   * The members alive or suspect right now, each as a `MemberJoined` event
-   * (this node excluded), then every event from then on: a late subscriber
-   * misses nothing.
+   * Subscribes now, for as long as the current scope lives. The stream
+   * starts with the members alive or suspect at this moment (each as a
+   * `MemberJoined`, this node excluded), then carries every event after it:
+   * nothing falls between the two. Each subscriber has its own bounded queue
+   * (`Options.eventBuffer`); what it cannot hold is dropped and counted.
    */
-  readonly watch: Stream.Stream<MembershipEvent>
+  readonly events: Effect.Effect<Stream.Stream<MembershipEvent>, never, Scope.Scope>
   /**
-   * Messages from other members; each subscriber sees every message from
-   * the moment the stream starts running (a forked stream may start a little
-   * later than the fork: use `subscribe` to not miss anything).
+   * Subscribes now, for as long as the current scope lives: the stream holds
+   * every message that arrives from this moment on, up to its bounded queue
+   * (`Options.messageBuffer`); what it cannot hold is dropped and counted.
    */
-  readonly receive: Stream.Stream<Received<A>>
-  /** Subscribes now, in the current scope: the stream holds every message from this moment on. */
-  readonly subscribe: Effect.Effect<Stream.Stream<Received<A>>, never, Scope.Scope>
-  /** Subscribes to membership events now, in the current scope. */
-  readonly subscribeEvents: Effect.Effect<Stream.Stream<MembershipEvent>, never, Scope.Scope>
+  readonly receive: Effect.Effect<Stream.Stream<Received<A>>, never, Scope.Scope>
   /** Best effort (UDP): one packet to a member, by name or address. */
   readonly send: (to: string | Address, message: A) => Effect.Effect<void, MemberlistError>
   /** Reliable (TCP): delivered or failed. */
@@ -181,6 +177,26 @@ export interface Options<A, I> {
   readonly leaveTimeout?: Duration.DurationInput | undefined
   /** Seed of the protocol's random choices (default: random). */
   readonly seed?: number | undefined
+  /** Each event subscriber's queue: capacity and what happens when it is full (default 1024, dropping). */
+  readonly eventBuffer?: DeliveryOptions | undefined
+  /** Each message subscriber's queue: capacity and what happens when it is full (default 1024, dropping). */
+  readonly messageBuffer?: DeliveryOptions | undefined
+}
+
+/**
+ * A subscriber queue's capacity, and what happens to an item it cannot
+ * take: `dropping` drops the new item (the default, as memberlist does),
+ * `sliding` drops the oldest, `suspend` makes the member wait for the
+ * subscriber (its protocol stalls meanwhile; a subscriber that calls back
+ * into the member must not use it). Drops are counted in
+ * `metrics.deliveryDropped` and logged.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryOptions {
+  readonly capacity?: number | undefined
+  readonly strategy?: "dropping" | "sliding" | "suspend" | undefined
 }
 
 /**
@@ -249,7 +265,10 @@ export const metadata = <M, I>(
 /**
  * The member's metrics: packets and bytes in and out, decoder rejections and
  * core drops (tagged with `reason`), probes, suspicions, deaths, push/pulls,
- * queue depths, local health and live members. Read them with
+ * queue depths, local health and live members; and what each bound dropped:
+ * events and messages a full subscriber could not take (tagged `stream`),
+ * stream requests closed unanswered, stream exchanges refused and packets the
+ * send queue could not take. Read them with
  * `Metric.value`, or export them with any Effect metrics backend.
  *
  * @since 0.1.0
@@ -270,7 +289,11 @@ export const metrics = {
   healthScore: internalMetrics.healthScore,
   membershipQueue: internalMetrics.membershipQueue,
   userQueue: internalMetrics.userQueue,
-  aliveMembers: internalMetrics.aliveMembers
+  aliveMembers: internalMetrics.aliveMembers,
+  deliveryDropped: internalMetrics.deliveryDropped,
+  streamsUnanswered: internalMetrics.streamsUnanswered,
+  streamsRefused: internalMetrics.streamsRefused,
+  outboxDropped: internalMetrics.outboxDropped
 } as const
 
 export type {

@@ -18,7 +18,7 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
 
       // Typed messages, best effort and reliable.
       const [a, b] = [members[3]!, members[11]!]
-      const inbox = yield* Effect.fork(Stream.runCollect(Stream.take(yield* b.member.subscribe, 2)))
+      const inbox = yield* Effect.fork(Stream.runCollect(Stream.take(yield* b.member.receive, 2)))
       yield* a.member.send(b.name, new Hello({ from: a.name, n: 1 }))
       yield* a.member.sendReliable(b.address, new Invalidate({ key: "users/42" }))
       const got = Chunk.toReadonlyArray(yield* Fiber.join(inbox).pipe(Effect.timeout(periods(10))))
@@ -30,7 +30,7 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
 
       // A broadcast reaches every other member exactly once.
       const listeners = yield* Effect.forEach(members.filter((m) => m !== a), (m) =>
-        Effect.flatMap(m.member.subscribe, (s) =>
+        Effect.flatMap(m.member.receive, (s) =>
           Effect.fork(Stream.runCollect(s.pipe(Stream.interruptWhen(Effect.sleep(periods(8))))))))
       yield* a.member.broadcast(new Invalidate({ key: "everyone" }))
       const heard = yield* Effect.forEach(listeners, Fiber.join)
@@ -58,7 +58,7 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
 
       // A graceful leave is seen as a leave, not a failure.
       const events = yield* Effect.fork(Stream.runCollect(
-        (yield* members[0]!.member.subscribeEvents).pipe(
+        (yield* members[0]!.member.events).pipe(
           Stream.filter((e) => e._tag === "MemberLeft" || e._tag === "MemberFailed"),
           Stream.take(1)
         )
@@ -75,9 +75,9 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       yield* eventually(seesExactly(members, members.map((m) => m.name)), periods(20), "3 converge")
       const [a, b] = [members[0]!, members[1]!]
       const subscribers = yield* Effect.forEach([1, 2, 3], () =>
-        Effect.flatMap(b.member.subscribe, (s) => Effect.fork(Stream.runCollect(Stream.take(s, 2)))))
+        Effect.flatMap(b.member.receive, (s) => Effect.fork(Stream.runCollect(Stream.take(s, 2)))))
       const eventSubscribers = yield* Effect.forEach([1, 2], () =>
-        Effect.flatMap(b.member.subscribeEvents, (s) =>
+        Effect.flatMap(b.member.events, (s) =>
           Effect.fork(Stream.runCollect(s.pipe(
             Stream.filter((e) => e._tag === "MemberUpdated"),
             Stream.take(1)
@@ -111,7 +111,7 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
 
       const rejectedBefore = (yield* Metric.value(schemaRejections)).count
       const malformedBefore = (yield* Metric.value(decodeRejections)).count
-      const inbox = yield* Effect.fork(Stream.runCollect(Stream.take(yield* b.member.subscribe, 1)))
+      const inbox = yield* Effect.fork(Stream.runCollect(Stream.take(yield* b.member.receive, 1)))
       // Raw packets from a plain socket: a user message that is not our schema, then garbage.
       const raw = yield* Transport.makeNode({ host: "127.0.0.1", port: 0 })
       yield* raw.sendPacket(b.address, encodePacket([{ _tag: "User", payload: new Uint8Array([1, 2, 3, 4]) }]))

@@ -90,10 +90,12 @@ export const agent = Command.make("agent", options, (o) =>
       const self = yield* member.localMember
       yield* print({ event: "ready", name: self.name, address: formatAddress(self.address), at: Date.now() },
         `${self.name} listening on ${formatAddress(self.address)}`)
-      yield* Effect.fork(Stream.runForEach(member.receive, (r) =>
+      const received = yield* member.receive
+      const events = yield* member.events
+      yield* Effect.fork(Stream.runForEach(received, (r) =>
         print({ event: "message", from: formatAddress(r.from), origin: r.origin ?? null, message: r.message, at: Date.now() },
           `message from ${r.origin ?? formatAddress(r.from)}: ${JSON.stringify(r.message)}`)))
-      yield* Stream.runForEach(member.watch, (e) => {
+      yield* Stream.runForEach(events, (e) => {
         const name = eventName[e._tag]
         if (name === undefined || !("member" in e)) {
           return e._tag === "LocalStatusChanged"
@@ -108,6 +110,7 @@ export const agent = Command.make("agent", options, (o) =>
       })
     })
     yield* run.pipe(
+      Effect.scoped,
       Effect.provide(
         Memberlist.layer(Agent, { messages: AgentMessage, encoding: "json" }).pipe(
           Layer.provide(Transport.layerNode),

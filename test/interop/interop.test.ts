@@ -112,7 +112,7 @@ const allSeeAll = (
 const inbox = (m: TestMember) =>
   Effect.gen(function*() {
     const got: Array<Received<Message>> = []
-    const messages = yield* m.member.subscribe
+    const messages = yield* m.member.receive
     yield* Effect.forkScoped(Stream.runForEach(messages, (r) => Effect.sync(() => got.push(r))))
     return got
   })
@@ -298,7 +298,7 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       yield* t1.member.updateMetadata(new TextEncoder().encode("role=ts"))
       yield* waitGo(g1, (e) => e.event === "update" && e.name === "t1" && e.meta === "role=ts", periods(3), "g1 sees t1's new meta", mark)
 
-      const updates = yield* Effect.forkScoped(Stream.runHead((yield* t1.member.subscribeEvents).pipe(
+      const updates = yield* Effect.forkScoped(Stream.runHead((yield* t1.member.events).pipe(
         Stream.filter((e) => e._tag === "MemberUpdated" && e.member.name === "g1")
       )))
       g1.command("meta role=go2")

@@ -1,75 +1,51 @@
 /**
- * The Effect shell around the protocol core: it feeds the core what
- * happens (packets, streams, timers, API calls, all with the current time)
- * and performs what the core asks (send, connect, set timers, publish).
- * Protocol decisions stay in the core; this file only moves bytes and time.
+ * A member on Node: wires the core's driver to the transport, discovery,
+ * the clock and the application's subscribers, and offers the API. Only the
+ * driver fiber steps the core; every other fiber (packets, streams, API
+ * callers) submits commands to it through one bounded queue. Reads of the
+ * member list happen between steps, never during one.
  *
  * @internal
  */
-import {
-  Clock,
-  type Context,
-  Deferred,
-  Duration,
-  Effect,
-  Either,
-  FiberSet,
-  Layer,
-  Metric,
-  PubSub,
-  Random,
-  Schedule,
-  Stream
-} from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
-import type { Member, Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
+import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import { MemberlistError } from "../../Memberlist.js"
 import { SwimConfig, type SwimConfigShape } from "../../SwimConfig.js"
-import { type Address, type Connection, Transport } from "../../Transport.js"
+import { type Address, Transport } from "../../Transport.js"
+import * as Driver from "../driver/driver.js"
 import type { CoreConfig } from "../swim/config.js"
 import * as Core from "../swim/core.js"
-import type { Input, MembershipEvent as CoreEvent, Output } from "../swim/io.js"
-import type { Member as CoreMember } from "../swim/member.js"
-import { formatAddress, NodeState, type PacketMessage } from "../swim/messages.js"
+import type { Timer } from "../swim/io.js"
+import { formatAddress, NodeState } from "../swim/messages.js"
+import { EventQueue } from "../simulation/eventQueue.js"
 import { messageSize } from "../wire/messages.js"
-import { decodePacket, encodePacket } from "../wire/packet.js"
-import { peerWantsCrc } from "../wire/versions.js"
-import * as metrics from "./metrics.js"
-import { pushPullClient, readFrame, sendUserStream, streamPingClient, writeFrame } from "./streams.js"
-import { makeUserCodec } from "./userCodec.js"
+import { encodePacket } from "../wire/packet.js"
 import { advertiseHostFor } from "./advertise.js"
+import * as Delivery from "./delivery.js"
+import * as DriverLoop from "./driverLoop.js"
+import { onConnection, onPacket } from "./inbound.js"
+import * as metrics from "./metrics.js"
+import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
+import { sendUserStream } from "./streams.js"
+import { toEvent, toMember } from "./toPublic.js"
+import { makeUserCodec } from "./userCodec.js"
 import { makeWireOptions } from "./wireOptions.js"
 
-const stateNames = ["alive", "suspect", "dead", "left"] as const
+/** Commands waiting for the driver fiber; producers wait when it is full. */
+const commandCapacity = 1024
+/** Packets waiting for the sender fiber; beyond it new packets are dropped and counted. */
+const outboxCapacity = 4096
+/** Stream exchanges one member runs at once. */
+const maxStreams = 128
 
-const toMember = (m: CoreMember): Member => ({
-  name: m.name,
-  address: m.address,
-  state: stateNames[m.state],
-  incarnation: m.incarnation,
-  meta: m.meta,
-  versions: m.versions
-})
-
-const toEvent = (event: CoreEvent, at: number): MembershipEvent => {
-  switch (event._tag) {
-    case "MemberJoined":
-    case "MemberUpdated":
-    case "MemberRecovered":
-    case "MemberLeft":
-      return { _tag: event._tag, member: toMember(event.member), at }
-    case "MemberSuspected":
-    case "MemberFailed":
-      return { _tag: event._tag, member: toMember(event.member), by: event.from, at }
-    case "LocalStatus":
-      return { _tag: "LocalStatusChanged", status: event.status, incarnation: event.incarnation, cause: event.cause, at }
-    case "NameConflict":
-      return { _tag: "NameConflict", existing: toMember(event.existing), claimant: event.claimant, at }
-  }
-}
-
-
-const coreConfigOf = (config: SwimConfigShape, address: Address, meta: Uint8Array, packetBudget: number): CoreConfig => ({
+const coreConfigOf = (
+  config: SwimConfigShape,
+  address: Address,
+  meta: Uint8Array,
+  packetBudget: number,
+  rediscoverInterval: number
+): CoreConfig => ({
   name: config.name,
   address,
   meta,
@@ -92,7 +68,9 @@ const coreConfigOf = (config: SwimConfigShape, address: Address, meta: Uint8Arra
   userBroadcastShare: config.userBroadcastShare,
   maxMembershipQueue: 8192,
   maxUserQueue: 1024,
-  maxMetaSize: 512
+  maxMetaSize: 512,
+  joinTimeout: 2 * Duration.toMillis(config.tcpTimeout),
+  rediscoverInterval
 })
 
 /** Starts a member in the current scope. */
@@ -101,10 +79,15 @@ export const make = <A, I>(options: Options<A, I>) =>
     const config = yield* SwimConfig
     const transport = yield* Transport
     const discovery = yield* Discovery
+    const clock = yield* Effect.clock
     const wire = makeWireOptions(config)
     const codec = makeUserCodec(options.messages, options.encoding ?? "msgpack")
     const tcpTimeout = Duration.toMillis(config.tcpTimeout)
 
+    for (const [name, buffer] of [["eventBuffer", options.eventBuffer], ["messageBuffer", options.messageBuffer]] as const) {
+      const problem = Delivery.invalidDeliveryOptions(buffer)
+      if (problem !== undefined) return yield* new MemberlistError({ reason: "NotRunning", message: `${name}: ${problem}` })
+    }
     const bound = transport.boundAddress
     const advertise: Address = {
       host: config.advertiseHost ?? advertiseHostFor(bound.host),
@@ -114,302 +97,120 @@ export const make = <A, I>(options: Options<A, I>) =>
     if (meta.length > 512) {
       return yield* new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${meta.length} bytes, over 512` })
     }
-    const coreConfig = coreConfigOf(config, advertise, meta, wire.packetBudget)
+    const rediscoverInterval = Duration.toMillis(Duration.decode(options.rediscoverInterval ?? Duration.seconds(30)))
+    const coreConfig = coreConfigOf(config, advertise, meta, wire.packetBudget, rediscoverInterval)
     const problem = Core.invalidConfig(coreConfig)
     if (problem !== undefined) return yield* new MemberlistError({ reason: "NotRunning", message: problem })
     const seed = options.seed ?? (yield* Random.nextIntBetween(0, 2 ** 31))
     const core = Core.make({ config: coreConfig, seed, sizeOf: messageSize })
 
-    const events = yield* PubSub.unbounded<MembershipEvent>()
-    const received = yield* PubSub.unbounded<Received<A>>()
-    const background = yield* FiberSet.make()
-    const replies = new Map<number, Deferred.Deferred<Output>>()
-    let nextReplyId = 0
-    const pendingJoins = new Set<Deferred.Deferred<number>>()
-    let pendingLeave: Deferred.Deferred<void> | undefined
+    const events = Delivery.make<MembershipEvent>("events", options.eventBuffer)
+    const messages = Delivery.make<Received<A>>("messages", options.messageBuffer)
+    const commands = yield* Queue.bounded<Command>(commandCapacity)
+    const outbox = yield* Queue.dropping<Outgoing>(outboxCapacity)
+    const timers = new EventQueue<Timer>()
+    // The runtime captures the caller's flags: made interruptible, background fibers stop with the
+    // scope even when `make` runs in an uninterruptible acquire.
+    const fork = yield* Effect.interruptible(FiberSet.makeRuntime<never, any, never>())
+    const submit = (command: Command) => Queue.offer(commands, command).pipe(Effect.asVoid)
 
-    const annotate = Effect.annotateLogs({ member: config.name })
-
-    const feed = (input: Input): Effect.Effect<ReadonlyArray<Output>> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const outputs = Core.step(core, input, now)
-        return Effect.as(performAll(outputs), outputs)
-      })
-
-    const performAll = (outputs: ReadonlyArray<Output>): Effect.Effect<void> =>
-      Effect.zipRight(
-        Effect.forEach(outputs, perform, { discard: true }),
-        Effect.suspend(() => {
-          const depths = Core.queueDepths(core)
-          return Effect.all([
-            Metric.set(metrics.healthScore, Core.healthScore(core)),
-            Metric.set(metrics.membershipQueue, depths.membership),
-            Metric.set(metrics.userQueue, depths.user)
-          ], { discard: true })
-        })
-      )
-
-    // Background work is interruptible even when forked from an uninterruptible
-    // region (a fork inherits its parent's flags: `make` inside an
-    // acquireRelease acquire would otherwise start fibers that closing the
-    // scope waits on forever).
-    const run = <X, E>(effect: Effect.Effect<X, E>) =>
-      FiberSet.run(background, Effect.interruptible(annotate(effect))).pipe(Effect.asVoid)
-    const forkBackground = <X, E>(effect: Effect.Effect<X, E>) => Effect.forkScoped(Effect.interruptible(annotate(effect)))
-
-    const sendPacket = (to: Address, messages: ReadonlyArray<PacketMessage>) => {
-      // CRC goes only to peers that speak protocol 5; the core knows each member's versions by address.
-      const peer = core.byAddress.get(formatAddress(to))
-      const crc = peer !== undefined && peerWantsCrc(peer.versions)
-      const bytes = encodePacket(messages, wire.packet(crc))
-      return transport.sendPacket(to, bytes).pipe(
-        Effect.zipRight(Metric.increment(metrics.packetsOut)),
-        Effect.zipRight(Metric.incrementBy(metrics.bytesOut, bytes.length)),
-        Effect.catchAll((error) => Effect.logDebug("send failed", error.message))
-      )
-    }
-
-
-    const deliverUser = (from: Address, payload: Uint8Array, origin: string | undefined) =>
-      codec.decode(payload).pipe(
-        Effect.flatMap((message) => PubSub.publish(received, { from, origin, message })),
-        Effect.catchAll((error) =>
-          Effect.zipRight(
-            Metric.increment(metrics.userMessagesRejected),
-            Effect.logDebug("dropped a user message that fails the schema", String(error.message).slice(0, 200))
-          )
-        )
-      )
-
-    const perform = (output: Output): Effect.Effect<void> => {
-      switch (output._tag) {
-        case "SendPacket": {
-          const first = output.messages[0]
-          const count = first?._tag === "Ping" ? Metric.increment(metrics.probes) : Effect.void
-          return Effect.zipRight(count, run(sendPacket(output.to, output.messages)))
-        }
-        case "SetTimer":
-          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            run(Effect.zipRight(
-              Effect.sleep(Duration.millis(Math.max(0, output.at - now))),
-              feed({ _tag: "TimerFired", timer: output.timer })
-            )))
-        case "PushPullStart":
-          return run(
-            pushPullClient(transport, output.to, output.join, output.states, wire.stream, wire.decodeStream, tcpTimeout).pipe(
-              Effect.matchEffect({
-                onFailure: (error) =>
-                  Effect.zipRight(
-                    Metric.increment(metrics.withReason(metrics.pushPulls, "failed")),
-                    Effect.zipRight(
-                      Effect.logDebug("push/pull failed", formatAddress(output.to), error.message),
-                      feed({ _tag: "PushPullFailed", token: output.token, reason: error.message })
-                    )
-                  ),
-                onSuccess: (states) =>
-                  Effect.zipRight(
-                    Metric.increment(metrics.withReason(metrics.pushPulls, "ok")),
-                    feed({ _tag: "PushPullResponse", token: output.token, states })
-                  )
-              })
-            )
-          )
-        case "StreamPing":
-          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            run(
-              streamPingClient(transport, output.to, output.ping, wire.stream, wire.decodeStream, Math.max(1, output.deadline - now))
-                .pipe(
-                  Effect.flatMap((ack) => feed({ _tag: "Received", from: output.to, messages: [ack], via: "stream" })),
-                  Effect.catchAll(() => Effect.void)
-                )
-            ))
-        case "PushPullReply":
-        case "StreamReply": {
-          const waiting = replies.get(output.replyTo)
-          return waiting === undefined ? Effect.void : Deferred.succeed(waiting, output).pipe(Effect.asVoid)
-        }
-        case "Event": {
-          const event = output.event
-          const counted = event._tag === "MemberSuspected"
-            ? Metric.increment(metrics.suspicions)
-            : event._tag === "MemberFailed"
-            ? Metric.increment(metrics.deaths)
-            : Effect.void
-          return Effect.zipRight(
-            counted,
-            Effect.flatMap(Clock.currentTimeMillis, (at) => PubSub.publish(events, toEvent(event, at)))
-          ).pipe(Effect.zipRight(Metric.set(metrics.aliveMembers, aliveCount())))
-        }
-        case "UserMessage":
-          return deliverUser(output.from, output.payload, output.origin)
-        case "JoinCompleted": {
-          const waiting = [...pendingJoins]
-          pendingJoins.clear()
-          return Effect.forEach(waiting, (d) => Deferred.succeed(d, output.contacted), { discard: true })
-        }
-        case "LeaveCompleted":
-          return pendingLeave === undefined ? Effect.void : Deferred.succeed(pendingLeave, undefined).pipe(Effect.asVoid)
-        case "Dropped":
-          return Effect.zipRight(
-            Metric.increment(metrics.withReason(metrics.coreDropped, output.reason)),
-            Effect.logDebug("core dropped an input", output.reason, output.detail)
-          )
-      }
-    }
+    const runtime = makeNodeRuntime({
+      transport,
+      discovery,
+      wire,
+      codec,
+      tcpTimeout,
+      maxStreams,
+      now: () => clock.unsafeCurrentTimeMillis(),
+      timers,
+      outbox,
+      events,
+      messages,
+      toEvent,
+      fork,
+      submit
+    })
+    const driver = Driver.make(core, runtime)
 
     const aliveCount = () => {
       let n = 0
       for (const m of core.members.values()) if (m.state === NodeState.Alive) n++
       return n
     }
-
-    // ------------------------------------------------------------ inbound
-
-    const onPacket = (from: Address, bytes: Uint8Array) => {
-      const decoded = decodePacket(bytes, wire.decodePacket)
-      if (Either.isLeft(decoded)) {
-        return Effect.zipRight(
-          Metric.increment(metrics.withReason(metrics.decodeRejected, decoded.left.reason)),
-          Effect.logDebug("dropped a packet", formatAddress(from), decoded.left.reason, decoded.left.message)
-        )
-      }
-      const { messages, truncated } = decoded.right
-      return Effect.all([
-        Metric.increment(metrics.packetsIn),
-        Metric.incrementBy(metrics.bytesIn, bytes.length),
-        truncated > 0 ? Metric.increment(metrics.withReason(metrics.decodeRejected, "BadCompound")) : Effect.void,
-        messages.length > 0 ? feed({ _tag: "Received", from, messages, via: "packet" }) : Effect.void
-      ], { discard: true })
+    const afterBatch = () => {
+      const depths = Core.queueDepths(core)
+      metrics.healthScore.unsafeUpdate(Core.healthScore(core), [])
+      metrics.membershipQueue.unsafeUpdate(depths.membership, [])
+      metrics.userQueue.unsafeUpdate(depths.user, [])
+      metrics.aliveMembers.unsafeUpdate(aliveCount(), [])
     }
 
-    const awaitReply = (replyTo: number, input: Input) =>
-      Effect.gen(function*() {
-        const deferred = yield* Deferred.make<Output>()
-        replies.set(replyTo, deferred)
-        yield* feed(input)
-        return yield* Effect.interruptible(Deferred.await(deferred)).pipe(Effect.timeout(Duration.millis(tcpTimeout)))
-      }).pipe(Effect.ensuring(Effect.sync(() => replies.delete(replyTo))))
-
-    const onConnection = (connection: Connection) =>
-      Effect.gen(function*() {
-        const message = yield* readFrame(connection, wire.decodeStream, tcpTimeout)
-        const replyTo = ++nextReplyId
-        switch (message._tag) {
-          case "PushPull": {
-            const reply = yield* awaitReply(replyTo, {
-              _tag: "PushPullRequest",
-              from: connection.remote,
-              join: message.join,
-              states: message.states,
-              replyTo
-            })
-            if (reply._tag === "PushPullReply") {
-              yield* writeFrame(connection, { _tag: "PushPull", join: false, states: reply.states, userState: new Uint8Array(0) }, wire.stream)
-            }
-            return
-          }
-          case "Ping": {
-            const reply = yield* awaitReply(replyTo, {
-              _tag: "Received",
-              from: connection.remote,
-              messages: [message],
-              via: "stream",
-              replyTo
-            })
-            if (reply._tag === "StreamReply" && reply.messages[0] !== undefined) {
-              yield* writeFrame(connection, reply.messages[0], wire.stream)
-            }
-            return
-          }
-          default:
-            yield* feed({ _tag: "Received", from: connection.remote, messages: [message], via: "stream" })
-        }
-      }).pipe(
-        Effect.catchAll((error) =>
+    /**
+     * Runs `f` on the driver fiber and waits for the answer it gives (into `answered`, which
+     * something else may complete first). Once submitted, the wait is as interruptible as the caller.
+     */
+    const ask = <R>(
+      f: (driver: Driver.Driver, answer: (value: R) => void) => void,
+      answered?: Deferred.Deferred<R>
+    ): Effect.Effect<R> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(answered === undefined ? Deferred.make<R>() : Effect.succeed(answered), (deferred) =>
           Effect.zipRight(
-            error._tag === "DecodeError"
-              ? Metric.increment(metrics.withReason(metrics.decodeRejected, error.reason))
-              : Effect.void,
-            Effect.logDebug("stream ended badly", formatAddress(connection.remote), error.message)
-          )
-        ),
-        Effect.ensuring(connection.close)
+            submit((d) => f(d, (value) => Deferred.unsafeDone(deferred, Exit.succeed(value)))),
+            restore(Deferred.await(deferred))
+          ))
       )
 
-    // ------------------------------------------------------------ start
-
-    yield* forkBackground(Stream.runForEach(transport.packets, (p) => onPacket(p.from, p.bytes)))
-    yield* forkBackground(Stream.runForEach(transport.connections, (c) => run(onConnection(c))))
-    yield* feed({ _tag: "Start" })
+    fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
+    fork(runSender(transport, outbox))
+    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit)(p.from, p.bytes)))
+    const handleConnection = onConnection(wire, tcpTimeout, submit)
+    fork(Stream.runForEach(transport.connections, (c) => Effect.sync(() => fork(handleConnection(c)))))
+    yield* ask<void>((d, done) => {
+      d.call({ _tag: "Start" })
+      done()
+    })
 
     const join = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {
-        const deferred = yield* Deferred.make<number>()
-        pendingJoins.add(deferred)
-        yield* feed({ _tag: "Join", seeds })
-        const contacted = yield* Effect.interruptible(Deferred.await(deferred)).pipe(
-          Effect.timeoutFail({
-            duration: Duration.millis(tcpTimeout * 2),
-            onTimeout: () => new MemberlistError({ reason: "Timeout", message: "join did not finish in time" })
-          })
-        )
-        if (contacted === 0 && seeds.length > 0) {
+        const outcome = yield* ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done))
+        if (outcome._tag === "Refused") {
+          return yield* new MemberlistError({ reason: "NotRunning", message: outcome.dropped.detail })
+        }
+        if (outcome.contacted === 0 && seeds.length > 0) {
           return yield* new MemberlistError({ reason: "JoinFailed", message: `none of ${seeds.length} seeds answered` })
         }
-        return contacted
+        return outcome.contacted
       }).pipe(Effect.withSpan("Memberlist.join"))
 
-    const peersAlive = () => aliveCount() > 1
-    const knownAddresses = () => new Set(Array.from(core.members.values(), (m) => formatAddress(m.address)))
-    const discoverAndJoin = (onlyUnknown: boolean) =>
+    // The first join goes through discovery here, so `requireJoin` can fail the layer; later
+    // rediscovery (while alone, and periodically) is the core's decision.
+    const initial = yield* Effect.either(
       discovery.discover.pipe(
-        Effect.map((found) => {
-          const known = knownAddresses()
-          return found.filter((a) =>
-            formatAddress(a) !== formatAddress(advertise) && (!onlyUnknown || !known.has(formatAddress(a))))
-        }),
-        Effect.flatMap((seeds) => (seeds.length === 0 ? Effect.succeed(0) : join(seeds))),
-        Effect.tapError((error) => Effect.logDebug("discovery or join failed", error.message))
+        Effect.mapError((error) => new MemberlistError({ reason: "JoinFailed", message: error.message, cause: error })),
+        Effect.map((found) => found.filter((a) => formatAddress(a) !== formatAddress(advertise))),
+        Effect.flatMap((seeds) => (seeds.length === 0 ? Effect.succeed(0) : join(seeds)))
       )
-
-    const initial = yield* Effect.either(discoverAndJoin(false))
-    if (options.requireJoin === true && Either.isLeft(initial)) {
-      return yield* new MemberlistError({ reason: "JoinFailed", message: initial.left.message, cause: initial.left })
-    }
-    // Re-discover: quickly while alone (so a node that lost everyone recovers), slowly otherwise for new peers.
-    const lonelyCheck = Duration.toMillis(config.probeInterval) * 2
-    const rediscover = Duration.toMillis(Duration.decode(options.rediscoverInterval ?? Duration.seconds(30)))
-    let lastRediscovery = yield* Clock.currentTimeMillis
-    yield* forkBackground(
-      Effect.gen(function*() {
-        if (core.status !== "alive") return
-        const now = yield* Clock.currentTimeMillis
-        if (!peersAlive()) {
-          yield* Effect.ignore(discoverAndJoin(false))
-          lastRediscovery = now
-        } else if (now - lastRediscovery >= rediscover) {
-          yield* Effect.ignore(discoverAndJoin(true))
-          lastRediscovery = now
-        }
-      }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(lonelyCheck))))
     )
+    if (Either.isLeft(initial)) {
+      if (options.requireJoin === true) return yield* initial.left
+      yield* Effect.logDebug("initial discovery or join failed", initial.left.message)
+    }
 
     const leaveTimeoutDefault = Duration.decode(options.leaveTimeout ?? Duration.seconds(3))
+    // The deadline completes the same Deferred as the leave, so the wait needs no interruption: it
+    // also works as a scope finalizer, where an interruptible wait would end before it began.
     const leave = (timeout?: Duration.DurationInput) =>
       Effect.gen(function*() {
-        if (core.status !== "alive") return
-        const deferred = yield* Deferred.make<void>()
-        pendingLeave = deferred
-        yield* feed({ _tag: "Leave" })
-        // Interruptible, so the timeout still works when this runs as a scope finalizer (uninterruptible).
-        yield* Effect.interruptible(Deferred.await(deferred)).pipe(
-          Effect.timeoutFail({
-            duration: timeout ?? leaveTimeoutDefault,
-            onTimeout: () => new MemberlistError({ reason: "Timeout", message: "the leave was not fully gossiped in time" })
-          })
+        const left = yield* Deferred.make<boolean>()
+        const deadline = fork(Effect.zipRight(Effect.sleep(timeout ?? leaveTimeoutDefault), Deferred.succeed(left, false)))
+        const completed = yield* ask<boolean>((d, done) => d.leave(() => done(true)), left).pipe(
+          Effect.ensuring(Fiber.interrupt(deadline))
         )
+        if (!completed) {
+          return yield* new MemberlistError({ reason: "Timeout", message: "the leave was not fully gossiped in time" })
+        }
       }).pipe(Effect.withSpan("Memberlist.leave"))
-
     if (options.leaveOnClose !== false) yield* Effect.addFinalizer(() => Effect.ignore(leave()))
 
     const resolve = (to: string | Address): Effect.Effect<Address, MemberlistError> => {
@@ -425,26 +226,37 @@ export const make = <A, I>(options: Options<A, I>) =>
         Effect.mapError((error) => new MemberlistError({ reason: "InvalidMessage", message: error.message, cause: error }))
       )
 
-    const rejected = (outputs: ReadonlyArray<Output>) => outputs.find((o) => o._tag === "Dropped")
+    const callCore = (input: Driver.ImmediateCall) =>
+      Effect.flatMap(ask<Driver.JoinOutcome | undefined>((d, done) => {
+        const dropped = d.call(input)
+        done(dropped === undefined ? undefined : { _tag: "Refused", dropped })
+      }), (outcome) =>
+        outcome === undefined || outcome._tag !== "Refused"
+          ? Effect.void
+          : Effect.fail(
+            new MemberlistError({
+              reason: outcome.dropped.reason === "NotRunning" ? "NotRunning" : "MessageTooLarge",
+              message: outcome.dropped.detail
+            })
+          ))
+
+    const liveMembers = () =>
+      Core.members(core).filter((m) => m.state === NodeState.Alive || m.state === NodeState.Suspect)
 
     const service: Memberlist<A> = {
       localMember: Effect.sync(() => toMember(Core.member(core, config.name)!)),
-      members: Effect.sync(() =>
-        Core.members(core).filter((m) => m.state === NodeState.Alive || m.state === NodeState.Suspect).map(toMember)
-      ),
+      members: Effect.sync(() => liveMembers().map(toMember)),
       allMembers: Effect.sync(() => Core.members(core).map(toMember)),
-      events: Stream.fromPubSub(events),
-      watch: Stream.unwrapScoped(Effect.gen(function*() {
-        const subscription = yield* PubSub.subscribe(events)
-        const at = yield* Clock.currentTimeMillis
-        const current: Array<MembershipEvent> = Core.members(core)
-          .filter((m) => m.name !== config.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect))
+      events: Effect.gen(function*() {
+        // Subscribing and reading the members happen between two steps, so nothing falls in between.
+        const subscription = yield* events.subscribe
+        const at = clock.unsafeCurrentTimeMillis()
+        const current: Array<MembershipEvent> = liveMembers()
+          .filter((m) => m.name !== config.name)
           .map((m) => ({ _tag: "MemberJoined", member: toMember(m), at }))
         return Stream.concat(Stream.fromIterable(current), Stream.fromQueue(subscription))
-      })),
-      receive: Stream.fromPubSub(received),
-      subscribe: Stream.fromPubSub(received, { scoped: true }),
-      subscribeEvents: Stream.fromPubSub(events, { scoped: true }),
+      }),
+      receive: Effect.map(messages.subscribe, (subscription) => Stream.fromQueue(subscription)),
       send: (to, message) =>
         Effect.gen(function*() {
           const address = yield* resolve(to)
@@ -469,26 +281,10 @@ export const make = <A, I>(options: Options<A, I>) =>
           )
         }).pipe(Effect.withSpan("Memberlist.sendReliable")),
       broadcast: (message) =>
-        Effect.gen(function*() {
-          const payload = yield* encodeMessage(message)
-          const problem = rejected(yield* feed({ _tag: "Broadcast", payload }))
-          if (problem !== undefined && problem._tag === "Dropped") {
-            return yield* new MemberlistError({
-              reason: problem.reason === "NotRunning" ? "NotRunning" : "MessageTooLarge",
-              message: problem.detail
-            })
-          }
-        }).pipe(Effect.withSpan("Memberlist.broadcast")),
-      updateMetadata: (meta) =>
-        Effect.gen(function*() {
-          const problem = rejected(yield* feed({ _tag: "UpdateMetadata", meta }))
-          if (problem !== undefined && problem._tag === "Dropped") {
-            return yield* new MemberlistError({
-              reason: problem.reason === "NotRunning" ? "NotRunning" : "MessageTooLarge",
-              message: problem.detail
-            })
-          }
-        }).pipe(Effect.withSpan("Memberlist.updateMetadata")),
+        Effect.flatMap(encodeMessage(message), (payload) => callCore({ _tag: "Broadcast", payload })).pipe(
+          Effect.withSpan("Memberlist.broadcast")
+        ),
+      updateMetadata: (meta) => callCore({ _tag: "UpdateMetadata", meta }).pipe(Effect.withSpan("Memberlist.updateMetadata")),
       join,
       leave,
       healthScore: Effect.sync(() => Core.healthScore(core))

@@ -41,6 +41,21 @@ export const userQueue = Metric.gauge("memberlist_queue_user", { description: "q
 /** Members believed alive (self included). */
 export const aliveMembers = Metric.gauge("memberlist_members_alive", { description: "members alive" })
 
+/** Events or messages a full subscriber queue dropped, tagged with `stream`. */
+export const deliveryDropped = Metric.counter("memberlist_delivery_dropped", {
+  description: "events and messages dropped because a subscriber's queue was full"
+})
+/** Stream requests (push/pull, stream ping) the core had no answer for; the stream was closed at once. */
+export const streamsUnanswered = Metric.counter("memberlist_streams_unanswered", {
+  description: "stream requests closed without an answer"
+})
+/** Packets dropped because the outgoing queue was full. */
+export const outboxDropped = Metric.counter("memberlist_outbox_dropped", { description: "packets dropped: send queue full" })
+/** Stream exchanges refused because too many were in flight. */
+export const streamsRefused = Metric.counter("memberlist_streams_refused", {
+  description: "outgoing stream exchanges refused: too many in flight"
+})
+
 /** A counter tagged with a reason. */
 export const withReason = <A extends Metric.Metric.Counter<number>>(metric: A, reason: string): A =>
   Metric.taggedWithLabels(metric, [MetricLabel.make("reason", reason)]) as A

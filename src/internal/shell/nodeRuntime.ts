@@ -1,0 +1,179 @@
+/**
+ * The driver's `Runtime` on Node: packets go to one sender fiber through a
+ * bounded outbox, timers into the driver loop's timer queue, stream
+ * exchanges and discovery run on fibers of their own and come back as
+ * commands, and events and messages are delivered to subscribers after the
+ * step that produced them.
+ *
+ * Every method runs on the driver's fiber, inside a step: it only records
+ * or forks, never waits.
+ *
+ * @internal
+ */
+import { Effect, type Fiber, Metric, Queue } from "effect"
+import type { DiscoveryShape } from "../../Discovery.js"
+import type { MembershipEvent, Received } from "../../Memberlist.js"
+import type { Address, TransportShape } from "../../Transport.js"
+import type { Driver } from "../driver/driver.js"
+import type { Runtime } from "../driver/runtime.js"
+import type { MembershipEvent as CoreEvent, Timer } from "../swim/io.js"
+import { formatAddress } from "../swim/messages.js"
+import type { EventQueue } from "../simulation/eventQueue.js"
+import { encodePacket } from "../wire/packet.js"
+import type { Delivery } from "./delivery.js"
+import * as metrics from "./metrics.js"
+import { pushPullClient, streamPingClient } from "./streams.js"
+import type { UserCodec } from "./userCodec.js"
+import type { WireOptions } from "./wireOptions.js"
+
+/** Work for the driver fiber: runs with the driver, between steps. */
+export type Command = (driver: Driver) => void
+
+/** A packet waiting for the sender fiber. */
+export interface Outgoing {
+  readonly to: Address
+  readonly bytes: Uint8Array
+}
+
+/** What the Node runtime works with. */
+export interface NodeRuntimeOptions<A> {
+  readonly transport: TransportShape
+  readonly discovery: DiscoveryShape
+  readonly wire: WireOptions
+  readonly codec: UserCodec<A>
+  readonly tcpTimeout: number
+  /** Most stream exchanges (push/pull, stream ping, discovery) this member runs at once. */
+  readonly maxStreams: number
+  readonly now: () => number
+  readonly timers: EventQueue<Timer>
+  readonly outbox: Queue.Queue<Outgoing>
+  readonly events: Delivery<MembershipEvent>
+  readonly messages: Delivery<Received<A>>
+  readonly toEvent: (event: CoreEvent, at: number) => MembershipEvent
+  /** Forks background work that ends with the member. */
+  readonly fork: <X>(effect: Effect.Effect<X>) => Fiber.RuntimeFiber<X, never>
+  /** Hands a command to the driver fiber (from another fiber). */
+  readonly submit: (command: Command) => Effect.Effect<void>
+}
+
+/** The runtime, and the work it left for the driver fiber to do after the step. */
+export interface NodeRuntime extends Runtime {
+  /** Effects recorded during steps (deliveries), in order; the driver fiber runs and clears them. */
+  readonly pending: Array<Effect.Effect<void>>
+  /** Commands for the driver itself that could not be handled inside a step; run after it. */
+  readonly later: Array<Command>
+}
+
+/** A Node runtime. */
+export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
+  const { transport, wire, tcpTimeout, events, messages, outbox } = options
+  const pending: Array<Effect.Effect<void>> = []
+  const later: Array<Command> = []
+  let streamsInFlight = 0
+
+  /** Runs a stream exchange on its own fiber, within the cap; `refused` runs instead when the cap is reached. */
+  const exchange = (work: Effect.Effect<Command>, refused: Command): void => {
+    if (streamsInFlight >= options.maxStreams) {
+      metrics.streamsRefused.unsafeUpdate(1, [])
+      later.push(refused)
+      return
+    }
+    streamsInFlight++
+    options.fork(
+      work.pipe(
+        Effect.flatMap(options.submit),
+        Effect.ensuring(Effect.sync(() => streamsInFlight--))
+      )
+    )
+  }
+
+  return {
+    pending,
+    later,
+    now: options.now,
+    send: (packet) => {
+      const bytes = encodePacket(packet.messages, wire.packet(packet.crc))
+      if (!outbox.unsafeOffer({ to: packet.to, bytes })) {
+        metrics.outboxDropped.unsafeUpdate(1, [])
+        return
+      }
+      if (packet.probe) metrics.probes.unsafeUpdate(1, [])
+    },
+    schedule: (at, timer) => options.timers.push(at, timer),
+    streamPing: (to, ping, deadline) =>
+      exchange(
+        streamPingClient(transport, to, ping, wire.stream, wire.decodeStream, Math.max(1, deadline - options.now())).pipe(
+          Effect.map((ack): Command => (d) => d.handle({ _tag: "Received", from: to, messages: [ack], via: "stream" })),
+          Effect.catchAll(() => Effect.succeed<Command>(() => {}))
+        ),
+        () => {}
+      ),
+    pushPull: (to, join, states, token) =>
+      exchange(
+        pushPullClient(transport, to, join, states, wire.stream, wire.decodeStream, tcpTimeout).pipe(
+          Effect.map((remote): Command => {
+            metrics.withReason(metrics.pushPulls, "ok").unsafeUpdate(1, [])
+            return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote })
+          }),
+          Effect.catchAll((error) => {
+            metrics.withReason(metrics.pushPulls, "failed").unsafeUpdate(1, [])
+            return Effect.as(
+              Effect.logDebug("push/pull failed", formatAddress(to), error.message),
+              (d: Driver) => d.handle({ _tag: "PushPullFailed", token, reason: error.message })
+            )
+          })
+        ),
+        (d) => d.handle({ _tag: "PushPullFailed", token, reason: "too many streams in flight" })
+      ),
+    discover: () =>
+      exchange(
+        options.discovery.discover.pipe(
+          Effect.timeout(tcpTimeout),
+          Effect.tapError((error) => Effect.logDebug("discovery failed", String(error))),
+          Effect.orElseSucceed((): ReadonlyArray<Address> => []),
+          Effect.map((addresses): Command => (d) => d.handle({ _tag: "Discovered", addresses }))
+        ),
+        (d) => d.handle({ _tag: "Discovered", addresses: [] })
+      ),
+    publish: (event) => {
+      if (event._tag === "MemberSuspected") metrics.suspicions.unsafeUpdate(1, [])
+      else if (event._tag === "MemberFailed") metrics.deaths.unsafeUpdate(1, [])
+      pending.push(events.publish(options.toEvent(event, options.now())))
+    },
+    deliver: (from, payload, origin) => {
+      if (!messages.wanted()) {
+        pending.push(messages.discard)
+        return
+      }
+      pending.push(
+        options.codec.decode(payload).pipe(
+          Effect.flatMap((message) => messages.publish({ from, origin, message })),
+          Effect.catchAll((error) =>
+            Effect.zipRight(
+              Metric.increment(metrics.userMessagesRejected),
+              Effect.logDebug("dropped a user message that fails the schema", String(error.message).slice(0, 200))
+            )
+          )
+        )
+      )
+    },
+    dropped: (dropped) => {
+      metrics.withReason(metrics.coreDropped, dropped.reason).unsafeUpdate(1, [])
+      pending.push(Effect.logDebug("core dropped an input", dropped.reason, dropped.detail))
+    }
+  }
+}
+
+/** Sends what the outbox holds, one packet after another, for as long as the member runs. */
+export const runSender = (transport: TransportShape, outbox: Queue.Queue<Outgoing>) =>
+  Effect.forever(
+    Effect.flatMap(Queue.take(outbox), ({ bytes, to }) =>
+      transport.sendPacket(to, bytes).pipe(
+        Effect.tap(() => {
+          metrics.packetsOut.unsafeUpdate(1, [])
+          metrics.bytesOut.unsafeUpdate(bytes.length, [])
+        }),
+        Effect.catchAll((error) => Effect.logDebug("send failed", error.message))
+      ))
+  )
+
