@@ -6,6 +6,7 @@
  * @internal
  */
 import type { Address, PacketMessage, Versions } from "./messages.js"
+import { makeVersions, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from "./versions.js"
 
 /** Everything the core needs to know about itself and how to behave. */
 export interface CoreConfig {
@@ -87,7 +88,7 @@ export const compoundHeaderOverhead = 2
 export const maxCompoundParts = 127
 
 /** memberlist's protocol versions: we understand 1..5 and speak 2 by default, as its LAN config does. */
-export const defaultVersions: Versions = [1, 5, 2, 0, 0, 0]
+export const defaultVersions: Versions = makeVersions(PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_MAX, 2, 0, 0, 0)
 
 /** Timings and limits shared by the presets; each preset overrides some. */
 export type Timings = Omit<CoreConfig, "name" | "address" | "meta" | "versions">
