@@ -74,7 +74,7 @@ export const peerWantsCrc = (peer: Versions): boolean => peer[1] >= 5
  * members first, then local ones, as memberlist checks them).
  */
 export const verifyProtocol = (
-  local: Iterable<VersionedMember>,
+  local: ReadonlyArray<VersionedMember>,
   remote: ReadonlyArray<VersionedMember>
 ): VersionIncompatibility | undefined => {
   let maxPMin = 0
