@@ -68,10 +68,18 @@ export interface CoreConfig {
   readonly joinTimeout: number
   /**
    * Ask discovery for members we do not know every this many ms while we
-   * have live peers (0: never); while alone, every two probe intervals.
+   * have live peers (0: never); while alone, every two probe intervals
+   * whatever this is.
    */
   readonly rediscoverInterval: number
 }
+
+/**
+ * How often the core considers asking discovery for peers: two probe
+ * intervals, so a node that lost everyone finds its way back within a few
+ * seconds (and also checks whether a periodic rediscovery is due).
+ */
+export const discoverTickInterval = (config: Pick<CoreConfig, "probeInterval">): number => 2 * config.probeInterval
 
 /** The exact (or a safe upper-bound) encoded size of a message, type byte included. */
 export type MessageSizer = (message: PacketMessage) => number
