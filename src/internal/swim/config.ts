@@ -6,6 +6,7 @@
  * @internal
  */
 import type { Address, PacketMessage, Versions } from "./messages.js"
+import { makeVersions, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from "./versions.js"
 
 /** Everything the core needs to know about itself and how to behave. */
 export interface CoreConfig {
@@ -67,10 +68,18 @@ export interface CoreConfig {
   readonly joinTimeout: number
   /**
    * Ask discovery for members we do not know every this many ms while we
-   * have live peers (0: never); while alone, every two probe intervals.
+   * have live peers (0: never); while alone, every two probe intervals
+   * whatever this is.
    */
   readonly rediscoverInterval: number
 }
+
+/**
+ * How often the core considers asking discovery for peers: two probe
+ * intervals, so a node that lost everyone finds its way back within a few
+ * seconds (and also checks whether a periodic rediscovery is due).
+ */
+export const discoverTickInterval = (config: Pick<CoreConfig, "probeInterval">): number => 2 * config.probeInterval
 
 /** The exact (or a safe upper-bound) encoded size of a message, type byte included. */
 export type MessageSizer = (message: PacketMessage) => number
@@ -87,7 +96,7 @@ export const compoundHeaderOverhead = 2
 export const maxCompoundParts = 127
 
 /** memberlist's protocol versions: we understand 1..5 and speak 2 by default, as its LAN config does. */
-export const defaultVersions: Versions = [1, 5, 2, 0, 0, 0]
+export const defaultVersions: Versions = makeVersions(PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_MAX, 2, 0, 0, 0)
 
 /** Timings and limits shared by the presets; each preset overrides some. */
 export type Timings = Omit<CoreConfig, "name" | "address" | "meta" | "versions">

@@ -10,25 +10,16 @@ import { makeBroadcastQueue } from "./broadcastQueue.js"
 import type { CoreConfig, MessageSizer } from "./config.js"
 import { estimateSize } from "./estimateSize.js"
 import type { Input, Output, Timer } from "./io.js"
-import {
-  broadcast,
-  gossipTick,
-  join,
-  leave,
-  pushPullAnswered,
-  pushPullFailed,
-  pushPullRequested,
-  pushPullTick,
-  start,
-  updateMetadata
-} from "./lifecycle.js"
+import { joinDeadlinePassed } from "./join.js"
+import { broadcast, gossipTick, join, leave, receiveUserMessage, start, updateMetadata } from "./lifecycle.js"
 import { type Address, formatAddress, NodeState, type PacketMessage } from "./messages.js"
 import { type Member, toMember } from "./member.js"
 import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./membership.js"
 import { handleAck, handleIndirectPing, handleNack, handlePing, probeTick, probeTimedOut, relayTimedOut } from "./probe.js"
+import { pushPullAnswered, pushPullFailed, pushPullRequested, pushPullTick, startPushPull } from "./pushPull.js"
 import { copyRng, makeRng } from "./random.js"
+import { discovered, discoverTick } from "./rediscovery.js"
 import type { CoreState, Step } from "./state.js"
-import { receiveUserMessage, startPushPull } from "./lifecycle.js"
 import { makeSeenBroadcasts } from "./userBroadcast.js"
 import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
 
@@ -54,7 +45,7 @@ export const invalidConfig = (c: CoreConfig): string | undefined => {
   if (c.meta.length > c.maxMetaSize) return `meta is ${c.meta.length} bytes, over ${c.maxMetaSize}`
   const positive: Array<keyof CoreConfig> = [
     "probeInterval", "probeTimeout", "gossipInterval", "suspicionMult", "suspicionMaxTimeoutMult",
-    "retransmitMult", "awarenessMaxMultiplier", "packetBudget", "maxMembershipQueue", "maxUserQueue"
+    "retransmitMult", "awarenessMaxMultiplier", "packetBudget", "maxMembershipQueue", "maxUserQueue", "joinTimeout"
   ]
   for (const key of positive) {
     const v = c[key]
@@ -63,7 +54,10 @@ export const invalidConfig = (c: CoreConfig): string | undefined => {
   if (c.probeTimeout >= c.probeInterval) return "probeTimeout must be shorter than probeInterval"
   if (c.packetBudget < 128) return "packetBudget below 128 bytes cannot carry the protocol"
   if (!(c.userBroadcastShare >= 0 && c.userBroadcastShare <= 1)) return "userBroadcastShare must be in [0, 1]"
-  for (const key of ["indirectChecks", "gossipNodes", "pushPullInterval", "gossipToTheDeadTime", "deadNodeReclaimTime"] as const) {
+  const nonNegative = [
+    "indirectChecks", "gossipNodes", "pushPullInterval", "gossipToTheDeadTime", "deadNodeReclaimTime", "rediscoverInterval"
+  ] as const
+  for (const key of nonNegative) {
     if (!Number.isFinite(c[key]) || c[key] < 0) return `${key} must not be negative`
   }
   return undefined
@@ -97,6 +91,9 @@ export const make = (options: MakeOptions): CoreState => {
     pushPullTickToken: 0,
     pushPulls: new Map(),
     join: undefined,
+    discoverTickToken: 0,
+    discoverAskedAt: undefined,
+    lastDiscoverAt: 0,
     leaveWaiting: false,
     broadcastSeq: 0,
     seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity)
@@ -214,6 +211,9 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
     case "UpdateMetadata":
       updateMetadata(s, input.meta)
       break
+    case "Discovered":
+      discovered(s, Array.isArray(input.addresses) ? input.addresses : [])
+      break
     default:
       s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown input" })
   }
@@ -238,6 +238,10 @@ const fireTimer = (s: Step, timer: Timer): void => {
       return gossipTick(s, timer.token)
     case "PushPullTick":
       return pushPullTick(s, timer.token)
+    case "JoinDeadline":
+      return joinDeadlinePassed(s, timer.token)
+    case "DiscoverTick":
+      return discoverTick(s, timer.token)
     default:
       s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown timer" })
   }
@@ -283,6 +287,9 @@ export const snapshot = (state: CoreState): unknown => ({
   pushPulls: Array.from(state.pushPulls.entries()),
   contactPushPulls: Array.from(state.contactPushPulls.entries()),
   join: state.join === undefined ? undefined : { ...state.join, outstanding: [...state.join.outstanding] },
+  discoverTickToken: state.discoverTickToken,
+  discoverAskedAt: state.discoverAskedAt,
+  lastDiscoverAt: state.lastDiscoverAt,
   leaveWaiting: state.leaveWaiting,
   broadcastSeq: state.broadcastSeq,
   seenBroadcasts: [...state.seenBroadcasts.ids]

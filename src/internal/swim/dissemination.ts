@@ -23,6 +23,7 @@ import {
 import type { Address, PacketMessage } from "./messages.js"
 import { NodeState } from "./messages.js"
 import { sampleDistinct } from "./random.js"
+import { sendPacket, type SendOptions } from "./send.js"
 import { clusterSize, type CoreState, emit, selfRecord, type Step } from "./state.js"
 
 /** memberlist's count of sends per update: retransmitMult × ceil(log10(n + 1)). */
@@ -116,13 +117,18 @@ export const collectBroadcasts = (step: Step, room: number, taken: Array<PacketM
 }
 
 /** Sends `primary` to `to`, with as many queued broadcasts piggybacked as the packet budget allows. */
-export const sendWithPiggyback = (step: Step, to: Address, primary: ReadonlyArray<PacketMessage>): void => {
+export const sendWithPiggyback = (
+  step: Step,
+  to: Address,
+  primary: ReadonlyArray<PacketMessage>,
+  options: SendOptions = {}
+): void => {
   const { state } = step
   let room = state.config.packetBudget - compoundHeaderOverhead
   for (const m of primary) room -= state.sizeOf(m) + compoundPartOverhead
   const messages = [...primary]
   collectBroadcasts(step, room, messages)
-  step.out.push({ _tag: "SendPacket", to, messages })
+  sendPacket(step, to, messages, options)
 }
 
 /**
@@ -146,6 +152,6 @@ export const gossipRound = (step: Step): void => {
     const messages: Array<PacketMessage> = []
     collectBroadcasts(step, state.config.packetBudget - compoundHeaderOverhead, messages)
     if (messages.length === 0) return
-    step.out.push({ _tag: "SendPacket", to: target.address, messages })
+    sendPacket(step, target.address, messages)
   }
 }

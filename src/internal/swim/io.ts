@@ -22,9 +22,9 @@ export type Timer =
   | { readonly _tag: "SuspicionTimeout"; readonly node: string; readonly token: number }
   | { readonly _tag: "GossipTick"; readonly token: number }
   | { readonly _tag: "PushPullTick"; readonly token: number }
-  /** The join in progress is over: seeds still outstanding count as failed. */
+  /** `joinTimeout` after a join started: seeds still outstanding count as failed and the join completes. */
   | { readonly _tag: "JoinDeadline"; readonly token: number }
-  /** Time to consider asking discovery again (while alone, or every `rediscoverInterval`). */
+  /** Every two probe intervals: time to consider asking discovery (while alone, or every `rediscoverInterval`). */
   | { readonly _tag: "DiscoverTick"; readonly token: number }
 
 // ---------------------------------------------------------------- inputs
@@ -56,7 +56,11 @@ export type Input =
   | { readonly _tag: "PushPullResponse"; readonly token: number; readonly states: ReadonlyArray<PushNodeState> }
   /** A push/pull this node started could not complete (connect, timeout, decode). */
   | { readonly _tag: "PushPullFailed"; readonly token: number; readonly reason: string }
-  /** API: join (or rejoin) through these seeds. */
+  /**
+   * API: join (or rejoin) through these seeds. A join while another is
+   * pending joins it: one `JoinCompleted` answers both, by the first one's
+   * deadline at the latest.
+   */
   | { readonly _tag: "Join"; readonly seeds: ReadonlyArray<Address> }
   /** API: leave gracefully. */
   | { readonly _tag: "Leave" }
@@ -66,7 +70,9 @@ export type Input =
   | { readonly _tag: "UpdateMetadata"; readonly meta: Uint8Array }
   /**
    * The answer to a `Discover` output: the addresses discovery found (empty
-   * when it failed). The core joins through those it should.
+   * when it failed). The core joins through those it should — all but its
+   * own while alone, else those of no known member — or does nothing when
+   * none are left. Dropped (NotRunning) unless the node is alive.
    */
   | { readonly _tag: "Discovered"; readonly addresses: ReadonlyArray<Address> }
 
@@ -109,8 +115,10 @@ export type DropReason =
 export type Output =
   /**
    * Send these messages to `to` in one packet (a compound when there are
-   * several). `crc`: frame it with a CRC (the peer speaks protocol 5).
-   * `probe`: this packet is a probe of `to` this node started (counted as one).
+   * several). `crc`: frame it with a CRC (`to` is a known member that
+   * speaks protocol 5). `probe`: this packet is a probe of `to` this node
+   * started — round robin or verifying a suspicion — counted as one; never
+   * set on a ping relayed for someone else.
    */
   | {
     readonly _tag: "SendPacket"
@@ -147,11 +155,17 @@ export type Output =
     readonly payload: Uint8Array
     readonly origin: string | undefined
   }
-  /** A join finished: how many seeds answered and how many did not. */
+  /**
+   * A join finished: how many seeds answered with states we could merge, and
+   * how many failed, refused as incompatible, or had not answered by the deadline.
+   */
   | { readonly _tag: "JoinCompleted"; readonly contacted: number; readonly failed: number }
   /** The leave announcement has been sent as often as an update is (or there was no one to tell). */
   | { readonly _tag: "LeaveCompleted" }
-  /** Ask discovery for addresses; answer with a `Discovered` input. */
+  /**
+   * Ask discovery for addresses; answer with a `Discovered` input (empty on
+   * failure). No other goes out until it is answered, or for four ticks.
+   */
   | { readonly _tag: "Discover"; readonly reason: "alone" | "periodic" }
   /** An input was ignored; the shell counts and logs it. */
   | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }

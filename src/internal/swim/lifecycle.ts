@@ -1,35 +1,21 @@
 /**
- * A node's life: start, join (and rejoin), push/pull state exchange, leave,
- * metadata updates, and the periodic gossip and push/pull ticks.
+ * A node's life: start, join (and rejoin), leave, metadata updates, user
+ * broadcasts, and the periodic gossip tick. Push/pull is in `pushPull.ts`,
+ * the pending join in `join.ts`, rediscovery in `rediscovery.ts`.
  *
  * @internal
  */
+import { discoverTickInterval } from "./config.js"
 import { broadcastMembership, broadcastUser, completeLeave, gossipRound } from "./dissemination.js"
-import type { Address, PushNodeState } from "./messages.js"
+import { openJoin } from "./join.js"
+import type { Address } from "./messages.js"
 import { NodeState, sameAddress } from "./messages.js"
-import { announceSelf, handleAlive, mergeRemoteStates } from "./membership.js"
+import { announceSelf, handleAlive } from "./membership.js"
 import { toMember } from "./member.js"
-import { nextInt, sampleDistinct } from "./random.js"
-import {
-  clusterSize,
-  type CoreState,
-  emit,
-  localStates,
-  newToken,
-  selfRecord,
-  setTimer,
-  type Step
-} from "./state.js"
+import { startPushPull } from "./pushPull.js"
+import { nextInt } from "./random.js"
+import { anyoneElseAlive, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import { decodeEnvelope, encodeEnvelope, markSeen } from "./userBroadcast.js"
-import { invalidPushState } from "./validate.js"
-
-/** memberlist scales the push/pull interval up beyond 32 members so full-state traffic stays flat. */
-export const pushPullScale = (interval: number, n: number): number => {
-  const threshold = 32
-  if (n <= threshold) return interval
-  const multiplier = Math.ceil(Math.log2(n) - Math.log2(threshold)) + 1
-  return interval * multiplier
-}
 
 /** (Re)starts the periodic timers, each at a random offset within its period so nodes do not tick in step. */
 const scheduleTicks = (step: Step): void => {
@@ -43,6 +29,11 @@ const scheduleTicks = (step: Step): void => {
     state.pushPullTickToken = newToken(state)
     setTimer(step, now + nextInt(state.rng, c.pushPullInterval), { _tag: "PushPullTick", token: state.pushPullTickToken })
   }
+  // Starting or rejoining is a join of its own: the next periodic rediscovery is measured from here.
+  state.discoverTickToken = newToken(state)
+  state.lastDiscoverAt = now
+  state.discoverAskedAt = undefined
+  setTimer(step, now + nextInt(state.rng, discoverTickInterval(c)), { _tag: "DiscoverTick", token: state.discoverTickToken })
 }
 
 /** Start: this node is alive at incarnation 1 and its timers run. */
@@ -65,15 +56,6 @@ export const start = (step: Step): void => {
   selfRecord(state).stateChangedAt = now
   scheduleTicks(step)
   emit(step, { _tag: "LocalStatus", status: "alive", incarnation: 1, cause: "started" })
-}
-
-/** Starts a push/pull with `to`; the answer comes back as PushPullResponse or PushPullFailed with the token. */
-export const startPushPull = (step: Step, to: Address, join: boolean): number => {
-  const { state } = step
-  const token = newToken(state)
-  state.pushPulls.set(token, { to, join })
-  step.out.push({ _tag: "PushPullStart", to, join, states: localStates(state), token })
-  return token
 }
 
 /** Join (or, after a leave, rejoin) through the seeds: a full state exchange with each. */
@@ -101,66 +83,8 @@ export const join = (step: Step, seeds: ReadonlyArray<Address>): void => {
     return
   }
   // A join while another is pending extends it: one JoinCompleted answers both.
-  const pending = state.join ?? { outstanding: new Set<number>(), contacted: 0, failed: 0 }
-  state.join = pending
+  const pending = openJoin(step)
   for (const seed of targets) pending.outstanding.add(startPushPull(step, seed, true))
-}
-
-const settleJoin = (step: Step, token: number, ok: boolean): void => {
-  const pending = step.state.join
-  if (pending === undefined || !pending.outstanding.delete(token)) return
-  if (ok) pending.contacted++
-  else pending.failed++
-  if (pending.outstanding.size === 0) {
-    step.state.join = undefined
-    step.out.push({ _tag: "JoinCompleted", contacted: pending.contacted, failed: pending.failed })
-  }
-}
-
-const validStates = (step: Step, states: ReadonlyArray<PushNodeState>): ReadonlyArray<PushNodeState> => {
-  const ok: Array<PushNodeState> = []
-  for (const s of states) {
-    const problem = invalidPushState(s, step.state.config.maxMetaSize)
-    if (problem === undefined) ok.push(s)
-    else step.out.push({ _tag: "Dropped", reason: "Malformed", detail: `push/pull entry: ${problem}` })
-  }
-  return ok
-}
-
-/** A remote node opened a push/pull: answer with our state, then merge theirs. */
-export const pushPullRequested = (step: Step, states: ReadonlyArray<PushNodeState>, replyTo: number): void => {
-  step.out.push({ _tag: "PushPullReply", replyTo, states: localStates(step.state) })
-  mergeRemoteStates(step, validStates(step, states))
-}
-
-/** Our push/pull got its answer. */
-export const pushPullAnswered = (step: Step, token: number, states: ReadonlyArray<PushNodeState>): void => {
-  if (!step.state.pushPulls.delete(token)) {
-    step.out.push({ _tag: "Dropped", reason: "NotRunning", detail: "answer to an unknown push/pull" })
-    return
-  }
-  mergeRemoteStates(step, validStates(step, states))
-  settleJoin(step, token, true)
-}
-
-/** Our push/pull failed. */
-export const pushPullFailed = (step: Step, token: number): void => {
-  if (!step.state.pushPulls.delete(token)) return
-  settleJoin(step, token, false)
-}
-
-/** The periodic push/pull with one random alive member. */
-export const pushPullTick = (step: Step, token: number): void => {
-  const { state, now } = step
-  if (token !== state.pushPullTickToken || state.status !== "alive" || state.config.pushPullInterval <= 0) return
-  state.pushPullTickToken = newToken(state)
-  setTimer(step, now + pushPullScale(state.config.pushPullInterval, clusterSize(state)), {
-    _tag: "PushPullTick",
-    token: state.pushPullTickToken
-  })
-  const [peer] = sampleDistinct(state.rng, state.probeOrder, 1, (m) =>
-    m.name !== state.config.name && m.state === NodeState.Alive)
-  if (peer !== undefined) startPushPull(step, peer.address, false)
 }
 
 /** The periodic gossip round. Keeps running while leaving, to spread the leave. */
@@ -175,13 +99,6 @@ export const gossipTick = (step: Step, token: number): void => {
     return
   }
   gossipRound(step)
-}
-
-const anyoneElseAlive = (state: CoreState): boolean => {
-  for (const m of state.members.values()) {
-    if (m.name !== state.config.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)) return true
-  }
-  return false
 }
 
 /** Leave: announce it (a dead message from ourselves), stop probing, and report once it has been sent. */

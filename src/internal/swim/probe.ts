@@ -113,7 +113,8 @@ export const probeTick = (step: Step, token: number): void => {
   if (target.state === NodeState.Suspect) {
     messages.push({ _tag: "Suspect", incarnation: target.incarnation, node: target.name, from: state.config.name })
   }
-  sendWithPiggyback(step, target.address, messages)
+  // A probe whether round robin or verifying a suspect: the shell counts it as one.
+  sendWithPiggyback(step, target.address, messages, { probe: true })
   state.probe = {
     seqNo: ping.seqNo,
     target: target.name,

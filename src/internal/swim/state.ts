@@ -10,6 +10,7 @@
 import type { CoreConfig, MessageSizer } from "./config.js"
 import type { BroadcastQueue } from "./broadcastQueue.js"
 import type { Address, PushNodeState } from "./messages.js"
+import { NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import type { MembershipEvent, Output, Timer } from "./io.js"
 import type { Rng } from "./random.js"
@@ -44,9 +45,12 @@ export interface PendingPushPull {
 
 /** A join in progress. */
 export interface PendingJoin {
+  /** Tokens of the join's push/pulls that have not ended. */
   readonly outstanding: Set<number>
   contacted: number
   failed: number
+  /** Token of this join's `JoinDeadline` timer. */
+  readonly deadlineToken: number
 }
 
 /** Everything one node's protocol core knows. */
@@ -81,6 +85,11 @@ export interface CoreState {
   pushPullTickToken: number
   readonly pushPulls: Map<number, PendingPushPull>
   join: PendingJoin | undefined
+  discoverTickToken: number
+  /** When the `Discover` still waiting for its `Discovered` went out; undefined when none is. */
+  discoverAskedAt: number | undefined
+  /** When we last asked discovery (or started, or rejoined): the periodic rediscovery counts from here. */
+  lastDiscoverAt: number
   /** A Leave waits for its announcement to be sent. */
   leaveWaiting: boolean
   /** Sequence number of our last user broadcast. */
@@ -137,6 +146,14 @@ export const localStates = (state: CoreState): Array<PushNodeState> => {
     })
   }
   return states
+}
+
+/** Some member other than this node is alive or suspect: someone is there to talk to. */
+export const anyoneElseAlive = (state: CoreState): boolean => {
+  for (const m of state.members.values()) {
+    if (m.name !== state.config.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)) return true
+  }
+  return false
 }
 
 /** How many members this node knows, itself and not-yet-reaped dead ones included (memberlist's estimate). */

@@ -19,7 +19,7 @@ const validName = (name: unknown): boolean =>
 
 /** Why `address` is unusable, or undefined when it is fine. */
 export const invalidAddress = (address: Address | undefined): string | undefined => {
-  if (address === undefined || typeof address !== "object") return "missing address"
+  if (address === undefined || address === null || typeof address !== "object") return "missing address"
   if (typeof address.host !== "string" || address.host.length === 0 || address.host.length > 64) return "bad host"
   if (!isUint(address.port, 65535)) return `bad port ${String(address.port)}`
   return undefined

@@ -15,6 +15,7 @@ import {
   dead,
   type DriverOptions,
   NodeState,
+  probeUntil,
   pushState,
   suspect,
   versionsUpTo
@@ -30,17 +31,6 @@ const cluster = (others: ReadonlyArray<string>, options: DriverOptions & { reado
   d.addMembers(others)
   if (options.responsive ?? true) for (const n of others) d.responders.add(n)
   return d
-}
-
-/** Advances probe tick by probe tick until this node pings `target`; returns that ping's seqNo. */
-const probeUntil = (d: CoreDriver, target: string, maxTicks = 100): number => {
-  for (let i = 0; i < maxTicks; i++) {
-    const mark = d.mark()
-    d.advanceToTimer("ProbeTick")
-    const ping = d.pings(mark).find((p) => p.toName === target && p.ping.node === target)
-    if (ping !== undefined) return ping.ping.seqNo
-  }
-  throw new Error(`${target} was never probed`)
 }
 
 const aboutMember = (name: string) => (e: MembershipEvent): boolean =>

@@ -103,6 +103,10 @@ export interface SentPacket {
   readonly to: Address
   readonly toName: string
   readonly messages: ReadonlyArray<PacketMessage>
+  /** Framed with a CRC (the peer speaks protocol 5). */
+  readonly crc: boolean
+  /** A probe this node started. */
+  readonly probe: boolean
 }
 
 export interface MemberOptions {
@@ -258,7 +262,8 @@ export class CoreDriver {
     const packets: Array<SentPacket> = []
     for (const r of this.log.slice(since)) {
       if (r.output._tag === "SendPacket") {
-        packets.push({ at: r.at, to: r.output.to, toName: nameOf(r.output.to), messages: r.output.messages })
+        const { crc, messages, probe, to } = r.output
+        packets.push({ at: r.at, to, toName: nameOf(to), messages, crc, probe })
       }
     }
     return packets
@@ -314,6 +319,17 @@ export class CoreDriver {
     }
     throw new Error("queues did not drain")
   }
+}
+
+/** Advances probe tick by probe tick until `d` pings `target`; returns that ping's seqNo. */
+export const probeUntil = (d: CoreDriver, target: string, maxTicks = 100): number => {
+  for (let i = 0; i < maxTicks; i++) {
+    const mark = d.mark()
+    d.advanceToTimer("ProbeTick")
+    const ping = d.pings(mark).find((p) => p.toName === target && p.ping.node === target)
+    if (ping !== undefined) return ping.ping.seqNo
+  }
+  throw new Error(`${target} was never probed`)
 }
 
 export { NodeState }

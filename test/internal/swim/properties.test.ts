@@ -46,45 +46,78 @@ const messageArb: fc.Arbitrary<PacketMessage> = fc.oneof(
   }))
 )
 
+/** Mostly our versions; sometimes a peer speaking 5, or one that only understands up to 3 (the two cannot share a cluster). */
+const pushVersionsArb: fc.Arbitrary<Versions> = fc.constantFrom<Versions>(
+  versions,
+  versions,
+  versions,
+  [1, 5, 5, 0, 0, 0],
+  [1, 3, 2, 0, 0, 0]
+)
+
 const pushStateArb: fc.Arbitrary<PushNodeState> = fc.record({
   name: nameArb,
   incarnation: incArb,
-  state: fc.constantFrom(NodeState.Alive, NodeState.Suspect, NodeState.Dead, NodeState.Left)
-}).map((r) => ({ ...r, address: addressOf(r.name), meta: new Uint8Array(0), versions }))
+  state: fc.constantFrom(NodeState.Alive, NodeState.Suspect, NodeState.Dead, NodeState.Left),
+  versions: pushVersionsArb
+}).map((r) => ({ ...r, address: addressOf(r.name), meta: new Uint8Array(0) }))
 
-/** One step of a random history: a message, a push/pull, or time passing (firing due timers). */
+/** Addresses discovery might return: members', our own, strangers'. */
+const discoveredArb: fc.Arbitrary<Input> = fc
+  .subarray([self, ...others, "x", "y"])
+  .map((found) => ({ _tag: "Discovered" as const, addresses: found.map(addressOf) }))
+
+/** One step of a random history: a message, a push/pull, an answer to ours, time passing (firing due timers), an API call. */
 type Action =
   | { readonly kind: "receive"; readonly from: string; readonly messages: ReadonlyArray<PacketMessage> }
   | { readonly kind: "pushPull"; readonly states: ReadonlyArray<PushNodeState> }
+  | { readonly kind: "answer"; readonly pick: number; readonly states: ReadonlyArray<PushNodeState> | undefined }
   | { readonly kind: "advance"; readonly ms: number }
   | { readonly kind: "api"; readonly input: Input }
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ from: fc.constantFrom(...others), messages: fc.array(messageArb, { minLength: 1, maxLength: 4 }) }).map((r) => ({ kind: "receive" as const, ...r })) },
   { weight: 1, arbitrary: fc.array(pushStateArb, { maxLength: 6 }).map((states) => ({ kind: "pushPull" as const, states })) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ pick: fc.nat(), states: fc.option(fc.array(pushStateArb, { maxLength: 6 }), { nil: undefined }) })
+      .map((r) => ({ kind: "answer" as const, ...r }))
+  },
   { weight: 3, arbitrary: fc.integer({ min: 1, max: 5000 }).map((ms) => ({ kind: "advance" as const, ms })) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom<Input>(
-      { _tag: "Broadcast", payload: new Uint8Array([1, 2, 3]) },
-      { _tag: "UpdateMetadata", meta: new Uint8Array([9]) }
+    arbitrary: fc.oneof(
+      fc.constantFrom<Input>(
+        { _tag: "Broadcast", payload: new Uint8Array([1, 2, 3]) },
+        { _tag: "UpdateMetadata", meta: new Uint8Array([9]) },
+        { _tag: "Join", seeds: [addressOf("a"), addressOf("x")] }
+      ),
+      discoveredArb
     ).map((input) => ({ kind: "api" as const, input }))
   }
 )
 
-/** Drives a core through actions, firing its timers on virtual time, checking `check` after every step. */
+/**
+ * Drives a core through actions, firing its timers on virtual time and
+ * answering (or failing) its push/pulls when told, checking `check` after
+ * every step.
+ */
 const run = (
   state: CoreState,
   actions: ReadonlyArray<Action>,
-  check: (state: CoreState, outputs: ReadonlyArray<Output>) => void
+  check: (state: CoreState, outputs: ReadonlyArray<Output>, now: number, input: Input) => void
 ): number => {
   let now = 0
   const timers: Array<{ at: number; timer: Timer }> = []
+  const pushPulls: Array<number> = []
   let replyTo = 0
   const apply = (input: Input) => {
     const outputs = Core.step(state, input, now)
-    for (const o of outputs) if (o._tag === "SetTimer") timers.push({ at: o.at, timer: o.timer })
-    check(state, outputs)
+    for (const o of outputs) {
+      if (o._tag === "SetTimer") timers.push({ at: o.at, timer: o.timer })
+      if (o._tag === "PushPullStart") pushPulls.push(o.token)
+    }
+    check(state, outputs, now, input)
   }
   for (const action of actions) {
     switch (action.kind) {
@@ -94,6 +127,14 @@ const run = (
       case "pushPull":
         apply({ _tag: "PushPullRequest", from: addressOf("a"), join: false, states: action.states, replyTo: ++replyTo })
         break
+      case "answer": {
+        if (pushPulls.length === 0) break
+        const [token] = pushPulls.splice(action.pick % pushPulls.length, 1) as [number]
+        apply(action.states === undefined
+          ? { _tag: "PushPullFailed", token, reason: "refused" }
+          : { _tag: "PushPullResponse", token, states: action.states })
+        break
+      }
       case "api":
         apply(action.input)
         break
@@ -132,6 +173,29 @@ describe("core properties over random interleavings", () => {
     run(makeNode(seed), actions, (state) => {
       expect(state.status).toBe("alive")
       expect(state.members.get(self)?.state).toBe(NodeState.Alive)
+    })
+  })
+
+  it.prop("a join always completes, by its deadline at the latest", [fc.integer(), fc.array(actionArb, { maxLength: 60 })], ([seed, actions]) => {
+    let openedAt: number | undefined
+    run(makeNode(seed), actions, (state, outputs, now) => {
+      if (outputs.some((o) => o._tag === "JoinCompleted")) openedAt = undefined
+      if (state.join !== undefined) openedAt ??= now
+      if (openedAt !== undefined) expect(now - openedAt).toBeLessThan(state.config.joinTimeout)
+      expect(state.join === undefined).toBe(openedAt === undefined)
+    })
+  })
+
+  it.prop("at most one Discover is outstanding, unless the last is four ticks old", [fc.integer(), fc.array(actionArb, { maxLength: 60 })], ([seed, actions]) => {
+    // Discover is answered only when the generator happens to feed a Discovered, which clears the question.
+    let outstandingSince: number | undefined
+    run(makeNode(seed), actions, (_state, outputs, now, input) => {
+      if (input._tag === "Discovered") outstandingSince = undefined
+      for (const o of outputs) {
+        if (o._tag !== "Discover") continue
+        if (outstandingSince !== undefined) expect(now - outstandingSince).toBeGreaterThanOrEqual(4 * 2 * lanTimings.probeInterval)
+        outstandingSince = now
+      }
     })
   })
 

@@ -1,39 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { VersionedMember } from "../../../src/internal/wire/versions.js"
-import { makeVersions, validAliveVersions, verifyProtocol } from "../../../src/internal/wire/versions.js"
+import { encryptionVersionFor } from "../../../src/internal/wire/versions.js"
 
-const member = (name: string, v: ReturnType<typeof makeVersions>, state: 0 | 1 | 2 | 3 = 0): VersionedMember => ({
-  name,
-  state,
-  versions: v
-})
-
-describe("verifyProtocol (memberlist's rule)", () => {
-  const local = [member("me", makeVersions(1, 5, 2, 0, 0, 0))]
-  it("accepts members whose current versions lie in everyone's common range", () => {
-    expect(verifyProtocol(local, [member("a", makeVersions(1, 5, 5, 0, 0, 0))])).toBeUndefined()
-  })
-  it("rejects a remote speaking a protocol another member does not understand", () => {
-    const r = verifyProtocol(local, [member("a", makeVersions(1, 5, 5, 0, 0, 0)), member("old", makeVersions(1, 3, 2, 0, 0, 0))])
-    expect(r).toEqual({ _tag: "VersionIncompatibility", kind: "protocol", node: "a", current: 5, min: 1, max: 3 })
-  })
-  it("checks delegate versions too", () => {
-    const r = verifyProtocol([member("me", makeVersions(1, 5, 2, 2, 4, 3))], [member("a", makeVersions(1, 5, 2, 1, 2, 2))])
-    expect(r).toMatchObject({ kind: "delegate", node: "me", current: 3, min: 2, max: 2 })
-  })
-  it("leaves non-alive members out of the bounds but still checks them", () => {
-    const dead = member("dead", makeVersions(1, 2, 2, 0, 0, 0), 2)
-    expect(verifyProtocol(local, [member("a", makeVersions(1, 5, 4, 0, 0, 0)), dead])).toBeUndefined()
-    const deadHigh = member("deadHigh", makeVersions(1, 5, 5, 0, 0, 0), 2)
-    expect(verifyProtocol([member("me", makeVersions(1, 3, 2, 0, 0, 0))], [deadHigh])).toMatchObject({ node: "deadHigh" })
-  })
-  it("treats a missing Vsn as version zero, outside any real range", () => {
-    expect(verifyProtocol(local, [member("nov", makeVersions(0, 0, 0, 0, 0, 0))])).toMatchObject({ node: "nov", current: 0 })
-  })
-  it("validates an alive message's protocol range like aliveNode", () => {
-    expect(validAliveVersions(makeVersions(1, 5, 2, 0, 0, 0))).toBe(true)
-    expect(validAliveVersions(makeVersions(0, 0, 0, 0, 0, 0))).toBe(true)
-    expect(validAliveVersions(makeVersions(3, 2, 2, 0, 0, 0))).toBe(false)
-    expect(validAliveVersions(makeVersions(0, 5, 2, 0, 0, 0))).toBe(false)
+describe("encryptionVersionFor", () => {
+  it("uses encryption version 0 at protocol 1 and version 1 from protocol 2 on, as memberlist does", () => {
+    expect(encryptionVersionFor(1)).toBe(0)
+    expect(encryptionVersionFor(2)).toBe(1)
+    expect(encryptionVersionFor(5)).toBe(1)
   })
 })

@@ -1,0 +1,55 @@
+/**
+ * The join in progress: which push/pulls it waits on, how many seeds
+ * answered or failed, and its deadline. One pending join is shared by every
+ * join started while it runs (the API's and discovery's alike); a single
+ * `JoinCompleted` answers them all.
+ *
+ * @internal
+ */
+import { newToken, type PendingJoin, setTimer, type Step } from "./state.js"
+
+/**
+ * The pending join, opened now if there is none: then its `JoinDeadline`
+ * is set `joinTimeout` from now. A join that extends a pending one keeps
+ * that deadline, so joins arriving back to back cannot postpone the answer
+ * for ever.
+ */
+export const openJoin = (step: Step): PendingJoin => {
+  const { state, now } = step
+  if (state.join !== undefined) return state.join
+  const deadlineToken = newToken(state)
+  state.join = { outstanding: new Set(), contacted: 0, failed: 0, deadlineToken }
+  setTimer(step, now + state.config.joinTimeout, { _tag: "JoinDeadline", token: deadlineToken })
+  return state.join
+}
+
+const complete = (step: Step, pending: PendingJoin): void => {
+  step.state.join = undefined
+  step.out.push({ _tag: "JoinCompleted", contacted: pending.contacted, failed: pending.failed })
+}
+
+/**
+ * The push/pull `token` ended: `ok` when the seed answered with states we
+ * merged. A push/pull the pending join no longer waits on (its deadline
+ * passed, or it was never a join's) settles nothing.
+ */
+export const settleJoin = (step: Step, token: number, ok: boolean): void => {
+  const pending = step.state.join
+  if (pending === undefined || !pending.outstanding.delete(token)) return
+  if (ok) pending.contacted++
+  else pending.failed++
+  if (pending.outstanding.size === 0) complete(step, pending)
+}
+
+/**
+ * The join's deadline came: every seed that has not answered counts as
+ * failed and the join completes. A deadline of an earlier join is stale
+ * and does nothing.
+ */
+export const joinDeadlinePassed = (step: Step, token: number): void => {
+  const pending = step.state.join
+  if (pending === undefined || pending.deadlineToken !== token) return
+  pending.failed += pending.outstanding.size
+  pending.outstanding.clear()
+  complete(step, pending)
+}

@@ -1,0 +1,99 @@
+/**
+ * Push/pull: full state exchanges, started by a join, by the periodic tick
+ * or by contact with a member we hold dead, and answered when another node
+ * starts one. Remote state is merged only when its members' versions can
+ * share a cluster with ours (memberlist's `verifyProtocol`).
+ *
+ * @internal
+ */
+import type { Address, PushNodeState } from "./messages.js"
+import { NodeState } from "./messages.js"
+import { mergeRemoteStates } from "./membership.js"
+import { settleJoin } from "./join.js"
+import { sampleDistinct } from "./random.js"
+import { clusterSize, localStates, newToken, setTimer, type Step } from "./state.js"
+import { invalidPushState } from "./validate.js"
+import { describeIncompatibility, verifyProtocol } from "./versions.js"
+
+/** memberlist scales the push/pull interval up beyond 32 members so full-state traffic stays flat. */
+export const pushPullScale = (interval: number, n: number): number => {
+  const threshold = 32
+  if (n <= threshold) return interval
+  const multiplier = Math.ceil(Math.log2(n) - Math.log2(threshold)) + 1
+  return interval * multiplier
+}
+
+/** Starts a push/pull with `to`; the answer comes back as PushPullResponse or PushPullFailed with the token. */
+export const startPushPull = (step: Step, to: Address, join: boolean): number => {
+  const { state } = step
+  const token = newToken(state)
+  state.pushPulls.set(token, { to, join })
+  step.out.push({ _tag: "PushPullStart", to, join, states: localStates(state), token })
+  return token
+}
+
+const validStates = (step: Step, states: ReadonlyArray<PushNodeState>): ReadonlyArray<PushNodeState> => {
+  const ok: Array<PushNodeState> = []
+  for (const s of states) {
+    const problem = invalidPushState(s, step.state.config.maxMetaSize)
+    if (problem === undefined) ok.push(s)
+    else step.out.push({ _tag: "Dropped", reason: "Malformed", detail: `push/pull entry: ${problem}` })
+  }
+  return ok
+}
+
+/**
+ * Merges remote states if every member, theirs and ours, can speak with
+ * every other (memberlist's `verifyProtocol`); otherwise merges nothing and
+ * reports it. Returns whether they were merged.
+ */
+const mergeIfCompatible = (step: Step, states: ReadonlyArray<PushNodeState>): boolean => {
+  const remote = validStates(step, states)
+  const remoteMembers = remote.map((s) => ({ name: s.name, state: s.state, versions: s.versions }))
+  const incompatible = verifyProtocol(Array.from(step.state.members.values()), remoteMembers)
+  if (incompatible !== undefined) {
+    step.out.push({ _tag: "Dropped", reason: "IncompatibleVersions", detail: describeIncompatibility(incompatible) })
+    return false
+  }
+  mergeRemoteStates(step, remote)
+  return true
+}
+
+/** A remote node opened a push/pull: answer with our state (memberlist sends it before checking theirs), then merge theirs. */
+export const pushPullRequested = (step: Step, states: ReadonlyArray<PushNodeState>, replyTo: number): void => {
+  step.out.push({ _tag: "PushPullReply", replyTo, states: localStates(step.state) })
+  mergeIfCompatible(step, states)
+}
+
+/**
+ * Our push/pull got its answer. For a join, the seed counts as contacted
+ * only if its states could be merged. An answer that comes after the join's
+ * deadline is still merged, but settles nothing.
+ */
+export const pushPullAnswered = (step: Step, token: number, states: ReadonlyArray<PushNodeState>): void => {
+  if (!step.state.pushPulls.delete(token)) {
+    step.out.push({ _tag: "Dropped", reason: "NotRunning", detail: "answer to an unknown push/pull" })
+    return
+  }
+  settleJoin(step, token, mergeIfCompatible(step, states))
+}
+
+/** Our push/pull failed. */
+export const pushPullFailed = (step: Step, token: number): void => {
+  if (!step.state.pushPulls.delete(token)) return
+  settleJoin(step, token, false)
+}
+
+/** The periodic push/pull with one random alive member. */
+export const pushPullTick = (step: Step, token: number): void => {
+  const { state, now } = step
+  if (token !== state.pushPullTickToken || state.status !== "alive" || state.config.pushPullInterval <= 0) return
+  state.pushPullTickToken = newToken(state)
+  setTimer(step, now + pushPullScale(state.config.pushPullInterval, clusterSize(state)), {
+    _tag: "PushPullTick",
+    token: state.pushPullTickToken
+  })
+  const [peer] = sampleDistinct(state.rng, state.probeOrder, 1, (m) =>
+    m.name !== state.config.name && m.state === NodeState.Alive)
+  if (peer !== undefined) startPushPull(step, peer.address, false)
+}

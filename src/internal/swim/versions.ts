@@ -1,0 +1,119 @@
+/**
+ * Protocol and delegate version ranges (`Vsn`: pMin, pMax, pCur, dMin, dMax,
+ * dCur) and memberlist's rules about them: which peers get CRC-framed
+ * packets, which alive messages carry a sane range, and which versions may
+ * share a cluster (state.go `verifyProtocol`, run before merging a
+ * push/pull).
+ *
+ * The cluster rule: over every *alive* member, local and remote, take the
+ * highest minimum and the lowest maximum of the protocol and delegate
+ * ranges; then every remote member's current protocol and delegate versions
+ * (all members' in the local pass) must lie within those bounds. A member
+ * whose versions are all zero has no `Vsn` on the wire: it is left out of
+ * the bounds but its current versions (zero) are still checked, exactly as
+ * memberlist does.
+ *
+ * @internal
+ */
+import type { NodeState, Versions } from "./messages.js"
+
+/** The lowest protocol version memberlist understands. */
+export const PROTOCOL_VERSION_MIN = 1
+/** The highest protocol version memberlist understands (5 adds the packet CRC). */
+export const PROTOCOL_VERSION_MAX = 5
+
+/** A member as `verifyProtocol` sees it. */
+export interface VersionedMember {
+  readonly name: string
+  readonly state: NodeState
+  readonly versions: Versions
+}
+
+/** Why a cluster cannot be joined or merged. */
+export interface VersionIncompatibility {
+  readonly _tag: "VersionIncompatibility"
+  readonly kind: "protocol" | "delegate"
+  /** The member whose current version falls outside the common range. */
+  readonly node: string
+  readonly current: number
+  /** The common range every alive member understands. */
+  readonly min: number
+  readonly max: number
+}
+
+/** Builds a Vsn array from its six parts. */
+export const makeVersions = (
+  pMin: number,
+  pMax: number,
+  pCur: number,
+  dMin: number,
+  dMax: number,
+  dCur: number
+): Versions => [pMin, pMax, pCur, dMin, dMax, dCur]
+
+/** True when `v` stands for a missing Vsn (memberlist's `len(Vsn) == 0`). */
+export const versionsMissing = (v: Versions): boolean => v.every((x) => x === 0)
+
+/**
+ * memberlist's check of an alive message's protocol range: pMin and pMax
+ * non-zero and ordered (a missing Vsn passes, as in `aliveNode`).
+ */
+export const validAliveVersions = (v: Versions): boolean => versionsMissing(v) || (v[0] > 0 && v[1] > 0 && v[0] <= v[1])
+
+/**
+ * Whether packets to a peer with these versions carry a CRC: only when it
+ * understands protocol 5 (memberlist: `node.PMax >= 5`); an older peer would
+ * not recognise the CRC frame.
+ */
+export const peerWantsCrc = (peer: Versions): boolean => peer[1] >= 5
+
+/**
+ * `verifyProtocol`: may the remote members (from a push/pull) and the local
+ * view (all members we know, ourselves included) form one cluster? Returns
+ * `undefined` when they may, else the first incompatibility found (remote
+ * members first, then local ones, as memberlist checks them).
+ */
+export const verifyProtocol = (
+  local: ReadonlyArray<VersionedMember>,
+  remote: ReadonlyArray<VersionedMember>
+): VersionIncompatibility | undefined => {
+  let maxPMin = 0
+  let minPMax = 255
+  let maxDMin = 0
+  let minDMax = 255
+  const widen = (v: Versions): void => {
+    maxPMin = Math.max(maxPMin, v[0])
+    minPMax = Math.min(minPMax, v[1])
+    maxDMin = Math.max(maxDMin, v[3])
+    minDMax = Math.min(minDMax, v[4])
+  }
+  for (const m of remote) if (m.state === 0 && !versionsMissing(m.versions)) widen(m.versions)
+  // Local members always carry versions (Node's PMin etc. are plain fields, zero if unknown).
+  for (const m of local) if (m.state === 0) widen(m.versions)
+  const check = (m: VersionedMember): VersionIncompatibility | undefined => {
+    const pCur = m.versions[2]
+    const dCur = m.versions[5]
+    if (pCur < maxPMin || pCur > minPMax) {
+      return { _tag: "VersionIncompatibility", kind: "protocol", node: m.name, current: pCur, min: maxPMin, max: minPMax }
+    }
+    if (dCur < maxDMin || dCur > minDMax) {
+      return { _tag: "VersionIncompatibility", kind: "delegate", node: m.name, current: dCur, min: maxDMin, max: minDMax }
+    }
+    return undefined
+  }
+  // memberlist checks every remote member and every local member, whatever their state.
+  for (const m of remote) {
+    const e = check(m)
+    if (e !== undefined) return e
+  }
+  for (const m of local) {
+    const e = check(m)
+    if (e !== undefined) return e
+  }
+  return undefined
+}
+
+/** A one-line account of an incompatibility, naming the member and the range (memberlist's wording, nearly). */
+export const describeIncompatibility = (e: VersionIncompatibility): string =>
+  `member '${e.node}' ${e.kind === "protocol" ? "protocol" : "delegate protocol"} version ${e.current} is outside ` +
+  `${e.min}..${e.max}, the range every alive member understands`
