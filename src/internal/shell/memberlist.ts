@@ -111,7 +111,10 @@ export const make = <A, I>(options: Options<A, I>) =>
     const timers = new EventQueue<Timer>()
     // The runtime captures the caller's flags: made interruptible, background fibers stop with the
     // scope even when `make` runs in an uninterruptible acquire.
-    const fork = yield* Effect.interruptible(FiberSet.makeRuntime<never, any, never>())
+    // It also captures the log annotation, once, for every fiber it forks.
+    const fork = yield* Effect.interruptible(FiberSet.makeRuntime<never, any, never>()).pipe(
+      Effect.annotateLogs({ member: config.name })
+    )
     const submit = (command: Command) => Queue.offer(commands, command).pipe(Effect.asVoid)
 
     const runtime = makeNodeRuntime({
