@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { Chunk, type Clock, Duration, Effect, Option, Queue } from "effect"
+import { Cause, Chunk, type Clock, Duration, Effect, Option, Queue } from "effect"
 import type { Driver } from "../driver/driver.js"
 import type { Timer } from "../swim/io.js"
 import type { EventQueue } from "../simulation/eventQueue.js"
@@ -32,6 +32,14 @@ const flush = (runtime: NodeRuntime, driver: Driver): Effect.Effect<void> =>
     return Effect.zipRight(Effect.forEach(work, (effect) => effect, { discard: true }), Effect.suspend(loop))
   })
 
+/**
+ * A defect in one step (the core promises none; a bug in the runtime might) is logged and the loop
+ * goes on: one bad input must not stop a member's protocol.
+ */
+const survive = (effect: Effect.Effect<void>): Effect.Effect<void> =>
+  Effect.catchAllCause(effect, (cause) =>
+    Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("a driver step failed", cause))
+
 /** Runs the driver until interrupted. */
 export const run = (loop: DriverLoop): Effect.Effect<never> => {
   const { driver, runtime, commands, timers, clock } = loop
@@ -39,14 +47,20 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
     const now = clock.unsafeCurrentTimeMillis()
     if (timers.peekTime() > now) return Effect.void
     const due = timers.pop()!
-    driver.handle({ _tag: "TimerFired", timer: due.value })
-    return Effect.zipRight(flush(runtime, driver), Effect.suspend(fire))
+    return Effect.zipRight(
+      survive(Effect.suspend(() => {
+        driver.handle({ _tag: "TimerFired", timer: due.value })
+        return flush(runtime, driver)
+      })),
+      Effect.suspend(fire)
+    )
   })
   const runCommands = (batch: Chunk.Chunk<Command>) =>
-    Effect.forEach(batch, (command) => Effect.suspend(() => {
-      command(driver)
-      return flush(runtime, driver)
-    }), { discard: true })
+    Effect.forEach(batch, (command) =>
+      survive(Effect.suspend(() => {
+        command(driver)
+        return flush(runtime, driver)
+      })), { discard: true })
   const next: Effect.Effect<Chunk.Chunk<Command>> = Effect.flatMap(Queue.takeAll(commands), (batch) => {
     if (Chunk.isNonEmpty(batch)) return Effect.succeed(batch)
     const wait = timers.peekTime() - clock.unsafeCurrentTimeMillis()
