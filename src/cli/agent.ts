@@ -9,6 +9,7 @@ import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import * as Discovery from "../Discovery.js"
 import * as Memberlist from "../Memberlist.js"
 import * as SwimConfig from "../SwimConfig.js"
+import { formatAddress } from "../internal/swim/messages.js"
 import * as Transport from "../Transport.js"
 import { parseHostPort } from "./hostPort.js"
 
@@ -46,8 +47,6 @@ const eventName: Partial<Record<Memberlist.MembershipEvent["_tag"], string>> = {
   MemberLeft: "leave",
   MemberRecovered: "alive"
 }
-
-const formatAddress = (a: Transport.Address) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`)
 
 /** The agent command. */
 export const agent = Command.make("agent", options, (o) =>

@@ -102,10 +102,6 @@ export const parseEntry = (entry: string | Address, defaultPort: number | undefi
   return typeof port === "number" ? fromHostAndPort(host, port, input) : port
 }
 
-/** "host:port" as `dns.Resolver#setServers` wants it, brackets around IPv6. */
-export const formatAddress = (address: Address): string =>
-  isIPv6(address.host) ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`
-
 /** The 8 groups of an IPv6 address (an embedded IPv4 tail counts as 2), for numeric ordering. */
 const ipv6Groups = (host: string): ReadonlyArray<number> | undefined => {
   const [head = "", tail] = host.split("%")[0]!.split("::") as [string?, string?]

@@ -1,7 +1,8 @@
 import type { ConfigError } from "effect"
 import { Config, ConfigProvider, Duration, Effect, Option } from "effect"
 import type { Address } from "../../Transport.js"
-import { formatAddress, isHostname, isValidPort, normalizeAll, parseEntry } from "./address.js"
+import { formatAddress } from "../swim/messages.js"
+import { isHostname, isValidPort, normalizeAll, parseEntry } from "./address.js"
 import type { Entry } from "./address.js"
 import { DiscoveryError } from "./error.js"
 import type { ResolverSettings } from "./resolve.js"
@@ -105,6 +106,7 @@ const parseServer = (server: string): Effect.Effect<string, DiscoveryError> => {
       })
     )
   }
+  // "host:port" with brackets around IPv6, as `dns.Resolver#setServers` wants it.
   return Effect.succeed(formatAddress(entry.address))
 }
 
