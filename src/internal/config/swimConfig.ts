@@ -7,6 +7,7 @@ import { Config, ConfigError, ConfigProvider, Data, Duration, Effect, Either } f
 import { isIP } from "node:net"
 import type { SwimConfigShape } from "../../SwimConfig.js"
 import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
+import { decodeBase64Key, validateKey } from "../wire/keyring.js"
 
 /** Why a configuration was refused: `field` names the setting (or the environment variable). */
 export class SwimConfigError extends Data.TaggedError("SwimConfigError")<{
@@ -119,18 +120,10 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
   }
   if (Buffer.byteLength(c.label, "utf8") > 255) return fail("label", "must be at most 255 bytes")
   for (const key of c.secretKeys) {
-    if (![16, 24, 32].includes(key.length)) return fail("secretKeys", `a key is ${key.length} bytes; keys are 16, 24 or 32 bytes`)
+    const valid = validateKey(key)
+    if (Either.isLeft(valid)) return fail("secretKeys", valid.left.message)
   }
   return Effect.succeed(c)
-}
-
-const base64Key = (raw: string): Either.Either<Uint8Array, string> => {
-  const trimmed = raw.trim()
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return Either.left("not base64")
-  const bytes = Buffer.from(trimmed, "base64")
-  return [16, 24, 32].includes(bytes.length)
-    ? Either.right(new Uint8Array(bytes))
-    : Either.left(`decodes to ${bytes.length} bytes; keys are 16, 24 or 32 bytes`)
 }
 
 const optional = <A>(c: Config.Config<A>, description: string): Config.Config<A | undefined> =>
@@ -143,10 +136,11 @@ const secretKeys = (key: string) =>
   Config.string(key).pipe(
     Config.mapOrFail((raw) => {
       const keys: Array<Uint8Array> = []
-      for (const part of raw.split(",").filter((p) => p.trim().length > 0)) {
-        const decoded = base64Key(part)
+      // Spaces around the commas are list formatting, not part of a key.
+      for (const part of raw.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
+        const decoded = decodeBase64Key(part)
         if (Either.isLeft(decoded)) {
-          return Either.left(ConfigError.InvalidData([], `secret key ${keys.length + 1}: ${decoded.left}`))
+          return Either.left(ConfigError.InvalidData([], `secret key ${keys.length + 1}: ${decoded.left.message}`))
         }
         keys.push(decoded.right)
       }
