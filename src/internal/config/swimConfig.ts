@@ -7,6 +7,7 @@ import { Config, ConfigError, ConfigProvider, Data, Duration, Effect, Either } f
 import { isIP } from "node:net"
 import type { SwimConfigShape } from "../../SwimConfig.js"
 import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
+import { maxNameLength } from "../swim/state.js"
 import { decodeBase64Key, validateKey } from "../wire/keyring.js"
 
 /** Why a configuration was refused: `field` names the setting (or the environment variable). */
@@ -91,7 +92,9 @@ const ms = (d: Duration.Duration) => Duration.toMillis(d)
 
 /** Checks every field; fails on the first bad one, naming it. */
 export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, SwimConfigError> => {
-  if (typeof c.name !== "string" || c.name.length === 0 || c.name.length > 512) return fail("name", "must be 1 to 512 characters")
+  if (typeof c.name !== "string" || c.name.length === 0 || c.name.length > maxNameLength) {
+    return fail("name", `must be 1 to ${maxNameLength} characters`)
+  }
   if (isIP(c.bindHost) === 0) return fail("bindHost", `"${c.bindHost}" is not an IP address`)
   if (!Number.isInteger(c.bindPort) || c.bindPort < 0 || c.bindPort > 65535) return fail("bindPort", "must be 0 to 65535")
   if (c.advertiseHost !== undefined && isIP(c.advertiseHost) === 0) return fail("advertiseHost", `"${c.advertiseHost}" is not an IP address`)
