@@ -9,6 +9,7 @@ import type { SwimConfigShape } from "../../SwimConfig.js"
 import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
 import { maxNameLength } from "../swim/state.js"
 import { decodeBase64Key, validateKey } from "../wire/keyring.js"
+import { encodeLabel } from "../wire/label.js"
 
 /** Why a configuration was refused: `field` names the setting (or the environment variable). */
 export class SwimConfigError extends Data.TaggedError("SwimConfigError")<{
@@ -121,7 +122,8 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
   if (!Number.isInteger(c.protocolVersion) || c.protocolVersion < 1 || c.protocolVersion > 5) {
     return fail("protocolVersion", "must be 1 to 5")
   }
-  if (Buffer.byteLength(c.label, "utf8") > 255) return fail("label", "must be at most 255 bytes")
+  const label = encodeLabel(c.label)
+  if (Either.isLeft(label)) return fail("label", label.left.message)
   for (const key of c.secretKeys) {
     const valid = validateKey(key)
     if (Either.isLeft(valid)) return fail("secretKeys", valid.left.message)

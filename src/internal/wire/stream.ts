@@ -30,7 +30,7 @@ import type { CodecTable, MessageCodec } from "./codec.js"
 import { byTypeByte, codecOf, encodeWith, readByType } from "./codec.js"
 import { compressMessage, decompressStruct, MAX_STREAM_DECOMPRESSED, readCompressStruct } from "./compress.js"
 import type { EncryptionVersion } from "./encryption.js"
-import { decryptStreamFrame, ENCRYPT_MSG, encryptStreamFrame, STREAM_FRAME_HEADER, streamFrameLength } from "./encryption.js"
+import { decryptStreamFrame, encryptStreamFrame, STREAM_FRAME_HEADER, streamFrameLength } from "./encryption.js"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
 import { emptyMemberFields, keySize as k, memberFieldsSize, readMemberField, writeMemberFields } from "./fields.js"
@@ -331,7 +331,7 @@ export const decodeStream = (
 
   const keys = options.keyring?.keys ?? []
   const type = bytes[start]!
-  if (type === ENCRYPT_MSG) {
+  if (type === MessageType.Encrypt) {
     if (keys.length === 0) return Either.left(decodeError("DecryptFailed", "stream is encrypted and no keys are configured"))
     if (bytes.length - start < STREAM_FRAME_HEADER) return Either.right(NEED_MORE)
     const len = streamFrameLength(bytes.subarray(start, start + STREAM_FRAME_HEADER), MAX_PUSH_STATE_BYTES)
