@@ -3,9 +3,10 @@
  *
  * @internal
  */
-import { Config, ConfigError, ConfigProvider, Data, Duration, Effect, Either } from "effect"
+import { Config, ConfigError, Data, Duration, Effect, Either } from "effect"
 import { isIP } from "node:net"
 import type { SwimConfigShape } from "../../SwimConfig.js"
+import { envVariable, firstLeaf } from "./env.js"
 import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
 import { maxNameLength } from "../swim/state.js"
 import { decodeBase64Key, validateKey } from "../wire/keyring.js"
@@ -17,21 +18,6 @@ export class SwimConfigError extends Data.TaggedError("SwimConfigError")<{
   readonly field: string
   readonly message: string
 }> {}
-
-const constantCase = (segment: string) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
-
-/** The environment variable a config path reads, e.g. ["swim", "probeInterval"] → SWIM_PROBE_INTERVAL. */
-export const envVariable = (path: ReadonlyArray<string>): string => path.map(constantCase).join("_")
-
-const firstLeaf = (error: ConfigError.ConfigError): ConfigError.ConfigError => {
-  switch (error._op) {
-    case "And":
-    case "Or":
-      return firstLeaf(error.left)
-    default:
-      return error
-  }
-}
 
 /** A `ConfigError` (or a validation error) restated with the environment variable to fix. */
 export const toEnvError = (prefix: string) => (error: ConfigError.ConfigError | SwimConfigError): SwimConfigError => {
@@ -198,7 +184,3 @@ export const config: Config.Config<SwimConfigShape> = Config.all({ preset, field
     return Either.right(merged as unknown as SwimConfigShape)
   })
 )
-
-/** Environment variables, upper snake case: `SWIM_PROBE_INTERVAL` for `swim.probeInterval`. */
-export const envProvider = (): ConfigProvider.ConfigProvider =>
-  ConfigProvider.fromEnv().pipe(ConfigProvider.constantCase)

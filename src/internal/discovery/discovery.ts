@@ -1,6 +1,6 @@
-import type { ConfigError } from "effect"
-import { Config, ConfigProvider, Duration, Effect, Option } from "effect"
+import { Config, Duration, Effect, Option } from "effect"
 import type { Address } from "../../Transport.js"
+import { envProvider, envVariable, firstLeaf } from "../config/env.js"
 import { formatAddress } from "../swim/messages.js"
 import { isHostname, isValidPort, normalizeAll, parseEntry } from "./address.js"
 import type { Entry } from "./address.js"
@@ -239,14 +239,6 @@ export const fromConfig = (value: DiscoveryConfig): Effect.Effect<DiscoveryShape
         : Effect.map(Effect.all([makeStatic(value.join), makeDns(dns)]), combine)
   })
 
-
-const firstLeaf = (error: ConfigError.ConfigError): ConfigError.ConfigError =>
-  error._op === "And" || error._op === "Or" ? firstLeaf(error.left) : error
-
-/** The environment variable a config path reads: ["swim", "dnsPort"] → SWIM_DNS_PORT (the rule of `constantCase`). */
-const envVariable = (path: ReadonlyArray<string>): string =>
-  path.map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()).join("_")
-
 /**
  * `config` under `prefix`, read from environment variables, with every error
  * restated as `InvalidConfig` naming the variable to fix: a config error by
@@ -254,7 +246,7 @@ const envVariable = (path: ReadonlyArray<string>): string =>
  */
 export const fromEnv = (prefix: string): Effect.Effect<DiscoveryShape, DiscoveryError> =>
   Config.nested(config, prefix).pipe(
-    Effect.withConfigProvider(ConfigProvider.fromEnv().pipe(ConfigProvider.constantCase)),
+    Effect.withConfigProvider(envProvider()),
     Effect.mapError((error) => {
       const leaf = firstLeaf(error)
       const variable = envVariable("path" in leaf ? leaf.path : [prefix])
