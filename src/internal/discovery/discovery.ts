@@ -10,6 +10,7 @@ import { gather, isLiteral, lookupHost, resolve4, resolve6, resolveSrv } from ".
 
 /** The discovery service: one effect that looks the seeds up. */
 export interface DiscoveryShape {
+  /** Looks the seeds up now. Safe to call as often as needed: nothing is cached or changed. */
   readonly discover: Effect.Effect<ReadonlyArray<Address>, DiscoveryError>
 }
 
@@ -34,7 +35,7 @@ export interface DnsOptions {
 /** memberlist's default bind port: what a headless service's pods listen on unless told otherwise. */
 export const DEFAULT_PORT = 7946
 /** How long one discovery may take by default. */
-export const DEFAULT_TIMEOUT_MILLIS = 5_000
+const DEFAULT_TIMEOUT_MILLIS = 5_000
 
 const invalidOptions = (message: string, input?: string): DiscoveryError =>
   new DiscoveryError(input === undefined ? { reason: "InvalidOptions", message } : { reason: "InvalidOptions", message, input })
