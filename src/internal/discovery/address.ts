@@ -141,7 +141,7 @@ const hostKey = (host: string): ReadonlyArray<number> | undefined =>
  * then by port; anything that is not an IP literal last, as text. A total
  * order, so the same records always give the same list.
  */
-export const compareAddresses = (a: Address, b: Address): number => {
+const compareAddresses = (a: Address, b: Address): number => {
   const family = (h: string) => (isIPv4(h) ? 4 : isIPv6(h) ? 6 : 99)
   const byFamily = family(a.host) - family(b.host)
   if (byFamily !== 0) return byFamily

@@ -10,7 +10,7 @@
  */
 import { META_MAX_SIZE } from "../limits.js"
 import type { Address, Versions } from "../swim/messages.js"
-import { ipByteLength, ipFromBytes, writeIp } from "./address.js"
+import { ipByteLength, ipFromBytes, ipToBytes } from "./address.js"
 import type { MsgpackReader, MsgpackWriter } from "./msgpack.js"
 import { bytesFieldSize, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
 
@@ -29,10 +29,8 @@ export const ipFieldSize = (host: string): number => 1 + ipByteLength(host)
 
 /** Writes an address's IP as a `[]byte` field (fixstr of 4 or 16 bytes). */
 export const writeIpField = (w: MsgpackWriter, host: string): void => {
-  const n = ipByteLength(host)
-  const tmp = new Uint8Array(n)
-  writeIp(host, tmp, 0)
-  w.byte(0xa0 | n).raw(tmp)
+  const ip = ipToBytes(host)
+  w.byte(0xa0 | ip.length).raw(ip)
 }
 
 /** Reads an IP `[]byte` field (4 or 16 bytes), or undefined when it is empty/nil. */
@@ -52,7 +50,7 @@ export const readIp = (r: MsgpackReader, field: string): string | undefined => {
 const VERSIONS_FIELD_SIZE = 7
 
 /** What a missing or empty Vsn means: memberlist reads it as version zero. */
-export const ZERO_VERSIONS: Versions = [0, 0, 0, 0, 0, 0]
+const ZERO_VERSIONS: Versions = [0, 0, 0, 0, 0, 0]
 
 const writeVersions = (w: MsgpackWriter, v: Versions): void => {
   w.byte(0xa6)

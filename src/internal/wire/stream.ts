@@ -236,7 +236,7 @@ export interface EncodeStreamOptions {
 }
 
 /** Wraps an encoded frame body as `rawSendMsgStream` does, then adds the label header. */
-export const wrapStream = (body: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array => {
+const wrapStream = (body: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array => {
   let out = body
   if (options.compress === true) out = compressMessage(out)
   const label = options.label ?? ""
