@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import type { Config, ConfigError, Option } from "effect"
+import type { Config, ConfigError } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as internal from "./internal/discovery/discovery.js"
 import * as errors from "./internal/discovery/error.js"
@@ -67,10 +67,7 @@ export type DiscoveryError = errors.DiscoveryError
  * @since 0.1.0
  * @category models
  */
-export interface DiscoveryShape {
-  /** Looks the seeds up now. Safe to call as often as needed: nothing is cached or changed. */
-  readonly discover: Effect.Effect<ReadonlyArray<Address>, DiscoveryError>
-}
+export interface DiscoveryShape extends internal.DiscoveryShape {}
 
 /**
  * The tag of the discovery service, provided by `static`, `dns`, `layer`,
@@ -241,10 +238,7 @@ export const combine: (sources: ReadonlyArray<DiscoveryShape>) => DiscoveryShape
  * @since 0.1.0
  * @category config
  */
-export interface DiscoveryConfig {
-  readonly join: ReadonlyArray<string>
-  readonly dns: Option.Option<DnsOptions>
-}
+export interface DiscoveryConfig extends internal.DiscoveryConfig {}
 
 /**
  * Discovery from Effect `Config`: `join` (comma-separated seeds), `dnsName`,

@@ -7,6 +7,7 @@
  */
 import { Config, Context, Duration, Effect, Layer } from "effect"
 import type { ConfigError } from "effect/ConfigError"
+import { envProvider } from "./internal/config/env.js"
 import * as internal from "./internal/config/swimConfig.js"
 
 /**
@@ -178,7 +179,7 @@ export const layerFromEnv = (prefix = "swim"): Layer.Layer<SwimConfig, internal.
   Layer.effect(
     SwimConfig,
     Effect.flatMap(Config.nested(config, prefix), validate).pipe(
-      Effect.withConfigProvider(internal.envProvider()),
+      Effect.withConfigProvider(envProvider()),
       Effect.mapError(internal.toEnvError(prefix))
     )
   )

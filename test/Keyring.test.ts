@@ -54,6 +54,9 @@ describe("Keyring", () => {
     expect(reasonOf(Keyring.fromBase64(["not base64!"]))).toBe("InvalidBase64")
     expect(reasonOf(Keyring.fromBase64([b64(k1).replace(/=+$/, "")]))).toBe("InvalidBase64")
     expect(reasonOf(Keyring.fromBase64([b64(k1)], "%%%%"))).toBe("InvalidBase64")
+    // Node's decoder stops at the padding and would return 16 zero bytes; the junk makes it not a key.
+    expect(reasonOf(Keyring.fromBase64(["AAAAAAAAAAAAAAAAAAAAAA==junk!!"]))).toBe("InvalidBase64")
+    expect(reasonOf(Keyring.fromBase64([` ${b64(k1)}`]))).toBe("InvalidBase64")
     expect(reasonOf(Keyring.fromBase64([Buffer.from("short").toString("base64")]))).toBe("InvalidKeySize")
   })
 

@@ -57,7 +57,7 @@ describe("SwimConfig", () => {
         SWIM_BIND_ADDRESS: "127.0.0.1",
         SWIM_BIND_PORT: "7001",
         SWIM_PROBE_INTERVAL: "6 seconds",
-        SWIM_SECRET_KEYS: `${Buffer.alloc(16, 1).toString("base64")},${Buffer.alloc(32, 2).toString("base64")}`
+        SWIM_SECRET_KEYS: `${Buffer.alloc(16, 1).toString("base64")}, ${Buffer.alloc(32, 2).toString("base64")}`
       })
       const config = Either.getOrThrow(ok)
       expect(config.name).toBe("n1")
@@ -76,6 +76,8 @@ describe("SwimConfig", () => {
         [{ SWIM_NAME: "a", SWIM_PROBE_INTERVAL: "fast" }, "SWIM_PROBE_INTERVAL"],
         [{ SWIM_NAME: "a", SWIM_PRESET: "galactic" }, "SWIM_PRESET"],
         [{ SWIM_NAME: "a", SWIM_SECRET_KEYS: "AAAA" }, "SWIM_SECRET_KEYS"],
+        [{ SWIM_NAME: "a", SWIM_SECRET_KEYS: "AAAAAAAAAAAAAAAAAAAAAA==junk!!" }, "SWIM_SECRET_KEYS"],
+        [{ SWIM_NAME: "a", SWIM_SECRET_KEYS: "AAAAAAAAAAAAAAAAAAAAAA" }, "SWIM_SECRET_KEYS"], // unpadded
         [{ SWIM_NAME: "a", SWIM_PROBE_TIMEOUT: "5 seconds" }, "SWIM_PROBE_TIMEOUT"]
       ]
       for (const [env, variable] of cases) {

@@ -9,8 +9,11 @@ import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
 import * as Discovery from "../Discovery.js"
 import * as Memberlist from "../Memberlist.js"
 import * as SwimConfig from "../SwimConfig.js"
+import { formatAddress } from "../internal/swim/messages.js"
+import { decodeBase64Key } from "../internal/wire/keyring.js"
 import * as Transport from "../Transport.js"
 import { parseHostPort } from "./hostPort.js"
+import { fromOption, reportUsageError } from "./usage.js"
 
 /** The agent relays any JSON value as a message. */
 const AgentMessage = Schema.Unknown
@@ -18,11 +21,10 @@ class Agent extends Memberlist.Tag("effect-memberlist/cli/Agent")<Agent, unknown
 
 const hostPort = (name: string) => Options.text(name)
 
-const parseOption = (name: string, text: string) =>
-  Either.match(parseHostPort(text), {
-    onLeft: (message) => Effect.fail(new Error(`--${name}: ${message}`)),
-    onRight: Effect.succeed
-  })
+const parseOption = (name: string, text: string) => fromOption(name, parseHostPort(text))
+
+/** A `--key`: the keyring's strict base64 parser, so a key with junk after it is refused, not truncated. */
+const parseKey = (text: string) => fromOption("key", Either.mapLeft(decodeBase64Key(text), (e) => e.message))
 
 const options = {
   name: Options.text("name").pipe(Options.withDescription("unique member name")),
@@ -47,17 +49,10 @@ const eventName: Partial<Record<Memberlist.MembershipEvent["_tag"], string>> = {
   MemberRecovered: "alive"
 }
 
-const formatAddress = (a: Transport.Address) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`)
-
 /** The agent command. */
 export const agent = Command.make("agent", options, (o) =>
   Effect.gen(function*() {
-    const keys = yield* Effect.forEach(o.key, (k) => {
-      const bytes = Buffer.from(k, "base64")
-      return [16, 24, 32].includes(bytes.length)
-        ? Effect.succeed(new Uint8Array(bytes))
-        : Effect.fail(new Error(`--key: decodes to ${bytes.length} bytes; keys are 16, 24 or 32 bytes`))
-    })
+    const keys = yield* Effect.forEach(o.key, parseKey)
     const joins = yield* Effect.forEach(o.join, (j) => parseOption("join", j))
     const bind = yield* parseOption("bind", o.bind)
     const advertise = Option.isSome(o.advertise) ? yield* parseOption("advertise", o.advertise.value) : undefined
@@ -119,4 +114,4 @@ export const agent = Command.make("agent", options, (o) =>
         )
       )
     )
-  })).pipe(Command.withDescription("run one cluster member until SIGTERM; it leaves gracefully"))
+  }).pipe(Effect.catchTag("UsageError", reportUsageError))).pipe(Command.withDescription("run one cluster member until SIGTERM; it leaves gracefully"))

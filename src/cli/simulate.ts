@@ -50,7 +50,7 @@ const get = <A>(name: string, e: Either.Either<A, string>) =>
   Either.match(e, { onLeft: (m) => fail(`--${name}: ${m}`), onRight: Effect.succeed })
 
 /** Turns the options into a scenario, or says which one is wrong. */
-export const toScenario = (o: Parsed): Effect.Effect<Simulator.Scenario, Error> =>
+const toScenario = (o: Parsed): Effect.Effect<Simulator.Scenario, Error> =>
   Effect.gen(function*() {
     if (o.nodes < 1) return yield* fail("--nodes must be at least 1")
     if (!(o.loss >= 0 && o.loss <= 1)) return yield* fail("--loss must be in [0, 1]")

@@ -57,6 +57,20 @@ const startAgent = async (name: string, join: ReadonlyArray<string>): Promise<Ag
   return agent
 }
 
+/** Runs `agent` with `args` until it exits (a bad option must end it before it binds); stdout and stderr together. */
+const runToExit = (args: ReadonlyArray<string>) =>
+  new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "agent", ...args], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    // A child that binds after all would run until killed; afterEach stops it.
+    running.push({ name: "bad-option", child, lines: [], address: "", stderr: "" })
+    let output = ""
+    child.stdout.on("data", (c) => (output += String(c)))
+    child.stderr.on("data", (c) => (output += String(c)))
+    child.once("exit", (code) => resolve({ code, output }))
+  })
+
 // The local preset probes every second; bounds are in those periods (plus process start-up).
 const periods = (n: number) => n * 1000
 
@@ -91,14 +105,14 @@ describe("effect-memberlist agent, five processes", () => {
   }, 120_000)
 
   it("rejects a bad --bind with a clear error and a non-zero exit", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "agent", "--name", "x", "--bind", "nowhere"], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.on("data", (c) => (output += String(c)))
-    child.stderr.on("data", (c) => (output += String(c)))
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve))
+    const { code, output } = await runToExit(["--name", "x", "--bind", "nowhere"])
     expect(code).not.toBe(0)
-    expect(output).toContain("--bind")
+    expect(output).toBe(`effect-memberlist: --bind: "nowhere" is not HOST:PORT (use [v6]:PORT for IPv6)\n`)
+  }, 30_000)
+
+  it("rejects a --key with junk after valid base64 in one line, instead of using its first 16 bytes", async () => {
+    const { code, output } = await runToExit(["--name", "x", "--bind", "127.0.0.1:0", "--key", "AAAAAAAAAAAAAAAAAAAAAA==junk!!"])
+    expect(code).not.toBe(0)
+    expect(output).toMatch(/^effect-memberlist: --key: key is not standard padded base64[^\n]*\n$/)
   }, 30_000)
 })

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url"
 const here = dirname(fileURLToPath(import.meta.url))
 
 /** Path of the built peer binary (gitignored). */
-export const goPeerBinary = join(here, "bin", "peer")
+const goPeerBinary = join(here, "bin", "peer")
 const buildScript = join(here, "build-peer.sh")
 const sourceDir = join(here, "peer")
 
@@ -146,7 +146,7 @@ const mtime = (path: string): number | undefined => {
 }
 
 /** True when bin/peer is missing or older than a source file. */
-export const goPeerNeedsBuild = (): boolean => {
+const goPeerNeedsBuild = (): boolean => {
   const built = mtime(goPeerBinary)
   if (built === undefined) return true
   const sources = [buildScript, ...readdirSync(sourceDir).filter((f) => f.endsWith(".go")).map((f) => join(sourceDir, f))]

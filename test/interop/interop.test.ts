@@ -13,6 +13,7 @@ import { Duration, Effect, Either, Fiber, Metric, MetricState, Option, Stream } 
 import { randomBytes } from "node:crypto"
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest"
 import type { Received } from "../../src/Memberlist.js"
+import { formatAddress } from "../../src/internal/swim/messages.js"
 import type { Address } from "../../src/Transport.js"
 import { eventually, Hello, Invalidate, type Message, type StartOptions, startMember, type TestMember } from "../support/cluster.js"
 import { ensureGoPeerBuilt, type GoPeer, type GoPeerEvent, type GoPeerOptions, startGoPeer, stopAll } from "./goPeer.js"
@@ -49,7 +50,6 @@ const toAddress = (hostPort: string): Address => {
   const i = hostPort.lastIndexOf(":")
   return { host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) }
 }
-const formatAddress = (a: Address): string => `${a.host}:${a.port}`
 
 const promise = <A>(f: () => Promise<A>): Effect.Effect<A> => Effect.promise(f)
 

@@ -3,10 +3,14 @@
  *
  * @internal
  */
-import { Config, ConfigError, ConfigProvider, Data, Duration, Effect, Either } from "effect"
+import { Config, ConfigError, Data, Duration, Effect, Either } from "effect"
 import { isIP } from "node:net"
 import type { SwimConfigShape } from "../../SwimConfig.js"
+import { envVariable, firstLeaf } from "./env.js"
 import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
+import { maxNameLength } from "../swim/state.js"
+import { decodeBase64Key, validateKey } from "../wire/keyring.js"
+import { encodeLabel } from "../wire/label.js"
 
 /** Why a configuration was refused: `field` names the setting (or the environment variable). */
 export class SwimConfigError extends Data.TaggedError("SwimConfigError")<{
@@ -14,21 +18,6 @@ export class SwimConfigError extends Data.TaggedError("SwimConfigError")<{
   readonly field: string
   readonly message: string
 }> {}
-
-const constantCase = (segment: string) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
-
-/** The environment variable a config path reads, e.g. ["swim", "probeInterval"] → SWIM_PROBE_INTERVAL. */
-export const envVariable = (path: ReadonlyArray<string>): string => path.map(constantCase).join("_")
-
-const firstLeaf = (error: ConfigError.ConfigError): ConfigError.ConfigError => {
-  switch (error._op) {
-    case "And":
-    case "Or":
-      return firstLeaf(error.left)
-    default:
-      return error
-  }
-}
 
 /** A `ConfigError` (or a validation error) restated with the environment variable to fix. */
 export const toEnvError = (prefix: string) => (error: ConfigError.ConfigError | SwimConfigError): SwimConfigError => {
@@ -90,7 +79,9 @@ const ms = (d: Duration.Duration) => Duration.toMillis(d)
 
 /** Checks every field; fails on the first bad one, naming it. */
 export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, SwimConfigError> => {
-  if (typeof c.name !== "string" || c.name.length === 0 || c.name.length > 512) return fail("name", "must be 1 to 512 characters")
+  if (typeof c.name !== "string" || c.name.length === 0 || c.name.length > maxNameLength) {
+    return fail("name", `must be 1 to ${maxNameLength} characters`)
+  }
   if (isIP(c.bindHost) === 0) return fail("bindHost", `"${c.bindHost}" is not an IP address`)
   if (!Number.isInteger(c.bindPort) || c.bindPort < 0 || c.bindPort > 65535) return fail("bindPort", "must be 0 to 65535")
   if (c.advertiseHost !== undefined && isIP(c.advertiseHost) === 0) return fail("advertiseHost", `"${c.advertiseHost}" is not an IP address`)
@@ -117,20 +108,13 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
   if (!Number.isInteger(c.protocolVersion) || c.protocolVersion < 1 || c.protocolVersion > 5) {
     return fail("protocolVersion", "must be 1 to 5")
   }
-  if (Buffer.byteLength(c.label, "utf8") > 255) return fail("label", "must be at most 255 bytes")
+  const label = encodeLabel(c.label)
+  if (Either.isLeft(label)) return fail("label", label.left.message)
   for (const key of c.secretKeys) {
-    if (![16, 24, 32].includes(key.length)) return fail("secretKeys", `a key is ${key.length} bytes; keys are 16, 24 or 32 bytes`)
+    const valid = validateKey(key)
+    if (Either.isLeft(valid)) return fail("secretKeys", valid.left.message)
   }
   return Effect.succeed(c)
-}
-
-const base64Key = (raw: string): Either.Either<Uint8Array, string> => {
-  const trimmed = raw.trim()
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return Either.left("not base64")
-  const bytes = Buffer.from(trimmed, "base64")
-  return [16, 24, 32].includes(bytes.length)
-    ? Either.right(new Uint8Array(bytes))
-    : Either.left(`decodes to ${bytes.length} bytes; keys are 16, 24 or 32 bytes`)
 }
 
 const optional = <A>(c: Config.Config<A>, description: string): Config.Config<A | undefined> =>
@@ -143,10 +127,11 @@ const secretKeys = (key: string) =>
   Config.string(key).pipe(
     Config.mapOrFail((raw) => {
       const keys: Array<Uint8Array> = []
-      for (const part of raw.split(",").filter((p) => p.trim().length > 0)) {
-        const decoded = base64Key(part)
+      // Spaces around the commas are list formatting, not part of a key.
+      for (const part of raw.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
+        const decoded = decodeBase64Key(part)
         if (Either.isLeft(decoded)) {
-          return Either.left(ConfigError.InvalidData([], `secret key ${keys.length + 1}: ${decoded.left}`))
+          return Either.left(ConfigError.InvalidData([], `secret key ${keys.length + 1}: ${decoded.left.message}`))
         }
         keys.push(decoded.right)
       }
@@ -199,7 +184,3 @@ export const config: Config.Config<SwimConfigShape> = Config.all({ preset, field
     return Either.right(merged as unknown as SwimConfigShape)
   })
 )
-
-/** Environment variables, upper snake case: `SWIM_PROBE_INTERVAL` for `swim.probeInterval`. */
-export const envProvider = (): ConfigProvider.ConfigProvider =>
-  ConfigProvider.fromEnv().pipe(ConfigProvider.constantCase)

@@ -102,10 +102,6 @@ export const parseEntry = (entry: string | Address, defaultPort: number | undefi
   return typeof port === "number" ? fromHostAndPort(host, port, input) : port
 }
 
-/** "host:port" as `dns.Resolver#setServers` wants it, brackets around IPv6. */
-export const formatAddress = (address: Address): string =>
-  isIPv6(address.host) ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`
-
 /** The 8 groups of an IPv6 address (an embedded IPv4 tail counts as 2), for numeric ordering. */
 const ipv6Groups = (host: string): ReadonlyArray<number> | undefined => {
   const [head = "", tail] = host.split("%")[0]!.split("::") as [string?, string?]
@@ -145,7 +141,7 @@ const hostKey = (host: string): ReadonlyArray<number> | undefined =>
  * then by port; anything that is not an IP literal last, as text. A total
  * order, so the same records always give the same list.
  */
-export const compareAddresses = (a: Address, b: Address): number => {
+const compareAddresses = (a: Address, b: Address): number => {
   const family = (h: string) => (isIPv4(h) ? 4 : isIPv6(h) ? 6 : 99)
   const byFamily = family(a.host) - family(b.host)
   if (byFamily !== 0) return byFamily

@@ -1,7 +1,8 @@
-import type { ConfigError } from "effect"
-import { Config, ConfigProvider, Duration, Effect, Option } from "effect"
+import { Config, Duration, Effect, Option } from "effect"
 import type { Address } from "../../Transport.js"
-import { formatAddress, isHostname, isValidPort, normalizeAll, parseEntry } from "./address.js"
+import { envProvider, envVariable, firstLeaf } from "../config/env.js"
+import { formatAddress } from "../swim/messages.js"
+import { isHostname, isValidPort, normalizeAll, parseEntry } from "./address.js"
 import type { Entry } from "./address.js"
 import { DiscoveryError } from "./error.js"
 import type { ResolverSettings } from "./resolve.js"
@@ -9,6 +10,7 @@ import { gather, isLiteral, lookupHost, resolve4, resolve6, resolveSrv } from ".
 
 /** The discovery service: one effect that looks the seeds up. */
 export interface DiscoveryShape {
+  /** Looks the seeds up now. Safe to call as often as needed: nothing is cached or changed. */
   readonly discover: Effect.Effect<ReadonlyArray<Address>, DiscoveryError>
 }
 
@@ -33,7 +35,7 @@ export interface DnsOptions {
 /** memberlist's default bind port: what a headless service's pods listen on unless told otherwise. */
 export const DEFAULT_PORT = 7946
 /** How long one discovery may take by default. */
-export const DEFAULT_TIMEOUT_MILLIS = 5_000
+const DEFAULT_TIMEOUT_MILLIS = 5_000
 
 const invalidOptions = (message: string, input?: string): DiscoveryError =>
   new DiscoveryError(input === undefined ? { reason: "InvalidOptions", message } : { reason: "InvalidOptions", message, input })
@@ -105,6 +107,7 @@ const parseServer = (server: string): Effect.Effect<string, DiscoveryError> => {
       })
     )
   }
+  // "host:port" with brackets around IPv6, as `dns.Resolver#setServers` wants it.
   return Effect.succeed(formatAddress(entry.address))
 }
 
@@ -237,14 +240,6 @@ export const fromConfig = (value: DiscoveryConfig): Effect.Effect<DiscoveryShape
         : Effect.map(Effect.all([makeStatic(value.join), makeDns(dns)]), combine)
   })
 
-
-const firstLeaf = (error: ConfigError.ConfigError): ConfigError.ConfigError =>
-  error._op === "And" || error._op === "Or" ? firstLeaf(error.left) : error
-
-/** The environment variable a config path reads: ["swim", "dnsPort"] → SWIM_DNS_PORT (the rule of `constantCase`). */
-const envVariable = (path: ReadonlyArray<string>): string =>
-  path.map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()).join("_")
-
 /**
  * `config` under `prefix`, read from environment variables, with every error
  * restated as `InvalidConfig` naming the variable to fix: a config error by
@@ -252,7 +247,7 @@ const envVariable = (path: ReadonlyArray<string>): string =>
  */
 export const fromEnv = (prefix: string): Effect.Effect<DiscoveryShape, DiscoveryError> =>
   Config.nested(config, prefix).pipe(
-    Effect.withConfigProvider(ConfigProvider.fromEnv().pipe(ConfigProvider.constantCase)),
+    Effect.withConfigProvider(envProvider()),
     Effect.mapError((error) => {
       const leaf = firstLeaf(error)
       const variable = envVariable("path" in leaf ? leaf.path : [prefix])

@@ -5,6 +5,7 @@
  */
 import { isIP, isIPv4 } from "node:net"
 import type { Address } from "../../Transport.js"
+import { formatAddress } from "../swim/messages.js"
 
 /** 4 or 6 for an IP literal (an IPv6 zone suffix is allowed), undefined otherwise. */
 export const ipFamily = (host: string): 4 | 6 | undefined => {
@@ -27,10 +28,6 @@ export const normalizeHost = (host: string): string => {
   }
   return lower
 }
-
-/** `host:port`, with brackets around IPv6 hosts. */
-export const formatAddress = (address: Address): string =>
-  address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`
 
 /** A string that is equal for equal addresses, for use as a map key. */
 export const addressKey = (address: Address): string =>

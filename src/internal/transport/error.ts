@@ -9,7 +9,7 @@
  */
 import { Data } from "effect"
 import type { Address } from "../../Transport.js"
-import { formatAddress } from "./address.js"
+import { formatAddress } from "../swim/messages.js"
 
 /** Why a transport operation failed. */
 export class TransportError extends Data.TaggedError("TransportError")<{

@@ -7,7 +7,7 @@
  */
 import { Effect } from "effect"
 import type { Address, Connection } from "../../Transport.js"
-import { formatAddress } from "./address.js"
+import { formatAddress } from "../swim/messages.js"
 import * as Errors from "./error.js"
 import { Inbox } from "./inbox.js"
 

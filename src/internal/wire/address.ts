@@ -15,9 +15,6 @@ import { isIPv4, isIPv6 } from "node:net"
 /** Byte length of `host` on the wire (4 or 16). */
 export const ipByteLength = (host: string): 4 | 16 => (host.includes(":") ? 16 : 4)
 
-/** True if `host` is an IPv4 or IPv6 literal that can go on the wire. */
-export const isWireHost = (host: string): boolean => isIPv4(host) || isIPv6(stripZone(host))
-
 const stripZone = (host: string): string => {
   const i = host.indexOf("%")
   return i < 0 ? host : host.slice(0, i)
@@ -28,7 +25,7 @@ const stripZone = (host: string): string => {
  * The encoder's input is a valid core value, so an invalid literal is a bug
  * in the caller and is reported by throwing.
  */
-export const writeIp = (host: string, out: Uint8Array, offset: number): number => {
+const writeIp = (host: string, out: Uint8Array, offset: number): number => {
   if (!host.includes(":")) {
     const parts = host.split(".")
     if (parts.length !== 4 || !isIPv4(host)) throw new TypeError(`not an IP literal: ${host}`)

@@ -10,32 +10,29 @@
  *
  * Interop note: Debian's memberlist 0.2.2 computes the offset of the first
  * part as `uint8(numParts*2)`, which wraps for 128 parts or more, so it
- * misreads such compounds; upstream fixed this. `GO_022_MAX_COMPOUND_PARTS`
- * is the largest count every memberlist reads correctly.
+ * misreads such compounds; upstream fixed this. The largest count every
+ * memberlist reads correctly is a protocol decision, so it lives with the
+ * core's other packing limits (`maxCompoundParts` in swim/config.ts), as do
+ * the header and per-part overheads the core budgets packets with; this
+ * module only refuses what the format itself cannot hold.
  *
  * @internal
  */
 import { Either } from "effect"
+import { compoundHeaderOverhead, compoundPartOverhead } from "../swim/config.js"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
 import { MessageType } from "./messageType.js"
 
-/** The most parts the count byte can hold. */
+/** The most parts the count byte can hold (the core packs fewer: see the module note). */
 export const MAX_COMPOUND_PARTS = 255
-/** The most parts memberlist 0.2.2 (Debian) decodes correctly (see module note). */
-export const GO_022_MAX_COMPOUND_PARTS = 127
 /** Largest single part (the length field is a uint16). */
-export const MAX_COMPOUND_PART_SIZE = 0xffff
-
-/** Bytes a compound adds: type byte and count byte. */
-export const COMPOUND_HEADER_OVERHEAD = 2
-/** Bytes a compound adds per part: its length field. */
-export const COMPOUND_PART_OVERHEAD = 2
+const MAX_COMPOUND_PART_SIZE = 0xffff
 
 /** Exact size of a compound holding parts of the given sizes. */
-export const compoundSize = (partSizes: ReadonlyArray<number>): number => {
-  let total = COMPOUND_HEADER_OVERHEAD
-  for (const n of partSizes) total += COMPOUND_PART_OVERHEAD + n
+const compoundSize = (partSizes: ReadonlyArray<number>): number => {
+  let total = compoundHeaderOverhead
+  for (const n of partSizes) total += compoundPartOverhead + n
   return total
 }
 
@@ -48,7 +45,7 @@ export const makeCompound = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   const out = new Uint8Array(compoundSize(parts.map((p) => p.length)))
   out[0] = MessageType.Compound
   out[1] = parts.length
-  let off = 2
+  let off = compoundHeaderOverhead
   for (const p of parts) {
     if (p.length > MAX_COMPOUND_PART_SIZE) throw new RangeError(`compound part of ${p.length} bytes`)
     out[off++] = p.length >>> 8

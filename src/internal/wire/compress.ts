@@ -14,7 +14,7 @@ import { MessageType } from "./messageType.js"
 import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
 
 /** memberlist's `lzwAlgo`. */
-export const LZW_ALGO = 0
+const LZW_ALGO = 0
 
 /**
  * A bound on what one UDP packet may decompress to: the payload was itself a
@@ -26,7 +26,7 @@ export const MAX_PACKET_DECOMPRESSED = 0xffff
 export const MAX_STREAM_DECOMPRESSED = 2 * 20 * 1024 * 1024
 
 /** Wraps raw LZW bytes as a compress message (type byte + msgpack body). */
-export const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
+const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
   // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
   const size = 1 + 1 + 5 + 1 + 4 + (lzw.length === 0 ? 1 : strHeaderSize(lzw.length) + lzw.length)
   const w = new MsgpackWriter(size)

@@ -9,9 +9,8 @@
 import * as zlib from "node:zlib"
 import { Either } from "effect"
 import { type DecodeError, decodeError } from "./errors.js"
+import { MessageType } from "./messageType.js"
 
-/** memberlist's `hasCrcMsg` type byte. */
-export const HAS_CRC_MSG = 12
 /** Bytes the framing adds in front of a payload. */
 export const CRC_OVERHEAD = 5
 
@@ -68,7 +67,7 @@ export const crc32: (data: Uint8Array) => number = nativeCrc32 ?? crc32Portable
 /** Frames a payload as memberlist's `hasCrc` message: 12, CRC32 big-endian, payload. */
 export const addCrc = (payload: Uint8Array): Uint8Array => {
   const out = new Uint8Array(CRC_OVERHEAD + payload.length)
-  out[0] = HAS_CRC_MSG
+  out[0] = MessageType.HasCrc
   new DataView(out.buffer).setUint32(1, crc32(payload), false)
   out.set(payload, CRC_OVERHEAD)
   return out
@@ -83,7 +82,7 @@ export const addCrc = (payload: Uint8Array): Uint8Array => {
  * other packet through unchecked, and so should the caller.
  */
 export const checkCrc = (packet: Uint8Array): Either.Either<Uint8Array, DecodeError> => {
-  if (packet[0] !== HAS_CRC_MSG) {
+  if (packet[0] !== MessageType.HasCrc) {
     return Either.left(decodeError("Malformed", "not a CRC frame (type byte 12)"))
   }
   if (packet.length < CRC_OVERHEAD) {

@@ -16,12 +16,11 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto"
 import { Either } from "effect"
 import { type DecodeError, decodeError } from "./errors.js"
+import { MessageType } from "./messageType.js"
 
 /** The encryption versions memberlist can send: 0 (PKCS7-padded) and 1 (unpadded). */
 export type EncryptionVersion = 0 | 1
 
-/** memberlist's `encryptMsg` type byte, which opens an encrypted stream frame. */
-export const ENCRYPT_MSG = 10
 /** Bytes of a stream frame header: `encryptMsg` and a 4-byte big-endian length. */
 export const STREAM_FRAME_HEADER = 5
 
@@ -189,7 +188,7 @@ export const encryptStreamFrame = (
 ): Uint8Array => {
   const sealed = encryptedLength(version, plaintext.length)
   const out = new Uint8Array(STREAM_FRAME_HEADER + sealed)
-  out[0] = ENCRYPT_MSG
+  out[0] = MessageType.Encrypt
   new DataView(out.buffer).setUint32(1, sealed, false)
   sealInto(out, STREAM_FRAME_HEADER, version, key, plaintext, streamAad(out, label), nonce)
   return out
@@ -203,7 +202,7 @@ export const encryptStreamFrame = (
  */
 export const streamFrameLength = (header: Uint8Array, maxLength: number): Either.Either<number, DecodeError> => {
   if (header.length < STREAM_FRAME_HEADER) return Either.left(decodeError("Truncated", "stream frame header needs 5 bytes"))
-  if (header[0] !== ENCRYPT_MSG) return Either.left(decodeError("Malformed", "stream frame does not start with encryptMsg"))
+  if (header[0] !== MessageType.Encrypt) return Either.left(decodeError("Malformed", "stream frame does not start with encryptMsg"))
   const length = ((header[1]! << 24) | (header[2]! << 16) | (header[3]! << 8) | header[4]!) >>> 0
   return length > maxLength
     ? Either.left(decodeError("Oversized", `stream frame of ${length} bytes exceeds ${maxLength}`))

@@ -95,11 +95,22 @@ export const validateKey = (key: Uint8Array): Either.Either<Uint8Array, KeyringE
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
-/** Decodes a standard, padded base64 key (what memberlist's users pass, e.g. `consul keygen`) and validates it. */
+/**
+ * The one parser for keys written as text (`Keyring.fromBase64`,
+ * `SWIM_SECRET_KEYS`, the agent's `--key`): standard, padded base64, what
+ * memberlist's users pass (`consul keygen`), of 16, 24 or 32 bytes. The whole
+ * text must be base64: Node's decoder alone would stop quietly at the first
+ * character it does not know and return whatever came before.
+ */
 export const decodeBase64Key = (text: string): Either.Either<Uint8Array, KeyringError> =>
   BASE64.test(text)
     ? validateKey(new Uint8Array(Buffer.from(text, "base64")))
-    : Either.left(new KeyringError({ reason: "InvalidBase64", message: "key is not standard padded base64" }))
+    : Either.left(
+      new KeyringError({
+        reason: "InvalidBase64",
+        message: "key is not standard padded base64 (A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4)"
+      })
+    )
 
 const indexOf = (keys: ReadonlyArray<Uint8Array>, key: Uint8Array): number => keys.findIndex((k) => sameBytes(k, key))
 

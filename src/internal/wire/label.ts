@@ -9,11 +9,10 @@
  */
 import { Either } from "effect"
 import { type DecodeError, decodeError } from "./errors.js"
+import { MessageType } from "./messageType.js"
 
-/** memberlist's `hasLabelMsg` type byte. */
-export const HAS_LABEL_MSG = 244
 /** The longest label, in UTF-8 bytes (the length is a single byte). */
-export const LABEL_MAX_SIZE = 255
+const LABEL_MAX_SIZE = 255
 
 const encoder = new TextEncoder()
 // Fatal: Go compares labels byte for byte, so two different invalid byte
@@ -47,7 +46,7 @@ export const addLabelHeader = (label: string, packet: Uint8Array): Uint8Array =>
   const bytes = encoder.encode(label)
   if (bytes.length > LABEL_MAX_SIZE) throw new RangeError(`label is ${bytes.length} bytes; at most ${LABEL_MAX_SIZE}`)
   const out = new Uint8Array(2 + bytes.length + packet.length)
-  out[0] = HAS_LABEL_MSG
+  out[0] = MessageType.HasLabel
   out[1] = bytes.length
   out.set(bytes, 2)
   out.set(packet, 2 + bytes.length)
@@ -66,7 +65,7 @@ export const addLabelHeader = (label: string, packet: Uint8Array): Uint8Array =>
 export const removeLabelHeader = (
   packet: Uint8Array
 ): Either.Either<{ readonly label: string; readonly rest: Uint8Array }, DecodeError> => {
-  if (packet.length === 0 || packet[0] !== HAS_LABEL_MSG) return Either.right({ label: "", rest: packet })
+  if (packet.length === 0 || packet[0] !== MessageType.HasLabel) return Either.right({ label: "", rest: packet })
   return Either.flatMap(labelHeaderSize(packet), (size) => {
     if (packet.length < size) return Either.left(decodeError("Truncated", "label header runs past the end of the data"))
     try {
@@ -85,7 +84,7 @@ export const removeLabelHeader = (
  * (`Truncated` otherwise); `BadLabel` when the declared length is 0.
  */
 export const labelHeaderSize = (prefix: Uint8Array): Either.Either<number, DecodeError> => {
-  if (prefix.length === 0 || prefix[0] !== HAS_LABEL_MSG) return Either.right(0)
+  if (prefix.length === 0 || prefix[0] !== MessageType.HasLabel) return Either.right(0)
   if (prefix.length < 2) return Either.left(decodeError("Truncated", "label header has no length byte"))
   const size = prefix[1]!
   if (size === 0) return Either.left(decodeError("BadLabel", "label header cannot be empty when present"))

@@ -462,7 +462,7 @@ export const strHeaderSize = (n: number): number => (n < 32 ? 1 : n < 0x1_0000 ?
 export const bytesFieldSize = (n: number): number => (n === 0 ? 1 : strHeaderSize(n) + n)
 
 /** UTF-8 byte length of a string. */
-export const utf8Length = (s: string): number => {
+const utf8Length = (s: string): number => {
   // Short ASCII strings are the common case (names, keys); avoid the call.
   if (s.length <= 32) {
     let ascii = true
@@ -482,9 +482,6 @@ export const stringSize = (s: string): number => {
   const n = utf8Length(s)
   return strHeaderSize(n) + n
 }
-
-/** Encoded size of a map header with `n` entries. */
-export const mapHeaderSize = (n: number): number => (n < 16 ? 1 : n < 0x1_0000 ? 3 : 5)
 
 // ---------------------------------------------------------------------------
 // Writer

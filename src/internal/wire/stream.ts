@@ -7,7 +7,8 @@
  * - push/pull: type 6, msgpack `pushPullHeader{Join, Nodes, UserStateLen}`,
  *   `Nodes` msgpack `pushNodeState` maps, then `UserStateLen` raw bytes;
  * - reliable user message: type 8, msgpack `userMsgHeader{UserMsgLen}`, the bytes;
- * - stream ping / ack / err: an ordinary encoded message;
+ * - stream ping / ack / err: an ordinary encoded message (the packet codecs'
+ *   entries, reused in this module's table of frames);
  * - optionally compressed: type 9 + msgpack `compress` around the whole of it
  *   (memberlist compresses every stream frame when compression is on);
  * - optionally encrypted: type 10, a 4-byte big-endian sealed length, then
@@ -23,25 +24,27 @@
  * @internal
  */
 import { Either } from "effect"
-import type { PacketMessage, PushNodeState, PushPull } from "../swim/messages.js"
+import type { Ack, ErrorResponse, PacketMessage, Ping, PushNodeState, PushPull, User } from "../swim/messages.js"
 import { NodeState } from "../swim/messages.js"
-import { ipByteLength, writeIp } from "./address.js"
+import type { CodecTable, MessageCodec } from "./codec.js"
+import { byTypeByte, codecOf, encodeWith, readByType } from "./codec.js"
 import { compressMessage, decompressStruct, MAX_STREAM_DECOMPRESSED, readCompressStruct } from "./compress.js"
 import type { EncryptionVersion } from "./encryption.js"
-import { decryptStreamFrame, ENCRYPT_MSG, encryptStreamFrame, STREAM_FRAME_HEADER, streamFrameLength } from "./encryption.js"
+import { decryptStreamFrame, encryptStreamFrame, STREAM_FRAME_HEADER, streamFrameLength } from "./encryption.js"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
+import { emptyMemberFields, keySize as k, memberFieldsSize, readMemberField, writeMemberFields } from "./fields.js"
 import { addLabelHeader, labelHeaderSize, removeLabelHeader } from "./label.js"
 import { MessageType } from "./messageType.js"
-import { encodeMessage, META_MAX_SIZE, readIp, readMessageBody, readVersions } from "./messages.js"
-import { MsgpackReader, MsgpackWriter, U16_MAX, U32_MAX } from "./msgpack.js"
+import { packetCodecs } from "./messages.js"
+import { MsgpackReader, uintSize } from "./msgpack.js"
 
 /** memberlist's maxPushStateBytes: the largest sealed frame and the largest user state. */
-export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
+const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
 /** upstream memberlist's maxUserMsgBytes. */
-export const MAX_USER_MSG_BYTES = 20 * 1024 * 1024
+const MAX_USER_MSG_BYTES = 20 * 1024 * 1024
 /** upstream memberlist's maxPushStateNodes (the default for `maxNodes`). */
-export const MAX_PUSH_STATE_NODES = 1024 * 1024
+const MAX_PUSH_STATE_NODES = 1024 * 1024
 
 /** What a stream frame carries. */
 export type StreamMessage = PushPull | PacketMessage
@@ -50,44 +53,175 @@ const encoder = new TextEncoder()
 const EMPTY = new Uint8Array(0)
 
 // ---------------------------------------------------------------------------
-// Encoding
+// The stream-only messages
 // ---------------------------------------------------------------------------
 
-const writeState = (w: MsgpackWriter, s: PushNodeState): void => {
-  w.map(7)
-  w.string("Addr")
-  const ip = new Uint8Array(ipByteLength(s.address.host))
-  writeIp(s.address.host, ip, 0)
-  w.byte(0xa0 | ip.length).raw(ip)
-  w.string("Incarnation").uint(s.incarnation)
-  w.string("Meta").bytes(s.meta)
-  w.string("Name").string(s.name)
-  w.string("Port").uint(s.address.port)
-  w.string("State").uint(s.state)
-  w.string("Vsn").byte(0xa6)
-  for (const v of s.versions) w.byte(v)
+/** Reads `n` raw bytes (user state, a user message) that follow a msgpack header. */
+const readRaw = (r: MsgpackReader, n: number): Uint8Array | undefined => {
+  if (r.failed) return undefined
+  if (r.remaining < n) {
+    r.fail("Truncated", `need ${n} raw bytes, have ${r.remaining}`)
+    return undefined
+  }
+  const out = r.bytes.slice(r.pos, r.pos + n)
+  r.pos += n
+  return out
 }
 
-/** Encodes a push/pull body as `sendLocalState` does (before compression and encryption). */
-export const encodePushPull = (pp: PushPull): Uint8Array => {
-  const w = new MsgpackWriter(64 + pp.states.length * 96 + pp.userState.length)
-  w.byte(MessageType.PushPull).map(3)
-  w.string("Join").bool(pp.join)
-  w.string("Nodes").int(pp.states.length)
-  w.string("UserStateLen").int(pp.userState.length)
-  for (const s of pp.states) writeState(w, s)
-  w.raw(pp.userState)
-  return w.finish()
+const isNodeState = (state: number): state is NodeState =>
+  state === NodeState.Alive || state === NodeState.Suspect || state === NodeState.Dead || state === NodeState.Left
+
+const stateSize = (s: PushNodeState): number => 1 + memberFieldsSize("Name", s.name, s) + k("State") + uintSize(s.state)
+
+/** One `pushNodeState` map: alive's member fields under Name, plus State. */
+const readState = (r: MsgpackReader): PushNodeState | undefined => {
+  const n = r.readMapLength()
+  const f = emptyMemberFields()
+  let state: number | undefined
+  for (let i = 0; i < n && !r.failed; i++) {
+    const key = r.readString()
+    if (key === "State") state = r.readInt()
+    else if (!readMemberField(r, key, "Name", f)) r.skip()
+  }
+  if (r.failed) return undefined
+  const { host, incarnation, name } = f
+  if (name === undefined || host === undefined || incarnation === undefined || state === undefined) {
+    r.fail("Malformed", "pushNodeState without Name, Addr, Incarnation or State")
+    return undefined
+  }
+  if (!isNodeState(state)) {
+    r.fail("Malformed", `unknown node state ${state}`)
+    return undefined
+  }
+  return { name, address: { host, port: f.port }, meta: f.meta.slice(), incarnation, state, versions: f.versions }
 }
 
-/** Encodes a reliable user message as `sendUserMsg` does (before compression and encryption). */
-export const encodeUserStream = (payload: Uint8Array): Uint8Array => {
-  const w = new MsgpackWriter(16 + payload.length)
-  w.byte(MessageType.User).map(1)
-  w.string("UserMsgLen").int(payload.length)
-  w.raw(payload)
-  return w.finish()
+/**
+ * A push/pull, as `sendLocalState` writes it: msgpack
+ * `pushPullHeader{Join, Nodes, UserStateLen}`, `Nodes` pushNodeState maps,
+ * then the user state raw.
+ */
+const pushPull: MessageCodec<PushPull> = {
+  type: MessageType.PushPull,
+  size: (pp) => {
+    let size = 1 + 1 + k("Join") + 1 + k("Nodes") + uintSize(pp.states.length) + k("UserStateLen") +
+      uintSize(pp.userState.length)
+    for (const s of pp.states) size += stateSize(s)
+    return size + pp.userState.length
+  },
+  write: (w, pp) => {
+    w.byte(MessageType.PushPull).map(3)
+    w.string("Join").bool(pp.join)
+    w.string("Nodes").int(pp.states.length)
+    w.string("UserStateLen").int(pp.userState.length)
+    for (const s of pp.states) {
+      w.map(7)
+      writeMemberFields(w, "Name", s.name, s, s.state)
+    }
+    w.raw(pp.userState)
+  },
+  read: (r, { maxNodes }) => {
+    const n = r.readMapLength()
+    let nodes: number | undefined
+    let userStateLen = 0
+    let join = false
+    for (let i = 0; i < n && !r.failed; i++) {
+      const key = r.readString()
+      if (key === "Nodes") nodes = r.readInt()
+      else if (key === "UserStateLen") userStateLen = r.readInt()
+      else if (key === "Join") join = r.readBool()
+      else r.skip()
+    }
+    if (r.failed) return undefined
+    if (nodes === undefined) {
+      r.fail("Malformed", "pushPullHeader without Nodes")
+      return undefined
+    }
+    if (nodes < 0 || nodes > maxNodes) {
+      r.fail("Oversized", `push/pull of ${nodes} members (limit ${maxNodes})`)
+      return undefined
+    }
+    if (userStateLen < 0 || userStateLen > MAX_PUSH_STATE_BYTES) {
+      r.fail("Oversized", `user state of ${userStateLen} bytes`)
+      return undefined
+    }
+    // No array of `nodes` entries is preallocated: states are pushed as they
+    // decode, so memory follows the bytes actually received.
+    const states: Array<PushNodeState> = []
+    for (let i = 0; i < nodes; i++) {
+      const s = readState(r)
+      if (s === undefined) return undefined
+      states.push(s)
+    }
+    const userState = readRaw(r, userStateLen)
+    if (userState === undefined) return undefined
+    return { _tag: "PushPull", join, states, userState }
+  }
 }
+
+/**
+ * A reliable user message, as `sendUserMsg` writes it: the user type byte,
+ * msgpack `userMsgHeader{UserMsgLen}`, then the bytes (in a packet the
+ * payload just follows the type byte).
+ */
+const userMessage: MessageCodec<User> = {
+  type: MessageType.User,
+  size: (m) => 1 + 1 + k("UserMsgLen") + uintSize(m.payload.length) + m.payload.length,
+  write: (w, m) => {
+    w.byte(MessageType.User).map(1)
+    w.string("UserMsgLen").int(m.payload.length)
+    w.raw(m.payload)
+  },
+  read: (r) => {
+    const n = r.readMapLength()
+    let len: number | undefined
+    for (let i = 0; i < n && !r.failed; i++) {
+      const key = r.readString()
+      if (key === "UserMsgLen") len = r.readInt()
+      else r.skip()
+    }
+    if (r.failed) return undefined
+    if (len === undefined) {
+      r.fail("Malformed", "userMsgHeader without UserMsgLen")
+      return undefined
+    }
+    if (len < 0 || len > MAX_USER_MSG_BYTES) {
+      r.fail("Oversized", `user message of ${len} bytes`)
+      return undefined
+    }
+    const payload = readRaw(r, len)
+    return payload === undefined ? undefined : { _tag: "User", payload }
+  }
+}
+
+/** What memberlist reads from a stream (`handleConn`, `readRemoteState`, a stream ping's reply). */
+export type StreamFrame = PushPull | User | Ping | Ack | ErrorResponse
+
+/**
+ * The frames a stream accepts, by tag: type byte, size, writer and reader.
+ * Ping, ack and err are the packet codecs' entries; a user message has its
+ * own, because on a stream it carries a length header.
+ */
+export const streamCodecs: CodecTable<StreamFrame> = {
+  PushPull: pushPull,
+  User: userMessage,
+  Ping: packetCodecs.Ping,
+  Ack: packetCodecs.Ack,
+  ErrorResponse: packetCodecs.ErrorResponse
+}
+
+/**
+ * Encoders for every `StreamMessage`: the frames, and any other packet
+ * message in its packet encoding (memberlist would refuse it on a stream,
+ * but the type admits it, so it is written rather than lost).
+ */
+const streamEncoders: CodecTable<StreamMessage> = { ...packetCodecs, ...streamCodecs }
+
+const frameByType = byTypeByte(streamCodecs)
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
 
 /** How to wrap an outgoing stream frame. */
 export interface EncodeStreamOptions {
@@ -102,7 +236,7 @@ export interface EncodeStreamOptions {
 }
 
 /** Wraps an encoded frame body as `rawSendMsgStream` does, then adds the label header. */
-export const wrapStream = (body: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array => {
+const wrapStream = (body: Uint8Array, options: EncodeStreamOptions = {}): Uint8Array => {
   let out = body
   if (options.compress === true) out = compressMessage(out)
   const label = options.label ?? ""
@@ -120,10 +254,7 @@ export const wrapStream = (body: Uint8Array, options: EncodeStreamOptions = {}):
 
 /** Encodes a stream message (push/pull, reliable user message, ping, ack or err) and wraps it. */
 export const encodeStream = (m: StreamMessage, options: EncodeStreamOptions = {}): Uint8Array =>
-  wrapStream(
-    m._tag === "PushPull" ? encodePushPull(m) : m._tag === "User" ? encodeUserStream(m.payload) : encodeMessage(m),
-    options
-  )
+  wrapStream(encodeWith(codecOf(streamEncoders, m), m), options)
 
 // ---------------------------------------------------------------------------
 // Decoding
@@ -150,142 +281,9 @@ export type StreamDecodeResult =
 
 const NEED_MORE: StreamDecodeResult = { _tag: "NeedMore" }
 
-const readState = (r: MsgpackReader): PushNodeState | undefined => {
-  const n = r.readMapLength()
-  let name: string | undefined
-  let host: string | undefined
-  let port = 0
-  let meta: Uint8Array = EMPTY
-  let incarnation: number | undefined
-  let state: number | undefined
-  let versions: PushNodeState["versions"] = [0, 0, 0, 0, 0, 0]
-  for (let i = 0; i < n && !r.failed; i++) {
-    const key = r.readString()
-    switch (key) {
-      case "Name":
-        name = r.readString()
-        break
-      case "Addr":
-        host = readIp(r, "pushNodeState.Addr")
-        break
-      case "Port":
-        port = r.readUint(U16_MAX)
-        break
-      case "Meta":
-        meta = r.readBytes(META_MAX_SIZE)
-        break
-      case "Incarnation":
-        incarnation = r.readUint(U32_MAX)
-        break
-      case "State":
-        state = r.readInt()
-        break
-      case "Vsn":
-        versions = readVersions(r)
-        break
-      default:
-        r.skip()
-    }
-  }
-  if (r.failed) return undefined
-  if (name === undefined || host === undefined || incarnation === undefined || state === undefined) {
-    r.fail("Malformed", "pushNodeState without Name, Addr, Incarnation or State")
-    return undefined
-  }
-  if (state !== NodeState.Alive && state !== NodeState.Suspect && state !== NodeState.Dead && state !== NodeState.Left) {
-    r.fail("Malformed", `unknown node state ${state}`)
-    return undefined
-  }
-  return { name, address: { host, port }, meta: meta.slice(), incarnation, state, versions }
-}
-
-/** Reads a push/pull body (after the type byte). */
-const readPushPull = (r: MsgpackReader, maxNodes: number): PushPull | undefined => {
-  const n = r.readMapLength()
-  let nodes: number | undefined
-  let userStateLen = 0
-  let join = false
-  for (let i = 0; i < n && !r.failed; i++) {
-    const key = r.readString()
-    if (key === "Nodes") nodes = r.readInt()
-    else if (key === "UserStateLen") userStateLen = r.readInt()
-    else if (key === "Join") join = r.readBool()
-    else r.skip()
-  }
-  if (r.failed) return undefined
-  if (nodes === undefined) {
-    r.fail("Malformed", "pushPullHeader without Nodes")
-    return undefined
-  }
-  if (nodes < 0 || nodes > maxNodes) {
-    r.fail("Oversized", `push/pull of ${nodes} members (limit ${maxNodes})`)
-    return undefined
-  }
-  if (userStateLen < 0 || userStateLen > MAX_PUSH_STATE_BYTES) {
-    r.fail("Oversized", `user state of ${userStateLen} bytes`)
-    return undefined
-  }
-  // No array of `nodes` entries is preallocated: states are pushed as they
-  // decode, so memory follows the bytes actually received.
-  const states: Array<PushNodeState> = []
-  for (let i = 0; i < nodes; i++) {
-    const s = readState(r)
-    if (s === undefined) return undefined
-    states.push(s)
-  }
-  const userState = readRaw(r, userStateLen)
-  if (userState === undefined) return undefined
-  return { _tag: "PushPull", join, states, userState }
-}
-
-const readRaw = (r: MsgpackReader, n: number): Uint8Array | undefined => {
-  if (r.failed) return undefined
-  if (r.remaining < n) {
-    r.fail("Truncated", `need ${n} raw bytes, have ${r.remaining}`)
-    return undefined
-  }
-  const out = r.bytes.slice(r.pos, r.pos + n)
-  r.pos += n
-  return out
-}
-
-const readUserStream = (r: MsgpackReader): PacketMessage | undefined => {
-  const n = r.readMapLength()
-  let len: number | undefined
-  for (let i = 0; i < n && !r.failed; i++) {
-    const key = r.readString()
-    if (key === "UserMsgLen") len = r.readInt()
-    else r.skip()
-  }
-  if (r.failed) return undefined
-  if (len === undefined) {
-    r.fail("Malformed", "userMsgHeader without UserMsgLen")
-    return undefined
-  }
-  if (len < 0 || len > MAX_USER_MSG_BYTES) {
-    r.fail("Oversized", `user message of ${len} bytes`)
-    return undefined
-  }
-  const payload = readRaw(r, len)
-  return payload === undefined ? undefined : { _tag: "User", payload }
-}
-
 /** Reads a frame body of type `type` (after the type byte) from `r`. */
-const readBody = (type: number, r: MsgpackReader, maxNodes: number): StreamMessage | undefined => {
-  switch (type) {
-    case MessageType.PushPull:
-      return readPushPull(r, maxNodes)
-    case MessageType.User:
-      return readUserStream(r)
-    case MessageType.Ping:
-    case MessageType.Ack:
-    case MessageType.Err:
-      return readMessageBody(type, r, true)
-    default:
-      r.fail("UnknownType", `message type ${type} is not a stream message`)
-      return undefined
-  }
-}
+const readFrame = (type: number, r: MsgpackReader, maxNodes: number): StreamMessage | undefined =>
+  readByType(frameByType, "stream", type, r, { copy: true, maxNodes })
 
 /**
  * Decodes a complete plaintext (decrypted or decompressed) frame: the type
@@ -302,7 +300,7 @@ const decodeComplete = (buf: Uint8Array, maxNodes: number, allowCompress: boolea
     if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", "bytes after the compress message"))
     return Either.flatMap(decompressStruct(c, MAX_STREAM_DECOMPRESSED), (inner) => decodeComplete(inner, maxNodes, false))
   }
-  const m = readBody(type, r, maxNodes)
+  const m = readFrame(type, r, maxNodes)
   if (r.error !== undefined || m === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad stream frame"))
   if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the stream message`))
   return Either.right(m)
@@ -333,7 +331,7 @@ export const decodeStream = (
 
   const keys = options.keyring?.keys ?? []
   const type = bytes[start]!
-  if (type === ENCRYPT_MSG) {
+  if (type === MessageType.Encrypt) {
     if (keys.length === 0) return Either.left(decodeError("DecryptFailed", "stream is encrypted and no keys are configured"))
     if (bytes.length - start < STREAM_FRAME_HEADER) return Either.right(NEED_MORE)
     const len = streamFrameLength(bytes.subarray(start, start + STREAM_FRAME_HEADER), MAX_PUSH_STATE_BYTES)
@@ -359,7 +357,7 @@ export const decodeStream = (
       message = inner.right
     }
   } else {
-    message = readBody(type, r, maxNodes)
+    message = readFrame(type, r, maxNodes)
   }
   if (r.error !== undefined) {
     if (r.error.reason !== "Truncated") return Either.left(r.error)

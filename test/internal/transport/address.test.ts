@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { addressKey, formatAddress, ipFamily, normalizeHost } from "../../../src/internal/transport/address.js"
+import { formatAddress } from "../../../src/internal/swim/messages.js"
+import { addressKey, ipFamily, normalizeHost } from "../../../src/internal/transport/address.js"
 
 describe("transport addresses", () => {
   it("turns IPv4-mapped IPv6 back into IPv4, as a dual-stack socket reports IPv4 peers", () => {

@@ -17,7 +17,7 @@ const u16 = fc.integer({ min: 0, max: 0xffff })
 const u8 = fc.integer({ min: 0, max: 255 })
 
 /** Node names: mostly short ASCII, sometimes long (str16) or non-ASCII. */
-export const name = fc.oneof(
+const name = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }) },
   { weight: 1, arbitrary: fc.string({ minLength: 200, maxLength: 400 }) }
@@ -50,9 +50,9 @@ const canonicalV6 = (groups: ReadonlyArray<number>): string => {
   return bestStart < 0 ? hex(groups) : `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`
 }
 
-export const address: fc.Arbitrary<Address> = fc.record({ host: fc.oneof(ipv4, ipv6), port: u16 })
+const address: fc.Arbitrary<Address> = fc.record({ host: fc.oneof(ipv4, ipv6), port: u16 })
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((b) => new Uint8Array(b))
-export const versions: fc.Arbitrary<Versions> = fc.tuple(u8, u8, u8, u8, u8, u8)
+const versions: fc.Arbitrary<Versions> = fc.tuple(u8, u8, u8, u8, u8, u8)
 const source = fc.option(fc.record({ address, node: name }), { nil: undefined })
 
 const withSource = <T extends object>(base: T, s: { address: Address; node: string } | undefined) =>
@@ -79,7 +79,7 @@ export const packetMessage: fc.Arbitrary<PacketMessage> = fc.oneof(
   fc.record({ _tag: fc.constant("ErrorResponse" as const), error: name })
 )
 
-export const pushNodeState: fc.Arbitrary<PushNodeState> = fc.record({
+const pushNodeState: fc.Arbitrary<PushNodeState> = fc.record({
   name,
   address,
   meta: bytes(100),

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
-export const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "codec")
+const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "codec")
 
 export interface Fixture {
   readonly name: string

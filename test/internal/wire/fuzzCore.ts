@@ -11,7 +11,7 @@ import { decodeStream, encodeStream } from "../../../src/internal/wire/stream.js
 import { packetMessage, pushPull } from "./arbitraries.js"
 import { fromHex, loadFixtures } from "./fixtureSupport.js"
 
-export const KNOWN_REASONS: ReadonlySet<DecodeErrorReason> = new Set<DecodeErrorReason>([
+const KNOWN_REASONS: ReadonlySet<DecodeErrorReason> = new Set<DecodeErrorReason>([
   "Truncated",
   "UnknownType",
   "Malformed",
@@ -26,7 +26,7 @@ export const KNOWN_REASONS: ReadonlySet<DecodeErrorReason> = new Set<DecodeError
 ])
 
 /** xorshift32: fast, seeded, good enough to pick mutations. */
-export const rng = (seed: number) => {
+const rng = (seed: number) => {
   let s = seed >>> 0 || 1
   return (n: number): number => {
     s ^= s << 13

@@ -1,0 +1,16 @@
+/**
+ * memberlist's protocol limits that more than one layer enforces: the core
+ * when it accepts configuration and messages, the codec when it reads bytes,
+ * the public API when a user hands it data.
+ *
+ * Dependency-free on purpose: the core (`internal/swim`) must not import I/O
+ * or wire modules, and every layer can import this one.
+ *
+ * @internal
+ */
+
+/**
+ * memberlist's MetaMaxSize: the most metadata bytes a member may carry. A
+ * memberlist sender refuses more, so more on the wire is an attack or a bug.
+ */
+export const META_MAX_SIZE = 512
