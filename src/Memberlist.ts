@@ -18,6 +18,7 @@
  *
  * @since 0.1.0
  */
+import { META_MAX_SIZE } from "./internal/limits.js"
 import type { Duration, Layer, ParseResult, Schema, Scope, Stream } from "effect"
 import { Effect } from "effect"
 import { Context, Data } from "effect"
@@ -255,8 +256,8 @@ export const metadata = <M, I>(
   return {
     encode: (value) =>
       Effect.flatMap(codec.encode(value), (bytes) =>
-        bytes.length > 512
-          ? Effect.fail(new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${bytes.length} bytes, over 512` }))
+        bytes.length > META_MAX_SIZE
+          ? Effect.fail(new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${bytes.length} bytes, over ${META_MAX_SIZE}` }))
           : Effect.succeed(bytes)),
     decode: (member) => codec.decode(member.meta)
   }

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { META_MAX_SIZE } from "../limits.js"
 import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
@@ -68,7 +69,7 @@ const coreConfigOf = (
   userBroadcastShare: config.userBroadcastShare,
   maxMembershipQueue: 8192,
   maxUserQueue: 1024,
-  maxMetaSize: 512,
+  maxMetaSize: META_MAX_SIZE,
   joinTimeout: 2 * Duration.toMillis(config.tcpTimeout),
   rediscoverInterval
 })
@@ -94,8 +95,8 @@ export const make = <A, I>(options: Options<A, I>) =>
       port: config.advertisePort ?? bound.port
     }
     const meta = options.meta ?? new Uint8Array(0)
-    if (meta.length > 512) {
-      return yield* new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${meta.length} bytes, over 512` })
+    if (meta.length > META_MAX_SIZE) {
+      return yield* new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${meta.length} bytes, over ${META_MAX_SIZE}` })
     }
     const rediscoverInterval = Duration.toMillis(Duration.decode(options.rediscoverInterval ?? Duration.seconds(30)))
     const coreConfig = coreConfigOf(config, advertise, meta, wire.packetBudget, rediscoverInterval)

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { META_MAX_SIZE } from "../limits.js"
 import type { Address, PacketMessage, Versions } from "./messages.js"
 import { makeVersions, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from "./versions.js"
 
@@ -111,7 +112,7 @@ const common = {
   userBroadcastShare: 0.25,
   maxMembershipQueue: 8192,
   maxUserQueue: 1024,
-  maxMetaSize: 512,
+  maxMetaSize: META_MAX_SIZE,
   joinTimeout: 20_000,
   rediscoverInterval: 30_000
 } as const

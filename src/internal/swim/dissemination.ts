@@ -27,7 +27,7 @@ import { sendPacket, type SendOptions } from "./send.js"
 import { clusterSize, type CoreState, emit, selfRecord, type Step } from "./state.js"
 
 /** memberlist's count of sends per update: retransmitMult × ceil(log10(n + 1)). */
-export const retransmitLimit = (retransmitMult: number, n: number): number =>
+const retransmitLimit = (retransmitMult: number, n: number): number =>
   retransmitMult * Math.ceil(Math.log10(n + 1))
 
 /**
@@ -39,14 +39,14 @@ export const retransmitLimit = (retransmitMult: number, n: number): number =>
  * local preset sends 4 times at 50 nodes: about one member in the cluster
  * misses each update and waits for the next push/pull).
  */
-export const coverageTransmits = (n: number): number => Math.ceil(Math.log(100 * Math.max(n, 1)))
+const coverageTransmits = (n: number): number => Math.ceil(Math.log(100 * Math.max(n, 1)))
 
 /**
  * User broadcasts have no anti-entropy behind them (push/pull carries
  * membership only), so a miss is final: they aim at a 0.01% chance that
  * anyone misses one, ln(10,000 n) sends, instead of 1%.
  */
-export const userTransmitLimit = (
+const userTransmitLimit = (
   config: { readonly retransmitMult: number; readonly coverageFloor: boolean },
   n: number
 ): number =>
@@ -55,7 +55,7 @@ export const userTransmitLimit = (
     : retransmitLimit(config.retransmitMult, n)
 
 /** How many times each update is sent in a cluster of `n`. */
-export const transmitLimit = (config: { readonly retransmitMult: number; readonly coverageFloor: boolean }, n: number) =>
+const transmitLimit = (config: { readonly retransmitMult: number; readonly coverageFloor: boolean }, n: number) =>
   config.coverageFloor
     ? Math.max(retransmitLimit(config.retransmitMult, n), coverageTransmits(n))
     : retransmitLimit(config.retransmitMult, n)
@@ -101,7 +101,7 @@ const take = (
  * reserved share first, then membership updates, then more user broadcasts
  * in whatever is left.
  */
-export const collectBroadcasts = (step: Step, room: number, taken: Array<PacketMessage>): void => {
+const collectBroadcasts = (step: Step, room: number, taken: Array<PacketMessage>): void => {
   const { state } = step
   const n = clusterSize(state)
   const limit = transmitLimit(state.config, n)

@@ -16,7 +16,7 @@ import { invalidPushState } from "./validate.js"
 import { describeIncompatibility, verifyProtocol } from "./versions.js"
 
 /** memberlist scales the push/pull interval up beyond 32 members so full-state traffic stays flat. */
-export const pushPullScale = (interval: number, n: number): number => {
+const pushPullScale = (interval: number, n: number): number => {
   const threshold = 32
   if (n <= threshold) return interval
   const multiplier = Math.ceil(Math.log2(n) - Math.log2(threshold)) + 1

@@ -54,8 +54,6 @@ export const decodeEnvelope = (payload: Uint8Array): BroadcastEnvelope | undefin
   return { origin, seq: view.getUint32(3 + nameLength), body: payload.subarray(7 + nameLength) }
 }
 
-/** The bytes an envelope adds to a body. */
-export const envelopeOverhead = (origin: string): number => 7 + Math.min(encoder.encode(origin).length, 255)
 
 /** A bounded memory of broadcasts already seen (oldest forgotten first). */
 export interface SeenBroadcasts {
