@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type { CurvePoint, SimulationReport } from "./runner.js"
+import type { CurvePoint, SimulationReport } from "./result.js"
 import { formatAction, formatDistribution, formatDuration } from "./scenario.js"
 
 const sec = (ms: number | undefined): string => (ms === undefined ? "never" : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`)
