@@ -35,9 +35,9 @@ type Of<Tag extends Action["_tag"]> = Extract<Action, { readonly _tag: Tag }>
 const planAction = (a: Action, ctx: ActionContext): void => {
   switch (a._tag) {
     case "Kill":
-      return planCrash(a, ctx, (name) => ctx.cluster.kill(name))
+      return planDeparture(a, ctx, (name) => ctx.cluster.kill(name))
     case "Leave":
-      return planCrash(a, ctx, (name) => ctx.cluster.leave(name))
+      return planDeparture(a, ctx, (name) => ctx.cluster.leave(name))
     case "Join":
       return planJoin(a, ctx)
     case "RollingRestart":
@@ -58,8 +58,8 @@ const planAction = (a: Action, ctx: ActionContext): void => {
 /** Marks the end of a disruption now. */
 const mark = (ctx: ActionContext, label: string): void => ctx.reconvergence.mark(label, ctx.cluster.now)
 
-/** Kill or leave: `count` nodes go for good, so they are never released. */
-const planCrash = (a: Of<"Kill"> | Of<"Leave">, ctx: ActionContext, stop: (name: string) => void): void =>
+/** Kill or leave: `count` nodes go for good, so they stay held (never picked again). */
+const planDeparture = (a: Of<"Kill"> | Of<"Leave">, ctx: ActionContext, stop: (name: string) => void): void =>
   ctx.timeline.at(a.at, () => {
     for (const i of ctx.pool.choose(a.count)) stop(nodeName(i))
     mark(ctx, formatAction(a))
