@@ -26,6 +26,13 @@ export interface Detection {
   allAt: number | undefined
 }
 
+/**
+ * Whether an entry that sees a subject as `st` is correct: an up subject
+ * must be seen alive; a down one dead, left or not at all.
+ */
+const isCorrect = (subjectUp: boolean, st: number): boolean =>
+  subjectUp ? st === Seen.Alive : st !== Seen.Alive && st !== Seen.Suspect
+
 /** The views of `n` nodes. */
 export class ViewTracker {
   /** seen[o * n + s]: how observer o sees subject s. */
@@ -58,7 +65,7 @@ export class ViewTracker {
   }
 
   private correct(s: number, st: number): boolean {
-    return this.up[s] === 1 ? st === Seen.Alive : st !== Seen.Alive && st !== Seen.Suspect
+    return isCorrect(this.up[s] === 1, st)
   }
 
   /** Starts a new measurement phase: per-node convergence times are taken from here. */
@@ -74,6 +81,14 @@ export class ViewTracker {
     if (this.upCount === 0) return
     if (this.halfConvergedAt === undefined && this.convergedCount * 2 >= this.upCount) this.halfConvergedAt = now
     if (this.allConvergedAt === undefined && this.convergedCount === this.upCount) this.allConvergedAt = now
+  }
+
+  /** One of `o`'s entries became correct (`delta` 1) or wrong (-1). */
+  private adjustRow(o: number, delta: 1 | -1, now: number): void {
+    const before = this.rowCorrect[o] as number
+    const after = before + delta
+    this.rowCorrect[o] = after
+    this.rowChanged(o, before, after, now)
   }
 
   private rowChanged(o: number, before: number, after: number, now: number): void {
@@ -96,11 +111,8 @@ export class ViewTracker {
     const was = this.correct(s, old)
     const is = this.correct(s, st)
     if (was === is) return
-    const before = this.rowCorrect[o] as number
-    const after = before + (is ? 1 : -1)
-    this.rowCorrect[o] = after
     if (this.up[o] === 1) this.colCorrect[s] = (this.colCorrect[s] as number) + (is ? 1 : -1)
-    this.rowChanged(o, before, after, now)
+    this.adjustRow(o, is ? 1 : -1, now)
     if (is) this.checkDetection(s, now)
     this.checkPhase(now)
   }
@@ -165,16 +177,11 @@ export class ViewTracker {
     let col = 0
     for (let o = 0; o < n; o++) {
       const st = this.seen[o * n + x] as number
-      const was = wasUp ? st === Seen.Alive : st !== Seen.Alive && st !== Seen.Suspect
-      const is = up ? st === Seen.Alive : st !== Seen.Alive && st !== Seen.Suspect
-      if (was !== is && o !== x) {
-        const before = this.rowCorrect[o] as number
-        const after = before + (is ? 1 : -1)
-        this.rowCorrect[o] = after
-        this.rowChanged(o, before, after, now)
-      } else if (was !== is) {
-        this.rowCorrect[o] = (this.rowCorrect[o] as number) + (is ? 1 : -1)
-      }
+      const was = isCorrect(wasUp, st)
+      const is = isCorrect(up, st)
+      // x's own row is out of the counts here (steps 1 and 3 take it out and put it back).
+      if (was !== is && o !== x) this.adjustRow(o, is ? 1 : -1, now)
+      else if (was !== is) this.rowCorrect[o] = (this.rowCorrect[o] as number) + (is ? 1 : -1)
       if (is && o !== x && this.up[o] === 1) col++
     }
     this.up[x] = up ? 1 : 0
