@@ -10,7 +10,7 @@
 import { Cause, Chunk, type Clock, Duration, Effect, Option, Queue } from "effect"
 import type { Driver } from "../driver/driver.js"
 import type { Timer } from "../swim/io.js"
-import type { EventQueue } from "../simulation/eventQueue.js"
+import type { EventQueue } from "../driver/eventQueue.js"
 import type { Command, NodeRuntime } from "./nodeRuntime.js"
 
 /** What the loop drives. */

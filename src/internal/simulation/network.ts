@@ -16,7 +16,7 @@ export type Distribution =
   | { readonly _tag: "LogNormal"; readonly median: number; readonly sigma: number }
 
 /** The lowest latency any draw yields: a packet never arrives in the instant it is sent. */
-export const minLatency = 0.01
+const minLatency = 0.01
 
 const gaussian = (u1: number, u2: number): number =>
   Math.sqrt(-2 * Math.log(Math.max(u1, 1e-12))) * Math.cos(2 * Math.PI * u2)
@@ -50,20 +50,6 @@ export const sample = (d: Distribution, rng: Rng): number => {
       return sampleFrom(d, nextFloat(rng), 0)
     default:
       return sampleFrom(d, nextFloat(rng), nextFloat(rng))
-  }
-}
-
-/** The mean of `d`, for summaries. */
-export const meanOf = (d: Distribution): number => {
-  switch (d._tag) {
-    case "Constant":
-      return d.ms
-    case "Uniform":
-      return (d.min + d.max) / 2
-    case "Normal":
-      return d.mean
-    case "LogNormal":
-      return d.median * Math.exp((d.sigma * d.sigma) / 2)
   }
 }
 

@@ -17,7 +17,7 @@ import { formatAddress } from "../swim/messages.js"
 import { nextFloat, type Rng } from "../swim/random.js"
 import type { CoreState } from "../swim/state.js"
 import type { NetworkConditions } from "./conditions.js"
-import type { EventQueue } from "./eventQueue.js"
+import type { EventQueue } from "../driver/eventQueue.js"
 import type { NetworkModel } from "./model.js"
 
 /** A node in the simulation. */

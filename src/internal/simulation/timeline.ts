@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { EventQueue } from "./eventQueue.js"
+import { EventQueue } from "../driver/eventQueue.js"
 
 /** Callbacks due at times counted from an origin: the scenario's start. */
 export class Timeline {
