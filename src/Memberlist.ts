@@ -190,7 +190,9 @@ export interface Options<A, I> {
  * `sliding` drops the oldest, `suspend` makes the member wait for the
  * subscriber (its protocol stalls meanwhile; a subscriber that calls back
  * into the member must not use it). Drops are counted in
- * `metrics.deliveryDropped` and logged.
+ * `metrics.deliveryDropped` and logged. Besides its queue, a subscriber's
+ * stream may hold one chunk it took but has not yet processed (at most
+ * `capacity` items), so a slow subscriber holds at most twice `capacity`.
  *
  * @since 0.1.0
  * @category models
