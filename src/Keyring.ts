@@ -142,3 +142,13 @@ export const removeKey: {
   (key: Uint8Array): (self: Keyring) => Either.Either<Keyring, KeyringError>
   (self: Keyring, key: Uint8Array): Either.Either<Keyring, KeyringError>
 } = internal.removeKey
+
+/**
+ * Decodes one key written as standard, padded base64 (what `consul keygen`
+ * prints), checking it is 16, 24 or 32 bytes. Junk after the padding, a
+ * missing pad or another alphabet is an error, never a shorter key.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const decodeBase64Key: (text: string) => Either.Either<Uint8Array, KeyringError> = internal.decodeBase64Key

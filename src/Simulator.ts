@@ -296,6 +296,20 @@ export const parseDuration = (text: string): Either.Either<number, string> => {
 }
 
 /**
+ * Reads a core setting override for `Scenario.overrides`: `key=value`, e.g.
+ * `retransmitMult=2`, `probeTimeout=500ms`, `coverageFloor=false`.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseOverride = (
+  text: string
+): Either.Either<readonly [key: keyof Scenario["overrides"], value: number | boolean], string> => {
+  const kv = internal.parseOverride(text)
+  return typeof kv === "string" ? Either.left(kv) : Either.right(kv)
+}
+
+/**
  * The CLI command that replays a scenario exactly.
  *
  * @since 0.1.0

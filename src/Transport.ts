@@ -8,6 +8,7 @@
 import type { Metric, Scope, Stream } from "effect"
 import { Context, Effect, Layer } from "effect"
 import { SwimConfig } from "./SwimConfig.js"
+import { formatAddress as internalFormatAddress } from "./internal/swim/messages.js"
 import * as internalError from "./internal/transport/error.js"
 import * as internalMemory from "./internal/transport/memory.js"
 import * as internalMetrics from "./internal/transport/metrics.js"
@@ -23,6 +24,15 @@ export interface Address {
   readonly host: string
   readonly port: number
 }
+
+/**
+ * Renders an address as `host:port`, or `[host]:port` for IPv6, the form
+ * every option and log line of this library uses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const formatAddress: (address: Address) => string = internalFormatAddress
 
 /**
  * A packet that arrived.

@@ -6,12 +6,11 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
-import * as Discovery from "../Discovery.js"
-import * as Memberlist from "../Memberlist.js"
-import * as SwimConfig from "../SwimConfig.js"
-import { formatAddress } from "../internal/swim/messages.js"
-import { decodeBase64Key } from "../internal/wire/keyring.js"
-import * as Transport from "../Transport.js"
+import * as Discovery from "effect-memberlist/Discovery"
+import * as Keyring from "effect-memberlist/Keyring"
+import * as Memberlist from "effect-memberlist/Memberlist"
+import * as SwimConfig from "effect-memberlist/SwimConfig"
+import * as Transport from "effect-memberlist/Transport"
 import { parseHostPort } from "./hostPort.js"
 import { fromOption, reportUsageError } from "./usage.js"
 
@@ -24,7 +23,7 @@ const hostPort = (name: string) => Options.text(name)
 const parseOption = (name: string, text: string) => fromOption(name, parseHostPort(text))
 
 /** A `--key`: the keyring's strict base64 parser, so a key with junk after it is refused, not truncated. */
-const parseKey = (text: string) => fromOption("key", Either.mapLeft(decodeBase64Key(text), (e) => e.message))
+const parseKey = (text: string) => fromOption("key", Either.mapLeft(Keyring.decodeBase64Key(text), (e) => e.message))
 
 const options = {
   name: Options.text("name").pipe(Options.withDescription("unique member name")),
@@ -83,13 +82,13 @@ export const agent = Command.make("agent", options, (o) =>
     const run = Effect.gen(function*() {
       const member = yield* Agent
       const self = yield* member.localMember
-      yield* print({ event: "ready", name: self.name, address: formatAddress(self.address), at: Date.now() },
-        `${self.name} listening on ${formatAddress(self.address)}`)
+      yield* print({ event: "ready", name: self.name, address: Transport.formatAddress(self.address), at: Date.now() },
+        `${self.name} listening on ${Transport.formatAddress(self.address)}`)
       const received = yield* member.receive
       const events = yield* member.events
       yield* Effect.fork(Stream.runForEach(received, (r) =>
-        print({ event: "message", from: formatAddress(r.from), origin: r.origin ?? null, message: r.message, at: Date.now() },
-          `message from ${r.origin ?? formatAddress(r.from)}: ${JSON.stringify(r.message)}`)))
+        print({ event: "message", from: Transport.formatAddress(r.from), origin: r.origin ?? null, message: r.message, at: Date.now() },
+          `message from ${r.origin ?? Transport.formatAddress(r.from)}: ${JSON.stringify(r.message)}`)))
       yield* Stream.runForEach(events, (e) => {
         const name = eventName[e._tag]
         if (name === undefined || !("member" in e)) {
@@ -99,8 +98,8 @@ export const agent = Command.make("agent", options, (o) =>
             : Effect.void
         }
         return print(
-          { event: name, name: e.member.name, address: formatAddress(e.member.address), at: e.at },
-          `${name.padEnd(8)} ${e.member.name} ${formatAddress(e.member.address)}`
+          { event: name, name: e.member.name, address: Transport.formatAddress(e.member.address), at: e.at },
+          `${name.padEnd(8)} ${e.member.name} ${Transport.formatAddress(e.member.address)}`
         )
       })
     })

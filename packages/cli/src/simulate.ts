@@ -8,8 +8,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Option } from "effect"
 import { writeFileSync } from "node:fs"
-import * as Simulator from "../Simulator.js"
-import { parseOverride } from "../internal/simulation/scenario.js"
+import * as Simulator from "effect-memberlist/Simulator"
 
 const options = {
   nodes: Options.integer("nodes").pipe(Options.withDefault(100), Options.withDescription("how many nodes join at the start")),
@@ -65,9 +64,8 @@ const toScenario = (o: Parsed): Effect.Effect<Simulator.Scenario, Error> =>
     for (const text of o.scenario) actions.push(yield* get("scenario", Simulator.parseAction(text)))
     const overrides: Record<string, number | boolean> = {}
     for (const text of o.set) {
-      const kv = parseOverride(text)
-      if (typeof kv === "string") return yield* fail(`--set: ${kv}`)
-      overrides[kv[0]] = kv[1]
+      const [key, value] = yield* get("set", Simulator.parseOverride(text))
+      overrides[key] = value
     }
     return Simulator.scenario({
       nodes: o.nodes,

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+
+// The command from its sources (tsx; effect-memberlist resolves to the library's sources through tsconfig paths),
+// run in the CLI package so it works from the repository root and from packages/cli alike.
+const packageDir = fileURLToPath(new URL("..", import.meta.url))
+const main = fileURLToPath(new URL("../src/main.ts", import.meta.url))
+const run = (args: ReadonlyArray<string>) =>
+  spawn(process.execPath, ["--import", "tsx", main, ...args], { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] })
 
 /** One `effect-memberlist agent --json` process and the JSON lines it printed. */
 interface AgentProcess {
@@ -39,9 +47,9 @@ const waitFor = (agent: AgentProcess, what: string, predicate: (line: Record<str
   })
 
 const startAgent = async (name: string, join: ReadonlyArray<string>): Promise<AgentProcess> => {
-  const args = ["--import", "tsx", "src/cli/main.ts", "agent", "--name", name, "--bind", "127.0.0.1:0", "--preset", "local", "--json"]
+  const args = ["agent", "--name", name, "--bind", "127.0.0.1:0", "--preset", "local", "--json"]
   for (const j of join) args.push("--join", j)
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
+  const child = run(args)
   const agent: AgentProcess = { name, child, lines: [], address: "", stderr: "" }
   running.push(agent)
   createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -60,9 +68,7 @@ const startAgent = async (name: string, join: ReadonlyArray<string>): Promise<Ag
 /** Runs `agent` with `args` until it exits (a bad option must end it before it binds); stdout and stderr together. */
 const runToExit = (args: ReadonlyArray<string>) =>
   new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "agent", ...args], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const child = run(["agent", ...args])
     // A child that binds after all would run until killed; afterEach stops it.
     running.push({ name: "bad-option", child, lines: [], address: "", stderr: "" })
     let output = ""

@@ -6,10 +6,10 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Context, Duration, Effect, Exit, Layer, Schema, Scope } from "effect"
-import * as Discovery from "../Discovery.js"
-import * as Memberlist from "../Memberlist.js"
-import * as SwimConfig from "../SwimConfig.js"
-import * as Transport from "../Transport.js"
+import * as Discovery from "effect-memberlist/Discovery"
+import * as Memberlist from "effect-memberlist/Memberlist"
+import * as SwimConfig from "effect-memberlist/SwimConfig"
+import * as Transport from "effect-memberlist/Transport"
 
 class DemoCluster extends Memberlist.Tag("effect-memberlist/cli/Demo")<DemoCluster, unknown>() {}
 

@@ -5,7 +5,7 @@
  */
 import { Either } from "effect"
 import { isIP } from "node:net"
-import type { Address } from "../Transport.js"
+import type { Address } from "effect-memberlist/Transport"
 
 /** `HOST:PORT` to an address, or why not. */
 export const parseHostPort = (text: string): Either.Either<Address, string> => {
