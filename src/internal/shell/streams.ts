@@ -9,35 +9,67 @@ import { Duration, Effect, Either } from "effect"
 import type { Address, Connection, TransportShape } from "../../Transport.js"
 import { TransportError } from "../../Transport.js"
 import type { PacketMessage, PushNodeState } from "../swim/messages.js"
-import type { DecodeError } from "../wire/errors.js"
+import { DecodeError as DecodeErrorClass, type DecodeError } from "../wire/errors.js"
+import { FrameExtent } from "../wire/frameExtent.js"
 import type { DecodeStreamOptions, EncodeStreamOptions, StreamMessage } from "../wire/stream.js"
-import { decodeStream, encodeStream } from "../wire/stream.js"
+import { decodeStream, encodeStream, frameLimits } from "../wire/stream.js"
 
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  if (a.length === 0) return b
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
+/** Bytes that arrive in chunks, kept in one buffer that doubles as it fills, so appending is linear. */
+class Accumulator {
+  private buffer = new Uint8Array(4096)
+  length = 0
+
+  append(chunk: Uint8Array): void {
+    if (this.length + chunk.length > this.buffer.length) {
+      let capacity = this.buffer.length
+      while (capacity < this.length + chunk.length) capacity *= 2
+      const grown = new Uint8Array(capacity)
+      grown.set(this.buffer.subarray(0, this.length))
+      this.buffer = grown
+    }
+    this.buffer.set(chunk, this.length)
+    this.length += chunk.length
+  }
+
+  get bytes(): Uint8Array {
+    return this.buffer
+  }
 }
 
-/** Reads chunks until one whole frame decodes; fails on EOF, a decode error, or the timeout. */
+/**
+ * Reads chunks until one whole frame has arrived, then decodes it once;
+ * fails on EOF, a frame that can never be valid (found as soon as the bytes
+ * that show it arrive), or the timeout for the whole frame. Each byte is
+ * looked at a bounded number of times, however the frame is chunked.
+ */
 export const readFrame = (
   connection: Connection,
   options: DecodeStreamOptions,
   timeoutMillis: number
 ): Effect.Effect<StreamMessage, TransportError | DecodeError> =>
   Effect.gen(function*() {
-    let buffered: Uint8Array = new Uint8Array(0)
+    const received = new Accumulator()
+    const extent = new FrameExtent(frameLimits(options))
+    let checkedStart = false
     for (;;) {
       const chunk = yield* connection.read
       if (chunk === undefined) {
         return yield* new TransportError({ reason: "StreamFailed", message: "stream closed before a whole message" })
       }
-      buffered = concat(buffered, chunk)
-      const decoded = decodeStream(buffered, options)
+      received.append(chunk)
+      // The first bytes say whether the label, the encryption and the type can be right: refuse at once.
+      if (!checkedStart) {
+        checkedStart = true
+        const early = decodeStream(received.bytes.subarray(0, Math.min(received.length, 64)), options)
+        if (Either.isLeft(early)) return yield* early.left
+      }
+      const end = extent.advance(received.bytes, received.length)
+      if (Either.isLeft(end)) return yield* end.left
+      if (end.right === undefined) continue
+      const decoded = decodeStream(received.bytes.subarray(0, end.right), options)
       if (Either.isLeft(decoded)) return yield* decoded.left
       if (decoded.right._tag === "Complete") return decoded.right.message
+      return yield* new DecodeErrorClass({ reason: "Malformed", message: "a whole stream frame did not decode" })
     }
   }).pipe(
     Effect.timeoutFail({

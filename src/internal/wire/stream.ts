@@ -34,6 +34,7 @@ import { decryptStreamFrame, encryptStreamFrame, STREAM_FRAME_HEADER, streamFram
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
 import { emptyMemberFields, keySize as k, memberFieldsSize, readMemberField, writeMemberFields } from "./fields.js"
+import type { FrameLimits } from "./frameExtent.js"
 import { addLabelHeader, labelHeaderSize, removeLabelHeader } from "./label.js"
 import { MessageType } from "./messageType.js"
 import { packetCodecs } from "./messages.js"
@@ -280,6 +281,13 @@ export type StreamDecodeResult =
   | { readonly _tag: "Complete"; readonly message: StreamMessage; readonly consumed: number }
 
 const NEED_MORE: StreamDecodeResult = { _tag: "NeedMore" }
+
+/** The limits a frame read with `options` is held to while it arrives (see `FrameExtent`). */
+export const frameLimits = (options: DecodeStreamOptions = {}): FrameLimits => ({
+  maxFrameBytes: options.maxFrameBytes ?? 2 * MAX_PUSH_STATE_BYTES,
+  maxNodes: options.maxNodes ?? MAX_PUSH_STATE_NODES,
+  maxDeclaredBytes: MAX_PUSH_STATE_BYTES
+})
 
 /** Reads a frame body of type `type` (after the type byte) from `r`. */
 const readFrame = (type: number, r: MsgpackReader, maxNodes: number): StreamMessage | undefined =>
