@@ -8,7 +8,7 @@
  * @internal
  */
 import { META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Redacted, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import { MemberlistError } from "../../Memberlist.js"
@@ -20,12 +20,14 @@ import * as Core from "../swim/core.js"
 import type { Timer } from "../swim/io.js"
 import { formatAddress, NodeState } from "../swim/messages.js"
 import { EventQueue } from "../driver/eventQueue.js"
+import * as Keyring from "../wire/keyring.js"
 import { messageSize } from "../wire/messages.js"
 import { encodePacket } from "../wire/packet.js"
 import { advertiseHostFor } from "./advertise.js"
 import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
 import { onConnection, onPacket } from "./inbound.js"
+import * as LiveKeyring from "./keyring.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
@@ -81,7 +83,15 @@ export const make = <A, I>(options: Options<A, I>) =>
     const transport = yield* Transport
     const discovery = yield* Discovery
     const clock = yield* Effect.clock
-    const wire = makeWireOptions(config)
+    // The configured keys seed the live keyring; a config built without `validate` may hold bad ones.
+    const initialRing = config.secretKeys.length === 0
+      ? Either.right(undefined)
+      : Keyring.make(config.secretKeys.map(Redacted.value))
+    if (Either.isLeft(initialRing)) {
+      return yield* new MemberlistError({ reason: "NotRunning", message: `secretKeys: ${initialRing.left.message}` })
+    }
+    const keyring = LiveKeyring.make(initialRing.right)
+    const wire = makeWireOptions(config, keyring.current)
     const codec = makeUserCodec(options.messages, options.encoding ?? "msgpack")
     const tcpTimeout = Duration.toMillis(config.tcpTimeout)
 
@@ -280,7 +290,7 @@ export const make = <A, I>(options: Options<A, I>) =>
         Effect.gen(function*() {
           const address = yield* resolve(to)
           const payload = yield* encodeMessage(message)
-          yield* sendUserStream(transport, address, payload, wire.stream, tcpTimeout).pipe(
+          yield* sendUserStream(transport, address, payload, wire.stream(), tcpTimeout).pipe(
             Effect.mapError((error) => new MemberlistError({ reason: "Transport", message: error.message, cause: error }))
           )
         }).pipe(Effect.withSpan("Memberlist.sendReliable")),
@@ -291,7 +301,8 @@ export const make = <A, I>(options: Options<A, I>) =>
       updateMetadata: (meta) => callCore({ _tag: "UpdateMetadata", meta }).pipe(Effect.withSpan("Memberlist.updateMetadata")),
       join,
       leave,
-      healthScore: Effect.sync(() => Core.healthScore(core))
+      healthScore: Effect.sync(() => Core.healthScore(core)),
+      keyring: keyring.api
     }
     return service
   })
