@@ -30,8 +30,8 @@ const disabled = new Keyring.KeyringError({
 /** Copied out, so a caller cannot change the bytes the ring encrypts with. */
 const redact = (key: Uint8Array): Redacted.Redacted<Uint8Array> => Redacted.make(Uint8Array.from(key))
 
-/** A keyring cell starting at `initial`. */
-export const make = (initial: Keyring.Keyring | undefined): LiveKeyring => {
+/** The keyring cell of member `member`, starting at `initial`. */
+export const make = (member: string, initial: Keyring.Keyring | undefined): LiveKeyring => {
   const ref = MutableRef.make(initial)
 
   const change = (
@@ -46,9 +46,9 @@ export const make = (initial: Keyring.Keyring | undefined): LiveKeyring => {
       const next = f(ring, Redacted.value(key))
       if (Either.isLeft(next)) return Effect.fail(next.left)
       MutableRef.set(ref, next.right)
-      // An operator action worth a log line; the count is all it says about the keys.
-      return Effect.logInfo(`keyring: ${operation}`, { keys: next.right.keys.length })
-    }).pipe(Effect.withSpan(`Memberlist.keyring.${operation}`))
+      // An operator action worth a log line; how many keys is all it says about them.
+      return Effect.logInfo("keyring changed").pipe(Effect.annotateLogs({ operation, keys: next.right.keys.length }))
+    }).pipe(Effect.annotateLogs({ member }), Effect.withSpan(`Memberlist.keyring.${operation}`))
 
   return {
     current: () => MutableRef.get(ref),

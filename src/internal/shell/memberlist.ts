@@ -90,7 +90,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     if (Either.isLeft(initialRing)) {
       return yield* new MemberlistError({ reason: "NotRunning", message: `secretKeys: ${initialRing.left.message}` })
     }
-    const keyring = LiveKeyring.make(initialRing.right)
+    const keyring = LiveKeyring.make(config.name, initialRing.right)
     const wire = makeWireOptions(config, keyring.current)
     const codec = makeUserCodec(options.messages, options.encoding ?? "msgpack")
     const tcpTimeout = Duration.toMillis(config.tcpTimeout)
