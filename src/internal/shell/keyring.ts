@@ -30,7 +30,7 @@ const disabled = new Keyring.KeyringError({
 /** Copied out, so a caller cannot change the bytes the ring encrypts with. */
 const redact = (key: Uint8Array): Redacted.Redacted<Uint8Array> => Redacted.make(Uint8Array.from(key))
 
-/** The keyring cell of member `member`, starting at `initial`. */
+/** The keyring cell of member `member`, starting at `initial` (undefined: no encryption). */
 export const make = (member: string, initial: Keyring.Keyring | undefined): LiveKeyring => {
   const ref = MutableRef.make(initial)
 
@@ -61,3 +61,16 @@ export const make = (member: string, initial: Keyring.Keyring | undefined): Live
     }
   }
 }
+
+/**
+ * The keyring cell of a member configured with `secretKeys` (none: no
+ * encryption), unwrapped here to build the ring. Fails for keys a config
+ * built without `SwimConfig.validate` may hold.
+ */
+export const fromConfig = (
+  member: string,
+  secretKeys: ReadonlyArray<Redacted.Redacted<Uint8Array>>
+): Either.Either<LiveKeyring, Keyring.KeyringError> =>
+  secretKeys.length === 0
+    ? Either.right(make(member, undefined))
+    : Either.map(Keyring.make(secretKeys.map(Redacted.value)), (ring) => make(member, ring))

@@ -8,7 +8,7 @@
  * @internal
  */
 import { META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Redacted, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import { MemberlistError } from "../../Memberlist.js"
@@ -20,7 +20,6 @@ import * as Core from "../swim/core.js"
 import type { Timer } from "../swim/io.js"
 import { formatAddress, NodeState } from "../swim/messages.js"
 import { EventQueue } from "../driver/eventQueue.js"
-import * as Keyring from "../wire/keyring.js"
 import { messageSize } from "../wire/messages.js"
 import { encodePacket } from "../wire/packet.js"
 import { advertiseHostFor } from "./advertise.js"
@@ -83,15 +82,11 @@ export const make = <A, I>(options: Options<A, I>) =>
     const transport = yield* Transport
     const discovery = yield* Discovery
     const clock = yield* Effect.clock
-    // The configured keys seed the live keyring; a config built without `validate` may hold bad ones.
-    const initialRing = config.secretKeys.length === 0
-      ? Either.right(undefined)
-      : Keyring.make(config.secretKeys.map(Redacted.value))
-    if (Either.isLeft(initialRing)) {
-      return yield* new MemberlistError({ reason: "NotRunning", message: `secretKeys: ${initialRing.left.message}` })
+    const keyring = LiveKeyring.fromConfig(config.name, config.secretKeys)
+    if (Either.isLeft(keyring)) {
+      return yield* new MemberlistError({ reason: "NotRunning", message: `secretKeys: ${keyring.left.message}` })
     }
-    const keyring = LiveKeyring.make(config.name, initialRing.right)
-    const wire = makeWireOptions(config, keyring.current)
+    const wire = makeWireOptions(config, keyring.right.current)
     const codec = makeUserCodec(options.messages, options.encoding ?? "msgpack")
     const tcpTimeout = Duration.toMillis(config.tcpTimeout)
 
@@ -302,7 +297,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       join,
       leave,
       healthScore: Effect.sync(() => Core.healthScore(core)),
-      keyring: keyring.api
+      keyring: keyring.right.api
     }
     return service
   })
