@@ -21,7 +21,8 @@
  *
  * @since 0.1.0
  */
-import type { Either } from "effect"
+import type { Effect, Option } from "effect"
+import { Either, Redacted } from "effect"
 import * as internal from "./internal/wire/keyring.js"
 
 /**
@@ -53,7 +54,8 @@ export interface Keyring extends internal.Keyring {}
 /**
  * Why a keyring operation was refused: `InvalidKeySize` (not 16, 24 or 32
  * bytes), `InvalidBase64`, `NoKeys`, `UnknownKey` (`useKey` of a key not on
- * the ring), `RemovePrimary`.
+ * the ring), `RemovePrimary`, `EncryptionDisabled` (a change to the keyring
+ * of a running member that started without keys).
  *
  * @since 0.1.0
  * @category errors
@@ -144,11 +146,53 @@ export const removeKey: {
 } = internal.removeKey
 
 /**
- * Decodes one key written as standard, padded base64 (what `consul keygen`
- * prints), checking it is 16, 24 or 32 bytes. Junk after the padding, a
- * missing pad or another alphabet is an error, never a shorter key.
+ * Decodes one key written as standard, padded base64 (`consul keygen`), the
+ * form operators pass around, straight into `Redacted` so the bytes never sit
+ * in a printable value. Fails with `InvalidBase64` or `InvalidKeySize`; the
+ * error never contains the text.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const decodeBase64Key: (text: string) => Either.Either<Uint8Array, KeyringError> = internal.decodeBase64Key
+export const keyFromBase64 = (text: string): Either.Either<Redacted.Redacted<Uint8Array>, KeyringError> =>
+  Either.map(internal.decodeBase64Key(text), Redacted.make)
+
+/**
+ * The keyring of a running member (`Memberlist.keyring`), changed in place
+ * with memberlist's rules: every packet and stream the member sends from the
+ * next one on is encrypted with the current primary key, and every one it
+ * receives is opened with any installed key. A change is local to this
+ * member, as memberlist's keyring is per node: to rotate a cluster's key, an
+ * operator applies each step on every member before the next step
+ * (`install` everywhere, then `use` everywhere, then `remove` the old key
+ * everywhere); see docs/keys.md.
+ *
+ * Keys go in and come out as `Redacted`; the bytes are read only to encrypt,
+ * decrypt and compare.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MemberKeyring {
+  /** The installed keys, primary first (the order decryption tries them in); empty when the member runs without encryption. */
+  readonly keys: Effect.Effect<ReadonlyArray<Redacted.Redacted<Uint8Array>>>
+  /** The key outgoing packets and streams are encrypted with; none when the member runs without encryption. */
+  readonly primary: Effect.Effect<Option.Option<Redacted.Redacted<Uint8Array>>>
+  /**
+   * Installs a key for decryption (a no-op when installed); the primary is
+   * unchanged. Fails with `InvalidKeySize`, or `EncryptionDisabled` on a
+   * member started without keys (encrypting now would cut it off from its
+   * plaintext peers).
+   */
+  readonly install: (key: Redacted.Redacted<Uint8Array>) => Effect.Effect<void, KeyringError>
+  /**
+   * Makes an installed key the primary. Every peer should hold the key first.
+   * Fails with `UnknownKey` for a key not installed, or `EncryptionDisabled`.
+   */
+  readonly use: (key: Redacted.Redacted<Uint8Array>) => Effect.Effect<void, KeyringError>
+  /**
+   * Removes a key (a no-op when not installed). Fails with `RemovePrimary`
+   * for the primary (use another key first), or `EncryptionDisabled`.
+   */
+  readonly remove: (key: Redacted.Redacted<Uint8Array>) => Effect.Effect<void, KeyringError>
+}

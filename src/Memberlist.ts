@@ -23,6 +23,7 @@ import type { Duration, Layer, ParseResult, Schema, Scope, Stream } from "effect
 import { Effect } from "effect"
 import { Context, Data } from "effect"
 import type { Discovery } from "./Discovery.js"
+import type { MemberKeyring } from "./Keyring.js"
 import * as internal from "./internal/shell/memberlist.js"
 import * as internalMetrics from "./internal/shell/metrics.js"
 import { makeUserCodec, type MessageEncoding } from "./internal/shell/userCodec.js"
@@ -150,6 +151,12 @@ export interface Memberlist<A> {
   readonly leave: (timeout?: Duration.DurationInput) => Effect.Effect<void, MemberlistError>
   /** Lifeguard's local health score: 0 is healthy; higher means this node is slowing down its probes. */
   readonly healthScore: Effect.Effect<number>
+  /**
+   * This member's encryption keys, changed while it runs (install, use,
+   * remove), as memberlist's keyring: a change applies from the next packet
+   * or stream, to this member only.
+   */
+  readonly keyring: MemberKeyring
 }
 
 /**

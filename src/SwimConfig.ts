@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Duration, Effect, Layer } from "effect"
+import { Config, Context, Duration, Effect, Layer, Redacted } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import { envProvider } from "./internal/config/env.js"
 import * as internal from "./internal/config/swimConfig.js"
@@ -65,8 +65,13 @@ export interface SwimConfigShape {
   readonly protocolVersion: number
   /** Cluster label: packets and streams carry it and others are rejected. Empty for none. */
   readonly label: string
-  /** Encryption keys (16, 24 or 32 bytes); the first encrypts, all decrypt. Empty for plaintext. */
-  readonly secretKeys: ReadonlyArray<Uint8Array>
+  /**
+   * Encryption keys (16, 24 or 32 bytes); the first encrypts, all decrypt.
+   * Empty for plaintext. `Redacted`, so printing, inspecting or logging a
+   * configuration never shows key bytes. They are the member's keyring when
+   * it starts; a running member changes it through `Memberlist.keyring`.
+   */
+  readonly secretKeys: ReadonlyArray<Redacted.Redacted<Uint8Array>>
   /** Compress packets with LZW when it makes them smaller. */
   readonly compression: boolean
 }
@@ -80,13 +85,36 @@ export interface SwimConfigShape {
 export class SwimConfig extends Context.Tag("effect-memberlist/SwimConfig")<SwimConfig, SwimConfigShape>() {}
 
 /**
+ * What a preset takes: the member's name and any field to override. Secret
+ * keys may be given as raw bytes; the preset wraps them in `Redacted`, so the
+ * configuration it returns holds no printable key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PresetOptions =
+  & { readonly name: string }
+  & Partial<Omit<SwimConfigShape, "secretKeys">>
+  & { readonly secretKeys?: ReadonlyArray<Redacted.Redacted<Uint8Array> | Uint8Array> }
+
+const fromPreset = (base: Omit<SwimConfigShape, "name">, options: PresetOptions): SwimConfigShape => {
+  const { secretKeys, ...rest } = options
+  return {
+    ...base,
+    ...rest,
+    ...(secretKeys === undefined ? {} : {
+      secretKeys: secretKeys.map((key) => (Redacted.isRedacted(key) ? key : Redacted.make(key)))
+    })
+  }
+}
+
+/**
  * memberlist's LAN defaults (1 s probes, 500 ms probe timeout), for the given name.
  *
  * @since 0.1.0
  * @category presets
  */
-export const lan = (options: { readonly name: string } & Partial<SwimConfigShape>): SwimConfigShape =>
-  ({ ...internal.lan, ...options })
+export const lan = (options: PresetOptions): SwimConfigShape => fromPreset(internal.lan, options)
 
 /**
  * memberlist's WAN defaults (5 s probes, 3 s probe timeout), for the given name.
@@ -94,8 +122,7 @@ export const lan = (options: { readonly name: string } & Partial<SwimConfigShape
  * @since 0.1.0
  * @category presets
  */
-export const wan = (options: { readonly name: string } & Partial<SwimConfigShape>): SwimConfigShape =>
-  ({ ...internal.wan, ...options })
+export const wan = (options: PresetOptions): SwimConfigShape => fromPreset(internal.wan, options)
 
 /**
  * memberlist's local defaults (a single host or a very fast network), bound to 127.0.0.1.
@@ -103,8 +130,7 @@ export const wan = (options: { readonly name: string } & Partial<SwimConfigShape
  * @since 0.1.0
  * @category presets
  */
-export const local = (options: { readonly name: string } & Partial<SwimConfigShape>): SwimConfigShape =>
-  ({ ...internal.local, ...options })
+export const local = (options: PresetOptions): SwimConfigShape => fromPreset(internal.local, options)
 
 /**
  * The presets by name.
@@ -167,7 +193,8 @@ export const layerConfig = (
  * A layer from environment variables under a prefix (default `SWIM`):
  * `SWIM_NAME`, `SWIM_PRESET`, `SWIM_BIND_ADDRESS`, `SWIM_BIND_PORT`,
  * `SWIM_ADVERTISE_ADDRESS`, `SWIM_ADVERTISE_PORT`, `SWIM_PROBE_INTERVAL`,
- * `SWIM_PROBE_TIMEOUT`, `SWIM_SECRET_KEYS` (comma-separated base64),
+ * `SWIM_PROBE_TIMEOUT`, `SWIM_SECRET_KEYS` (comma-separated base64, read as
+ * `Config.redacted`),
  * `SWIM_LABEL`, ... An invalid value fails with a `ConfigError` naming the
  * variable (`SwimConfigError` with `field: "SWIM_BIND_PORT"`), before
  * anything binds.

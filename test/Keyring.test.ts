@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Equal, FastCheck as fc } from "effect"
+import { Effect, Either, Equal, FastCheck as fc, Redacted } from "effect"
 import { inspect } from "node:util"
 import * as Keyring from "../src/Keyring.js"
 
@@ -58,6 +58,17 @@ describe("Keyring", () => {
     expect(reasonOf(Keyring.fromBase64(["AAAAAAAAAAAAAAAAAAAAAA==junk!!"]))).toBe("InvalidBase64")
     expect(reasonOf(Keyring.fromBase64([` ${b64(k1)}`]))).toBe("InvalidBase64")
     expect(reasonOf(Keyring.fromBase64([Buffer.from("short").toString("base64")]))).toBe("InvalidKeySize")
+  })
+
+  it("keyFromBase64: one key, straight into Redacted; refused with the same reasons, never echoing the text", () => {
+    const text = "T9jncgl9mbLus+baTTa7q7nPSUrXwbDi2dhbtqir37s="
+    const key = ok(Keyring.keyFromBase64(text))
+    expect(Redacted.value(key)).toEqual(new Uint8Array(Buffer.from(text, "base64")))
+    for (const shown of [String(key), JSON.stringify(key), inspect(key)]) expect(shown).not.toContain("T9jn")
+    expect(reasonOf(Keyring.keyFromBase64(`${text}!`))).toBe("InvalidBase64")
+    expect(reasonOf(Keyring.keyFromBase64(Buffer.from("short").toString("base64")))).toBe("InvalidKeySize")
+    const error = Either.getOrThrow(Either.flip(Keyring.keyFromBase64(`${text}!`)))
+    expect(error.message).not.toContain("T9jn")
   })
 
   it("addKey / useKey / removeKey follow memberlist and never change the original", () => {

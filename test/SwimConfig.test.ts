@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Layer } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Layer, Logger, Redacted } from "effect"
+import { inspect } from "node:util"
 import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
@@ -38,7 +39,7 @@ describe("SwimConfig", () => {
         [{ bindPort: 70000 }, "bindPort"],
         [{ probeTimeout: Duration.seconds(2) }, "probeTimeout"],
         [{ udpBufferSize: 100 }, "udpBufferSize"],
-        [{ secretKeys: [new Uint8Array(10)] }, "secretKeys"],
+        [{ secretKeys: [Redacted.make(new Uint8Array(10))] }, "secretKeys"],
         [{ label: "x".repeat(300) }, "label"],
         [{ protocolVersion: 9 }, "protocolVersion"]
       ]
@@ -64,7 +65,7 @@ describe("SwimConfig", () => {
       expect(config.bindPort).toBe(7001)
       expect(Duration.toMillis(config.probeInterval)).toBe(6000)
       expect(Duration.toMillis(config.probeTimeout)).toBe(3000)
-      expect(config.secretKeys.map((k) => k.length)).toEqual([16, 32])
+      expect(config.secretKeys.map((k) => Redacted.value(k).length)).toEqual([16, 32])
     }))
 
   it.effect("an invalid or missing variable is an error naming it", () =>
@@ -89,6 +90,72 @@ describe("SwimConfig", () => {
         }
       }
     }))
+
+  describe("secret keys are Redacted", () => {
+    // Bytes no other field holds, so any form of them in the output is the key leaking.
+    const raw = Uint8Array.from({ length: 32 }, (_, i) => 200 + (i % 50))
+    const forms = [
+      Buffer.from(raw).toString("base64"),
+      Buffer.from(raw).toString("hex"),
+      Array.from(raw).join(","),
+      Array.from(raw).join(", "),
+      Array.from(raw).join(" ")
+    ]
+    const leaks = (text: string) => forms.filter((form) => text.includes(form))
+
+    /** Everything a config turns into when printed, inspected, serialised or logged. */
+    const printed = (config: SwimConfig.SwimConfigShape) =>
+      Effect.gen(function*() {
+        const logged: Array<string> = []
+        const capture = Logger.make((options) => {
+          logged.push(Logger.stringLogger.log(options), Logger.logfmtLogger.log(options), JSON.stringify(Logger.structuredLogger.log(options)))
+        })
+        yield* Effect.log("config", config).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+        return [
+          JSON.stringify(config),
+          String(config),
+          `${config.secretKeys}`,
+          String(config.secretKeys[0]),
+          inspect(config, { depth: 10 }),
+          inspect(config.secretKeys, { depth: 10, showHidden: true }),
+          ...logged
+        ]
+      })
+
+    it.effect("a preset wraps raw keys: printing, inspecting, JSON and logs show no key bytes", () =>
+      Effect.gen(function*() {
+        const config = SwimConfig.local({ name: "a", secretKeys: [raw] })
+        expect(Redacted.isRedacted(config.secretKeys[0])).toBe(true)
+        // The check can fail: the same output with the bytes in the clear leaks every form.
+        expect(leaks(JSON.stringify({ ...config, secretKeys: [Array.from(raw).join(",")] }))).not.toEqual([])
+        for (const text of yield* printed(config)) expect(leaks(text)).toEqual([])
+        expect(Redacted.value(config.secretKeys[0]!)).toEqual(raw)
+        yield* SwimConfig.validate(config)
+      }))
+
+    it.effect("SWIM_SECRET_KEYS is read as Config.redacted: the config shows no key bytes, nor does an error", () =>
+      Effect.gen(function*() {
+        const text = Buffer.from(raw).toString("base64")
+        const config = Either.getOrThrow(yield* fromEnv({ SWIM_NAME: "n1", SWIM_SECRET_KEYS: text }))
+        expect(Redacted.value(config.secretKeys[0]!)).toEqual(raw)
+        for (const out of yield* printed(config)) expect(leaks(out)).toEqual([])
+        // A key with a bad tail is refused without echoing what was given.
+        const bad = yield* fromEnv({ SWIM_NAME: "n1", SWIM_SECRET_KEYS: `${text}, ${text}!!` })
+        expect(Either.isLeft(bad)).toBe(true)
+        if (Either.isLeft(bad)) {
+          expect(bad.left.field).toBe("SWIM_SECRET_KEYS")
+          expect(bad.left.message).toContain("secret key 2")
+          expect(leaks(bad.left.message + JSON.stringify(bad.left))).toEqual([])
+        }
+      }))
+
+    it.effect("validate refuses a raw key smuggled past the types", () =>
+      Effect.gen(function*() {
+        const smuggled = { ...SwimConfig.local({ name: "a" }), secretKeys: [raw] } as unknown as SwimConfig.SwimConfigShape
+        const error = yield* Effect.flip(SwimConfig.validate(smuggled))
+        expect(error.field).toBe("secretKeys")
+      }))
+  })
 
   it.live("a bad configuration fails the member before anything binds", () =>
     Effect.gen(function*() {

@@ -51,6 +51,8 @@ export type GoPeerEvent =
   | { readonly event: "sent"; readonly mode: "udp" | "tcp" | "broadcast"; readonly to?: string; readonly bytes: number }
   | { readonly event: "updated" }
   | { readonly event: "left" }
+  | { readonly event: "keyring"; readonly op: "install" | "use" | "remove"; readonly keys: number }
+  | { readonly event: "keys"; readonly keys: ReadonlyArray<string> }
   | { readonly event: "error"; readonly message: string }
   | { readonly event: "stdout"; readonly line: string }
 

@@ -28,7 +28,7 @@ export interface TestMember {
 export interface StartOptions {
   readonly name: string
   readonly seeds: ReadonlyArray<Transport.Address>
-  readonly config?: Partial<SwimConfig.SwimConfigShape>
+  readonly config?: Omit<SwimConfig.PresetOptions, "name">
   readonly leaveOnClose?: boolean
   readonly encoding?: Memberlist.MessageEncoding
   readonly host?: string

@@ -42,7 +42,7 @@ export interface StartOptions {
   /** What discovery answers at first (default: nothing, the member starts alone). */
   readonly seeds?: ReadonlyArray<Transport.Address>
   /** Overrides of the local preset. */
-  readonly config?: Partial<SwimConfig.SwimConfigShape>
+  readonly config?: Omit<SwimConfig.PresetOptions, "name">
   readonly leaveOnClose?: boolean
   readonly eventBuffer?: Memberlist.DeliveryOptions
   readonly messageBuffer?: Memberlist.DeliveryOptions

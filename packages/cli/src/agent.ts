@@ -23,7 +23,7 @@ const hostPort = (name: string) => Options.text(name)
 const parseOption = (name: string, text: string) => fromOption(name, parseHostPort(text))
 
 /** A `--key`: the keyring's strict base64 parser, so a key with junk after it is refused, not truncated. */
-const parseKey = (text: string) => fromOption("key", Either.mapLeft(Keyring.decodeBase64Key(text), (e) => e.message))
+const parseKey = (text: string) => fromOption("key", Either.mapLeft(Keyring.keyFromBase64(text), (e) => e.message))
 
 const options = {
   name: Options.text("name").pipe(Options.withDescription("unique member name")),

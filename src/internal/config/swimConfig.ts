@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Config, ConfigError, Data, Duration, Effect, Either } from "effect"
+import { Config, ConfigError, Data, Duration, Effect, Either, Redacted } from "effect"
 import { isIP } from "node:net"
 import type { SwimConfigShape } from "../../SwimConfig.js"
 import { envVariable, firstLeaf } from "./env.js"
@@ -111,7 +111,9 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
   const label = encodeLabel(c.label)
   if (Either.isLeft(label)) return fail("label", label.left.message)
   for (const key of c.secretKeys) {
-    const valid = validateKey(key)
+    // A raw key (from untyped code) would print wherever the configuration does.
+    if (!Redacted.isRedacted(key)) return fail("secretKeys", "keys must be Redacted (Redacted.make(bytes))")
+    const valid = validateKey(Redacted.value(key))
     if (Either.isLeft(valid)) return fail("secretKeys", valid.left.message)
   }
   return Effect.succeed(c)
@@ -123,20 +125,27 @@ const optional = <A>(c: Config.Config<A>, description: string): Config.Config<A 
 const ipAddress = (key: string) =>
   Config.string(key).pipe(Config.validate({ message: "Expected an IP address", validation: (s) => isIP(s) !== 0 }))
 
+/**
+ * Comma-separated base64 keys, read as `Config.redacted` so the text never
+ * sits in a printable value; each decoded key is wrapped again at once.
+ * Errors say which key is bad, never what it holds.
+ */
 const secretKeys = (key: string) =>
-  Config.string(key).pipe(
+  // Nested outside the parse, so a parse error's path names the key (`SWIM_SECRET_KEYS`).
+  Config.redacted().pipe(
     Config.mapOrFail((raw) => {
-      const keys: Array<Uint8Array> = []
+      const keys: Array<Redacted.Redacted<Uint8Array>> = []
       // Spaces around the commas are list formatting, not part of a key.
-      for (const part of raw.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
+      for (const part of Redacted.value(raw).split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
         const decoded = decodeBase64Key(part)
         if (Either.isLeft(decoded)) {
           return Either.left(ConfigError.InvalidData([], `secret key ${keys.length + 1}: ${decoded.left.message}`))
         }
-        keys.push(decoded.right)
+        keys.push(Redacted.make(decoded.right))
       }
-      return Either.right(keys as ReadonlyArray<Uint8Array>)
-    })
+      return Either.right(keys as ReadonlyArray<Redacted.Redacted<Uint8Array>>)
+    }),
+    Config.nested(key)
   )
 
 /** Each field's own key; absent keys keep the preset's value. */

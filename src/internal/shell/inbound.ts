@@ -22,7 +22,7 @@ type Submit = (command: Command) => Effect.Effect<void>
 
 /** Decodes one packet and hands its messages to the driver. */
 export const onPacket = (wire: WireOptions, submit: Submit) => (from: Address, bytes: Uint8Array): Effect.Effect<void> => {
-  const decoded = decodePacket(bytes, wire.decodePacket)
+  const decoded = decodePacket(bytes, wire.decodePacket())
   if (Either.isLeft(decoded)) {
     metrics.withReason(metrics.decodeRejected, decoded.left.reason).unsafeUpdate(1, [])
     return Effect.logDebug("dropped a packet", formatAddress(from), decoded.left.reason, decoded.left.message)
@@ -37,7 +37,7 @@ export const onPacket = (wire: WireOptions, submit: Submit) => (from: Address, b
 /** Reads one framed message from an accepted stream, lets the driver answer it, writes the answer, closes. */
 export const onConnection = (wire: WireOptions, tcpTimeout: number, submit: Submit) => (connection: Connection) =>
   Effect.gen(function*() {
-    const message = yield* readFrame(connection, wire.decodeStream, tcpTimeout)
+    const message = yield* readFrame(connection, wire.decodeStream(), tcpTimeout)
     const from = connection.remote
     if (message._tag !== "PushPull" && message._tag !== "Ping") {
       return yield* submit((d) => d.handle({ _tag: "Received", from, messages: [message], via: "stream" }))
@@ -51,9 +51,9 @@ export const onConnection = (wire: WireOptions, tcpTimeout: number, submit: Subm
     )
     const answer = yield* Deferred.await(answered)
     if (answer?._tag === "PushPull") {
-      yield* writeFrame(connection, { _tag: "PushPull", join: false, states: answer.states, userState: new Uint8Array(0) }, wire.stream)
+      yield* writeFrame(connection, { _tag: "PushPull", join: false, states: answer.states, userState: new Uint8Array(0) }, wire.stream())
     } else if (answer?._tag === "Messages" && answer.messages[0] !== undefined) {
-      yield* writeFrame(connection, answer.messages[0], wire.stream)
+      yield* writeFrame(connection, answer.messages[0], wire.stream())
     } else {
       yield* Metric.increment(metrics.streamsUnanswered)
     }

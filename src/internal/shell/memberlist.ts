@@ -26,6 +26,7 @@ import { advertiseHostFor } from "./advertise.js"
 import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
 import { onConnection, onPacket } from "./inbound.js"
+import * as LiveKeyring from "./keyring.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
@@ -81,7 +82,11 @@ export const make = <A, I>(options: Options<A, I>) =>
     const transport = yield* Transport
     const discovery = yield* Discovery
     const clock = yield* Effect.clock
-    const wire = makeWireOptions(config)
+    const keyring = LiveKeyring.fromConfig(config.name, config.secretKeys)
+    if (Either.isLeft(keyring)) {
+      return yield* new MemberlistError({ reason: "NotRunning", message: `secretKeys: ${keyring.left.message}` })
+    }
+    const wire = makeWireOptions(config, keyring.right.current)
     const codec = makeUserCodec(options.messages, options.encoding ?? "msgpack")
     const tcpTimeout = Duration.toMillis(config.tcpTimeout)
 
@@ -280,7 +285,7 @@ export const make = <A, I>(options: Options<A, I>) =>
         Effect.gen(function*() {
           const address = yield* resolve(to)
           const payload = yield* encodeMessage(message)
-          yield* sendUserStream(transport, address, payload, wire.stream, tcpTimeout).pipe(
+          yield* sendUserStream(transport, address, payload, wire.stream(), tcpTimeout).pipe(
             Effect.mapError((error) => new MemberlistError({ reason: "Transport", message: error.message, cause: error }))
           )
         }).pipe(Effect.withSpan("Memberlist.sendReliable")),
@@ -291,7 +296,8 @@ export const make = <A, I>(options: Options<A, I>) =>
       updateMetadata: (meta) => callCore({ _tag: "UpdateMetadata", meta }).pipe(Effect.withSpan("Memberlist.updateMetadata")),
       join,
       leave,
-      healthScore: Effect.sync(() => Core.healthScore(core))
+      healthScore: Effect.sync(() => Core.healthScore(core)),
+      keyring: keyring.right.api
     }
     return service
   })

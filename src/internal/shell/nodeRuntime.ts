@@ -102,7 +102,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     schedule: (at, timer) => options.timers.push(at, timer),
     streamPing: (to, ping, deadline) =>
       exchange(
-        streamPingClient(transport, to, ping, wire.stream, wire.decodeStream, Math.max(1, deadline - options.now())).pipe(
+        streamPingClient(transport, to, ping, wire.stream(), wire.decodeStream(), Math.max(1, deadline - options.now())).pipe(
           Effect.map((ack): Command => (d) => d.handle({ _tag: "Received", from: to, messages: [ack], via: "stream" })),
           Effect.catchAll(() => Effect.succeed<Command>(() => {}))
         ),
@@ -110,7 +110,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       ),
     pushPull: (to, join, states, token) =>
       exchange(
-        pushPullClient(transport, to, join, states, wire.stream, wire.decodeStream, tcpTimeout).pipe(
+        pushPullClient(transport, to, join, states, wire.stream(), wire.decodeStream(), tcpTimeout).pipe(
           Effect.map((remote): Command => {
             metrics.withReason(metrics.pushPulls, "ok").unsafeUpdate(1, [])
             return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote })

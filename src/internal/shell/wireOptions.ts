@@ -1,49 +1,77 @@
 /**
- * How this member wraps and unwraps packets and streams, derived once from
- * its configuration: label, keyring (encrypt with the first key, decrypt with
- * any), compression, CRC for peers that speak protocol 5.
+ * How this member wraps and unwraps packets and streams: label, keyring
+ * (encrypt with the primary key, decrypt with any), compression, CRC for
+ * peers that speak protocol 5.
+ *
+ * Label, compression and whether the member encrypts at all come from its
+ * configuration, once. The keys come from the member's live keyring, read
+ * for every packet and at the start of every stream, so a key installed,
+ * made primary or removed counts from the next packet on.
  *
  * @internal
  */
 import type { SwimConfigShape } from "../../SwimConfig.js"
 import { CRC_OVERHEAD } from "../wire/crc32.js"
 import { encryptOverhead } from "../wire/encryption.js"
+import type { Keyring } from "../wire/keyring.js"
 import { labelOverhead } from "../wire/label.js"
 import type { DecodePacketOptions, EncodePacketOptions } from "../wire/packet.js"
 import type { DecodeStreamOptions, EncodeStreamOptions } from "../wire/stream.js"
 import { encryptionVersionFor } from "../wire/versions.js"
 
-/** Everything the shell needs to encode and decode. */
+/** Everything the shell needs to encode and decode, as of now. */
 export interface WireOptions {
   readonly packet: (crc: boolean) => EncodePacketOptions
-  readonly decodePacket: DecodePacketOptions
-  readonly stream: EncodeStreamOptions
-  readonly decodeStream: DecodeStreamOptions
-  /** The core's packet budget: UDP size less every wrapper's worst case. */
+  readonly decodePacket: () => DecodePacketOptions
+  readonly stream: () => EncodeStreamOptions
+  readonly decodeStream: () => DecodeStreamOptions
+  /**
+   * The core's packet budget: UDP size less every wrapper's worst case. Fixed:
+   * the keyring of a member that encrypts is never empty, and one that does not
+   * cannot get one (`EncryptionDisabled`), so the overhead never changes.
+   */
   readonly packetBudget: number
 }
 
-/** The options for a configuration. */
-export const makeWireOptions = (config: SwimConfigShape): WireOptions => {
+interface Derived {
+  readonly withCrc: EncodePacketOptions
+  readonly withoutCrc: EncodePacketOptions
+  readonly decode: DecodePacketOptions & DecodeStreamOptions
+}
+
+/** The options for a configuration, with keys from `keyring` (undefined: no encryption). */
+export const makeWireOptions = (config: SwimConfigShape, keyring: () => Keyring | undefined): WireOptions => {
   const version = encryptionVersionFor(config.protocolVersion)
-  const primary = config.secretKeys[0]
-  const encryption = primary === undefined ? undefined : { key: primary, version }
   const label = config.label
-  const base = {
+  const plain = {
     ...(config.compression ? { compress: true } : {}),
-    ...(encryption !== undefined ? { encryption } : {}),
     ...(label !== "" ? { label } : {})
   }
-  const withCrc: EncodePacketOptions = { ...base, crc: true }
-  const withoutCrc: EncodePacketOptions = base
-  const keyring = config.secretKeys.length > 0 ? { keyring: { keys: config.secretKeys } } : {}
-  const decodeBase = { ...keyring, ...(label !== "" ? { label } : {}) }
+  const derive = (ring: Keyring | undefined): Derived => {
+    const base = ring === undefined ? plain : { ...plain, encryption: { key: ring.primary, version } }
+    return {
+      withCrc: { ...base, crc: true },
+      withoutCrc: base,
+      decode: { ...(ring !== undefined ? { keyring: ring } : {}), ...(label !== "" ? { label } : {}) }
+    }
+  }
+  // Rebuilt only when the keyring value changes (it is immutable: a new value is a change).
+  let ring = keyring()
+  let derived = derive(ring)
+  const now = (): Derived => {
+    const latest = keyring()
+    if (latest !== ring) {
+      ring = latest
+      derived = derive(latest)
+    }
+    return derived
+  }
   return {
-    packet: (crc) => (crc ? withCrc : withoutCrc),
-    decodePacket: decodeBase,
-    stream: base,
-    decodeStream: decodeBase,
+    packet: (crc) => (crc ? now().withCrc : now().withoutCrc),
+    decodePacket: () => now().decode,
+    stream: () => now().withoutCrc,
+    decodeStream: () => now().decode,
     packetBudget: config.udpBufferSize - CRC_OVERHEAD - labelOverhead(label) -
-      (encryption === undefined ? 0 : encryptOverhead(version))
+      (ring === undefined ? 0 : encryptOverhead(version))
   }
 }

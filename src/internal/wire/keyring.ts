@@ -21,6 +21,7 @@ export type KeyringErrorReason =
   | "NoKeys" // a keyring needs at least its primary key
   | "UnknownKey" // useKey with a key not on the ring
   | "RemovePrimary" // the primary key cannot be removed
+  | "EncryptionDisabled" // a running member started without keys has no keyring to change
 
 /** A keyring operation that was refused, with its reason. */
 export class KeyringError extends Data.TaggedError("KeyringError")<{

@@ -78,7 +78,7 @@ describe("Driver", () => {
   it("answers a stream ping for this node with an ack, and one for another node with nothing", () => {
     const { world, driver } = started()
     const answers: Array<Driver.StreamAnswer | undefined> = []
-    const ping = (node: string) => ({ _tag: "Ping" as const, seqNo: 7, node, sourceAddress: addressOf("peer"), sourceNode: "peer" })
+    const ping = (node: string) => ({ _tag: "Ping" as const, seqNo: 7, node, source: { address: addressOf("peer"), node: "peer" } })
     driver.request({ _tag: "Received", from: addressOf("peer"), messages: [ping("self")] }, (a) => answers.push(a))
     driver.request({ _tag: "Received", from: addressOf("peer"), messages: [ping("someone-else")] }, (a) => answers.push(a))
     expect(answers[0]?._tag).toBe("Messages")

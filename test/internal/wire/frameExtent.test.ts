@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import type { PushNodeState, StreamMessage } from "../../../src/internal/wire/stream.js"
+import type { PushNodeState } from "../../../src/internal/swim/messages.js"
+import type { StreamMessage } from "../../../src/internal/wire/stream.js"
 import { FrameExtent, type FrameLimits } from "../../../src/internal/wire/frameExtent.js"
 import { decodeStream, encodeStream, type EncodeStreamOptions, frameLimits } from "../../../src/internal/wire/stream.js"
 
@@ -26,7 +27,7 @@ const frames: ReadonlyArray<readonly [string, StreamMessage, EncodeStreamOptions
   ["empty push/pull", pushPull(0), {}],
   ["push/pull, user state only", pushPull(0, 5), {}],
   ["user message", { _tag: "User", payload: new Uint8Array(300).fill(1) }, {}],
-  ["ping", { _tag: "Ping", seqNo: 9, node: "b", sourceAddress: { host: "127.0.0.1", port: 1 }, sourceNode: "a" }, {}],
+  ["ping", { _tag: "Ping", seqNo: 9, node: "b", source: { address: { host: "127.0.0.1", port: 1 }, node: "a" } }, {}],
   ["ack", { _tag: "Ack", seqNo: 9, payload: new Uint8Array(0) }, {}],
   ["compressed push/pull", pushPull(10), { compress: true }],
   ["encrypted push/pull", pushPull(10), { encryption: { key, version: 1 } }],

@@ -32,6 +32,8 @@
 //	{"event":"sent","mode":"udp"|"tcp"|"broadcast","to":N,"bytes":K}
 //	{"event":"updated"}                                              answer to "meta"
 //	{"event":"left"}                                                 after "leave"
+//	{"event":"keyring","op":OP,"keys":N}                            after key-install/key-use/key-remove
+//	{"event":"keys","keys":[B64...]}                                 answer to "keys" (primary first)
 //	{"event":"error","message":M}
 //
 // Stdin commands:
@@ -43,6 +45,11 @@
 //	broadcast-b64 / send-b64 / send-reliable-b64   same, the payload given as base64
 //	meta TEXT                    change node metadata and UpdateNode
 //	leave                        Leave (with -leave-timeout), then print left
+//	key-install B64              Keyring.AddKey: install a key for decryption
+//	key-use B64                  Keyring.UseKey: make an installed key primary
+//	key-remove B64               Keyring.RemoveKey: remove a key (not the primary)
+//	keys                         print a keys event (memberlist's Keyring.GetKeys)
+//	                             (key commands need a node started with -key)
 //	quit                         Shutdown and exit 0
 //
 // SIGTERM/SIGINT and end of stdin: Leave + Shutdown + exit 0.
@@ -449,6 +456,41 @@ func main() {
 				emitError("leave: %v", err)
 			}
 			emit(M{"event": "left"})
+		case "key-install", "key-use", "key-remove":
+			// memberlist's own Keyring API, on the keyring the running node encrypts with.
+			if conf.Keyring == nil {
+				emitError("%s: no keyring (start the peer with -key)", cmd)
+				continue
+			}
+			key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+			if err != nil {
+				emitError("%s: %v", cmd, err)
+				continue
+			}
+			switch cmd {
+			case "key-install":
+				err = conf.Keyring.AddKey(key)
+			case "key-use":
+				err = conf.Keyring.UseKey(key)
+			default:
+				err = conf.Keyring.RemoveKey(key)
+			}
+			if err != nil {
+				emitError("%s: %v", cmd, err)
+				continue
+			}
+			emit(M{"event": "keyring", "op": strings.TrimPrefix(cmd, "key-"), "keys": len(conf.Keyring.GetKeys())})
+		case "keys":
+			if conf.Keyring == nil {
+				emit(M{"event": "keys", "keys": []string{}})
+				continue
+			}
+			installed := conf.Keyring.GetKeys()
+			encoded := make([]string, 0, len(installed))
+			for _, k := range installed {
+				encoded = append(encoded, base64.StdEncoding.EncodeToString(k))
+			}
+			emit(M{"event": "keys", "keys": encoded})
 		case "quit":
 			exit(false)
 		default:
