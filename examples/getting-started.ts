@@ -35,3 +35,12 @@ export const firstGreeting = Effect.gen(function*() {
     return yield* messages.pipe(Stream.filter(({ message }) => message._tag === "Hello"), Stream.runHead)
   })
 })
+
+// Each operation fails only with what can happen to it, as tagged errors: catch one by its tag.
+export const invalidateOn = (member: string, key: string) =>
+  Effect.gen(function*() {
+    const cluster = yield* Cluster
+    yield* cluster.sendReliable(member, new Invalidate({ key })).pipe(
+      Effect.catchTag("UnknownMember", (error) => Effect.logInfo(`${error.name} is gone: nothing to invalidate`))
+    )
+  })

@@ -102,12 +102,16 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       yield* eventually(seesExactly(members, members.map((m) => m.name)), periods(20), "2 converge")
       const [a, b] = [members[0]!, members[1]!]
       const bad = yield* Effect.flip(a.member.send(b.name, { _tag: "Hello", from: 3, n: "x" } as never))
-      expect(bad).toBeInstanceOf(Memberlist.MemberlistError)
-      expect(bad.reason).toBe("InvalidMessage")
+      expect(bad).toBeInstanceOf(Memberlist.InvalidMessage)
       const unknown = yield* Effect.flip(a.member.send("nobody", new Hello({ from: "a", n: 1 })))
-      expect(unknown.reason).toBe("UnknownMember")
+      expect(unknown).toEqual(new Memberlist.UnknownMember({ name: "nobody" }))
       const tooBig = yield* Effect.flip(a.member.send(b.name, new Invalidate({ key: "x".repeat(5000) })))
-      expect(tooBig.reason).toBe("MessageTooLarge")
+      expect(tooBig._tag).toBe("MessageTooLarge")
+      if (tooBig._tag === "MessageTooLarge") expect(tooBig.size).toBeGreaterThan(tooBig.limit)
+      const tooBigToGossip = yield* Effect.flip(a.member.broadcast(new Invalidate({ key: "x".repeat(5000) })))
+      if (tooBigToGossip._tag !== "MessageTooLarge") return expect.fail(`expected MessageTooLarge, got ${tooBigToGossip._tag}`)
+      expect(tooBigToGossip.size).toBeGreaterThan(5000)
+      expect(tooBigToGossip.limit).toBeLessThan(1400)
 
       const rejectedBefore = (yield* Metric.value(schemaRejections)).count
       const malformedBefore = (yield* Metric.value(decodeRejections)).count
@@ -147,7 +151,7 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       const seen = (yield* b.member.members).find((m) => m.name === a.name)!
       expect(yield* Zone.decode(seen)).toEqual({ zone: "eu-1", weight: 3 })
       const tooBig = yield* Effect.flip(Zone.encode({ zone: "x".repeat(600), weight: 1 }))
-      expect(tooBig._tag).toBe("MemberlistError")
+      expect(tooBig._tag).toBe("MetadataTooLarge")
       const other = (yield* b.member.members).find((m) => m.name === b.name)!
       expect(Either.isLeft(yield* Effect.either(Zone.decode(other)))).toBe(true)
     }), { timeout: 60_000 })

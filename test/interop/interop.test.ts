@@ -523,7 +523,7 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       // An explicit join through a Go seed fails for the outsiders and succeeds with the key.
       for (const outsider of [wrong, none]) {
         const joined = yield* Effect.either(outsider.member.join([toAddress(g1.address), toAddress(g2.address)]))
-        expect(Either.isLeft(joined) && joined.left.reason).toBe("JoinFailed")
+        expect(Either.isLeft(joined) && joined.left._tag).toBe("JoinFailed")
       }
       expect(yield* right.member.join([toAddress(g2.address)])).toBe(1)
       // Give the outsiders many protocol periods of retries (they re-join while alone every 2 periods).
