@@ -28,6 +28,7 @@ export const greetEveryone = Effect.gen(function*() {
 })
 
 // `receive` starts listening at once (in the current scope), so nothing sent after it is missed.
+// Each message says which member sent it (`sender`) and, for a broadcast, who broadcast it (`origin`).
 export const firstGreeting = Effect.gen(function*() {
   const cluster = yield* Cluster
   const messages = yield* cluster.receive

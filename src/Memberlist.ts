@@ -78,14 +78,24 @@ export type MembershipEvent =
   | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address; readonly at: number }
 
 /**
- * A message that arrived: who sent it (for a broadcast, who broadcast it)
- * and the decoded value.
+ * A message that arrived: where from, which member sent it, who broadcast
+ * it (for a broadcast), and the decoded value.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Received<A> {
+  /** The address it came from: for `sendReliable`, the sender's temporary TCP port. */
   readonly from: Address
+  /**
+   * The member that sent it to us, by name, whenever that can be known: a
+   * packet (`send`, or a broadcast's last hop) by its source address, which
+   * is the member's own; a `sendReliable` from another effect-memberlist
+   * member by the name it carries. Undefined for a stream from a node that
+   * does not name itself (a Go memberlist node) and for an address that is
+   * no member we know.
+   */
+  readonly sender: string | undefined
   /** The member that broadcast it, or undefined for a message sent to us directly. */
   readonly origin: string | undefined
   readonly message: A

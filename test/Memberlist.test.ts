@@ -136,6 +136,22 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       expect((yield* b.member.members).length).toBe(2)
     }), { timeout: 60_000 })
 
+  it.scopedLive("a received message names its sender: send by its source address, sendReliable (from a temporary port) by the sender's envelope", () =>
+    Effect.gen(function*() {
+      const members = yield* startCluster(2)
+      yield* eventually(seesExactly(members, members.map((m) => m.name)), periods(20), "2 converge")
+      const [a, b] = [members[0]!, members[1]!]
+      const inbox = yield* Effect.fork(Stream.runCollect(Stream.take(yield* b.member.receive, 2)))
+      yield* a.member.send(b.name, new Hello({ from: a.name, n: 1 }))
+      yield* a.member.sendReliable(b.name, new Hello({ from: a.name, n: 2 }))
+      const got = Chunk.toReadonlyArray(yield* Fiber.join(inbox).pipe(Effect.timeout(periods(10))))
+      const byN = (n: number) => got.find((r) => (r.message as Hello).n === n)!
+      expect(byN(1).from).toEqual(a.address)
+      // The stream came from a port that names no member: only the envelope can say who sent it.
+      expect(byN(2).from.port).not.toBe(a.address.port)
+      expect(got.map((r) => [(r.message as Hello).n, r.sender, r.origin]).sort()).toEqual([[1, a.name, undefined], [2, a.name, undefined]])
+    }), { timeout: 60_000 })
+
   it.scopedLive("typed metadata: encoded by a schema, seen and decoded by the others", () =>
     Effect.gen(function*() {
       const Zone = Memberlist.metadata(Schema.Struct({ zone: Schema.String, weight: Schema.Number }))

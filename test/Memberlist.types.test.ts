@@ -82,6 +82,10 @@ describe("each operation's error type", () => {
     expectTypeOf<Layer.Layer.Error<ReturnType<typeof SwimConfig.layer>>>().toEqualTypeOf<SwimConfig.SwimConfigError>()
     expect(field(new SwimConfig.SwimConfigError({ reason: "Missing", field: "name", message: "name is missing" }))).toBe("name")
   })
+
+  it("Received names its sender", () => {
+    expectTypeOf<Memberlist.Received<Ping>["sender"]>().toEqualTypeOf<string | undefined>()
+  })
 })
 
 describe("what each error says", () => {

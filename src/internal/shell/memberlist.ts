@@ -31,6 +31,7 @@ import * as Core from "../swim/core.js"
 import type { Timer } from "../swim/io.js"
 import { broadcastSize } from "../swim/lifecycle.js"
 import { formatAddress, NodeState } from "../swim/messages.js"
+import { encodeSenderEnvelope, ownVersions, wantsSenderEnvelope } from "../swim/sender.js"
 import { EventQueue } from "../driver/eventQueue.js"
 import { messageSize } from "../wire/messages.js"
 import { encodePacket } from "../wire/packet.js"
@@ -63,7 +64,7 @@ const coreConfigOf = (
   name: config.name,
   address,
   meta,
-  versions: [1, 5, config.protocolVersion, 0, 0, 0],
+  versions: ownVersions(config.protocolVersion),
   probeInterval: Duration.toMillis(config.probeInterval),
   probeTimeout: Duration.toMillis(config.probeTimeout),
   indirectChecks: config.indirectChecks,
@@ -275,7 +276,9 @@ export const make = <A, I>(options: Options<A, I>) =>
       sendReliable: (to, message) =>
         Effect.gen(function*() {
           const address = yield* resolve(to)
-          const payload = yield* encodeMessage(message)
+          const body = yield* encodeMessage(message)
+          // Only a member that said it reads our envelope gets one: a Go node would deliver its bytes as the message.
+          const payload = wantsSenderEnvelope(core, address) ? encodeSenderEnvelope(config.name, body) : body
           yield* sendUserStream(transport, address, payload, wire.stream, tcpTimeout).pipe(
             Effect.mapError((cause) => new TransportFailed({ to: address, cause }))
           )

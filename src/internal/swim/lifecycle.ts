@@ -13,6 +13,7 @@ import { NodeState, sameAddress } from "./messages.js"
 import { announceSelf, handleAlive } from "./membership.js"
 import { toMember } from "./member.js"
 import { startPushPull } from "./pushPull.js"
+import { decodeSenderEnvelope, memberAt } from "./sender.js"
 import { nextInt } from "./random.js"
 import { anyoneElseAlive, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import { decodeEnvelope, encodeEnvelope, markSeen } from "./userBroadcast.js"
@@ -183,15 +184,24 @@ export const broadcast = (step: Step, body: Uint8Array, key: string | undefined)
 /**
  * A user message arrived: a broadcast seen for the first time is delivered
  * and gossiped on; an echo is ignored; anything else is delivered as is.
+ * A message that names its sender (a reliable one from one of ours) is
+ * delivered with that name; any other with the name of the member at its
+ * source address, if any (a broadcast: the member that relayed it to us).
  */
 export const receiveUserMessage = (step: Step, from: Address, payload: Uint8Array): void => {
+  const named = decodeSenderEnvelope(payload)
+  if (named !== undefined) {
+    step.out.push({ _tag: "UserMessage", from, payload: named.body, origin: undefined, sender: named.sender })
+    return
+  }
+  const sender = memberAt(step.state, from)
   const envelope = decodeEnvelope(payload)
   if (envelope === undefined) {
-    step.out.push({ _tag: "UserMessage", from, payload, origin: undefined })
+    step.out.push({ _tag: "UserMessage", from, payload, origin: undefined, sender })
     return
   }
   if (!markSeen(step.state.seenBroadcasts, `${envelope.origin}/${envelope.seq}`)) return
-  step.out.push({ _tag: "UserMessage", from, payload: envelope.body, origin: envelope.origin })
+  step.out.push({ _tag: "UserMessage", from, payload: envelope.body, origin: envelope.origin, sender })
   if (step.state.status === "alive" || step.state.status === "leaving") {
     broadcastUser(step, { _tag: "User", payload }, undefined)
   }
