@@ -28,6 +28,7 @@ export const greetEveryone = Effect.gen(function*() {
 })
 
 // `receive` starts listening at once (in the current scope), so nothing sent after it is missed.
+// Each message says which member sent it (`sender`) and, for a broadcast, who broadcast it (`origin`).
 export const firstGreeting = Effect.gen(function*() {
   const cluster = yield* Cluster
   const messages = yield* cluster.receive
@@ -35,3 +36,12 @@ export const firstGreeting = Effect.gen(function*() {
     return yield* messages.pipe(Stream.filter(({ message }) => message._tag === "Hello"), Stream.runHead)
   })
 })
+
+// Each operation fails only with what can happen to it, as tagged errors: catch one by its tag.
+export const invalidateOn = (member: string, key: string) =>
+  Effect.gen(function*() {
+    const cluster = yield* Cluster
+    yield* cluster.sendReliable(member, new Invalidate({ key })).pipe(
+      Effect.catchTag("UnknownMember", (error) => Effect.logInfo(`${error.name} is gone: nothing to invalidate`))
+    )
+  })

@@ -19,10 +19,11 @@
  * @since 0.1.0
  */
 import { META_MAX_SIZE } from "./internal/limits.js"
-import type { Duration, Layer, ParseResult, Schema, Scope, Stream } from "effect"
-import { Effect } from "effect"
+import type { Layer, ParseResult, Schema, Scope, Stream } from "effect"
+import { Duration, Effect } from "effect"
 import { Context, Data } from "effect"
-import type { Discovery } from "./Discovery.js"
+import type { Discovery, DiscoveryError } from "./Discovery.js"
+import { formatAddress } from "./internal/swim/messages.js"
 import type { MemberKeyring } from "./Keyring.js"
 import * as internal from "./internal/shell/memberlist.js"
 import * as internalMetrics from "./internal/shell/metrics.js"
@@ -78,37 +79,230 @@ export type MembershipEvent =
   | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address; readonly at: number }
 
 /**
- * A message that arrived: who sent it (for a broadcast, who broadcast it)
- * and the decoded value.
+ * A message that arrived: where from, which member sent it, who broadcast
+ * it (for a broadcast), and the decoded value.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Received<A> {
+  /** The address it came from: for `sendReliable`, the sender's temporary TCP port. */
   readonly from: Address
+  /**
+   * The member that sent it to us, by name, whenever that can be known: a
+   * packet (`send`, or a broadcast's last hop) by its source address, which
+   * is the member's own; a `sendReliable` from another effect-memberlist
+   * member by the name it carries. Undefined for a stream from a node that
+   * does not name itself (a Go memberlist node) and for an address that is
+   * no member we know.
+   */
+  readonly sender: string | undefined
   /** The member that broadcast it, or undefined for a message sent to us directly. */
   readonly origin: string | undefined
   readonly message: A
 }
 
 /**
- * Why an operation failed.
+ * The value does not fit the message schema, so it was not sent.
  *
  * @since 0.1.0
  * @category errors
  */
-export class MemberlistError extends Data.TaggedError("MemberlistError")<{
-  readonly reason:
-    | "InvalidMessage" // the value does not fit the message schema
-    | "MessageTooLarge" // more than a packet can carry (use sendReliable) or than metadata allows
-    | "UnknownMember" // no member by that name
-    | "NotRunning" // the member left or has not started
-    | "Timeout"
-    | "JoinFailed"
-    | "Transport"
+export class InvalidMessage extends Data.TaggedError("InvalidMessage")<{
   readonly message: string
-  readonly cause?: unknown
-}> {}
+  readonly cause: ParseResult.ParseError
+}> {
+  constructor(props: { readonly cause: ParseResult.ParseError }) {
+    super({ ...props, message: `the message does not fit its schema: ${props.cause.message}` })
+  }
+}
+
+/**
+ * The encoded message does not fit where it was to go: one UDP packet for
+ * `send`, one gossip packet for `broadcast`. `sendReliable` has no such limit.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MessageTooLarge extends Data.TaggedError("MessageTooLarge")<{
+  readonly message: string
+  /** The encoded size, in bytes. */
+  readonly size: number
+  /** The most that fits, in bytes. */
+  readonly limit: number
+}> {
+  constructor(props: { readonly size: number; readonly limit: number }) {
+    super({ ...props, message: `the message takes ${props.size} bytes, over the ${props.limit} bytes one packet holds; use sendReliable` })
+  }
+}
+
+/**
+ * Metadata over the 512 bytes a member may carry.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MetadataTooLarge extends Data.TaggedError("MetadataTooLarge")<{
+  readonly message: string
+  readonly size: number
+  readonly limit: number
+}> {
+  constructor(props: { readonly size: number; readonly limit: number }) {
+    super({ ...props, message: `metadata is ${props.size} bytes, over the ${props.limit}-byte limit` })
+  }
+}
+
+/**
+ * No member alive or suspect by that name (never heard of, dead, or left).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownMember extends Data.TaggedError("UnknownMember")<{
+  readonly message: string
+  readonly name: string
+}> {
+  constructor(props: { readonly name: string }) {
+    super({ ...props, message: `no live member named ${props.name}` })
+  }
+}
+
+/**
+ * This member is leaving or has left the cluster, so it gossips nothing new
+ * until it joins again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotRunning extends Data.TaggedError("NotRunning")<{
+  readonly message: string
+  /** The operation refused. */
+  readonly operation: "broadcast" | "updateMetadata"
+}> {
+  constructor(props: { readonly operation: "broadcast" | "updateMetadata" }) {
+    super({ ...props, message: `cannot ${props.operation}: this member is leaving or has left; join again first` })
+  }
+}
+
+/**
+ * A join reached no one: none of the seeds answered (or, at start with
+ * `requireJoin`, discovery itself failed: then `cause` says why).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class JoinFailed extends Data.TaggedError("JoinFailed")<{
+  readonly message: string
+  /** The addresses tried. */
+  readonly seeds: ReadonlyArray<Address>
+  readonly cause?: DiscoveryError | undefined
+}> {
+  constructor(props: { readonly seeds: ReadonlyArray<Address>; readonly cause?: DiscoveryError | undefined }) {
+    super({
+      ...props,
+      message: props.cause !== undefined
+        ? `discovery failed: ${props.cause.message}`
+        : `none of the ${props.seeds.length} seeds answered: ${props.seeds.map(formatAddress).join(", ")}`
+    })
+  }
+}
+
+/**
+ * The leave was not gossiped as often as memberlist requires before the
+ * timeout. The member has left all the same; some members may learn it
+ * only when their probes fail.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LeaveTimeout extends Data.TaggedError("LeaveTimeout")<{
+  readonly message: string
+  readonly timeout: Duration.Duration
+}> {
+  constructor(props: { readonly timeout: Duration.Duration }) {
+    super({ ...props, message: `the leave was not fully gossiped within ${Duration.format(props.timeout)}` })
+  }
+}
+
+/**
+ * The transport could not send to `to`: `cause` says how (refused, no
+ * connection, timed out, stream broken, closed).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportFailed extends Data.TaggedError("TransportFailed")<{
+  readonly message: string
+  readonly to: Address
+  readonly cause: TransportError
+}> {
+  constructor(props: { readonly to: Address; readonly cause: TransportError }) {
+    super({ ...props, message: props.cause.message })
+  }
+}
+
+/**
+ * An option of `make` (or a field of `SwimConfig`) cannot be used: `option`
+ * names it, `problem` says why. Found before the member starts.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidOptions extends Data.TaggedError("InvalidOptions")<{
+  readonly message: string
+  readonly option: string
+  readonly problem: string
+}> {
+  constructor(props: { readonly option: string; readonly problem: string }) {
+    super({ ...props, message: `${props.option}: ${props.problem}` })
+  }
+}
+
+/**
+ * A second member was started on a transport another member already uses.
+ * Each member needs sockets of its own: with one transport, members would
+ * share an address and steal each other's packets. This happens when several
+ * `Memberlist.layer`s in one layer graph are each given `Transport.layerNode`:
+ * Effect builds that one layer value once and shares it. Give each member
+ * `Layer.fresh(Transport.layerNode)`, or build each member's layers apart.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportInUse extends Data.TaggedError("TransportInUse")<{
+  readonly message: string
+  /** The address the shared transport is bound to. */
+  readonly address: Address
+  /** The member already using it. */
+  readonly member: string
+}> {
+  constructor(props: { readonly address: Address; readonly member: string }) {
+    super({
+      ...props,
+      message: `the transport bound to ${formatAddress(props.address)} already serves member '${props.member}'; ` +
+        "give each member its own transport (Layer.fresh(Transport.layerNode), or a layer graph of its own)"
+    })
+  }
+}
+
+/**
+ * Every error a member's operations can fail with; each operation's type
+ * names the ones it really can.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type MemberlistError =
+  | InvalidMessage
+  | MessageTooLarge
+  | MetadataTooLarge
+  | UnknownMember
+  | NotRunning
+  | JoinFailed
+  | LeaveTimeout
+  | TransportFailed
+  | InvalidOptions
+  | TransportInUse
 
 /**
  * The member service, for messages of type `A`.
@@ -137,18 +331,32 @@ export interface Memberlist<A> {
    * (`Options.messageBuffer`); what it cannot hold is dropped and counted.
    */
   readonly receive: Effect.Effect<Stream.Stream<Received<A>>, never, Scope.Scope>
-  /** Best effort (UDP): one packet to a member, by name or address. */
-  readonly send: (to: string | Address, message: A) => Effect.Effect<void, MemberlistError>
+  /**
+   * Best effort (UDP): one packet to a member, by name or address. Fails
+   * when the name is no live member's, the value fails the schema, it does
+   * not fit one packet, or the operating system refuses the packet.
+   */
+  readonly send: (
+    to: string | Address,
+    message: A
+  ) => Effect.Effect<void, UnknownMember | InvalidMessage | MessageTooLarge | TransportFailed>
   /** Reliable (TCP): delivered or failed. */
-  readonly sendReliable: (to: string | Address, message: A) => Effect.Effect<void, MemberlistError>
-  /** Gossips a message to every member (delivered once to each, not to this node). */
-  readonly broadcast: (message: A) => Effect.Effect<void, MemberlistError>
-  /** Replaces this node's metadata bytes (at most 512) and tells everyone. */
-  readonly updateMetadata: (meta: Uint8Array) => Effect.Effect<void, MemberlistError>
-  /** Joins (or rejoins) through these addresses; returns how many answered. */
-  readonly join: (seeds: ReadonlyArray<Address>) => Effect.Effect<number, MemberlistError>
-  /** Leaves gracefully: waits until the leave has been gossiped, or the timeout. */
-  readonly leave: (timeout?: Duration.DurationInput) => Effect.Effect<void, MemberlistError>
+  readonly sendReliable: (
+    to: string | Address,
+    message: A
+  ) => Effect.Effect<void, UnknownMember | InvalidMessage | TransportFailed>
+  /**
+   * Gossips a message to every member (delivered once to each, not to this
+   * node). Fails when the value fails the schema, does not fit one gossip
+   * packet, or this member has left.
+   */
+  readonly broadcast: (message: A) => Effect.Effect<void, InvalidMessage | MessageTooLarge | NotRunning>
+  /** Replaces this node's metadata bytes (at most 512) and tells everyone; refused once this member leaves. */
+  readonly updateMetadata: (meta: Uint8Array) => Effect.Effect<void, MetadataTooLarge | NotRunning>
+  /** Joins (or rejoins) through these addresses; returns how many answered, failing when none did. */
+  readonly join: (seeds: ReadonlyArray<Address>) => Effect.Effect<number, JoinFailed>
+  /** Leaves gracefully: waits until the leave has been gossiped, failing if the timeout comes first. */
+  readonly leave: (timeout?: Duration.DurationInput) => Effect.Effect<void, LeaveTimeout>
   /** Lifeguard's local health score: 0 is healthy; higher means this node is slowing down its probes. */
   readonly healthScore: Effect.Effect<number>
   /**
@@ -218,19 +426,45 @@ export interface DeliveryOptions {
 export const Tag = <const Id extends string>(id: Id) => <Self, A>() => Context.Tag(id)<Self, Memberlist<A>>()
 
 /**
+ * What starting a member can fail with: an unusable option, a required
+ * join that reached no one, or a transport another member already uses.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartError = InvalidOptions | JoinFailed | TransportInUse
+
+/**
  * Starts a member in the current scope: binds nothing itself (the
- * `Transport` has), joins through `Discovery`, runs the protocol in the
- * background, and leaves gracefully when the scope closes.
+ * `Transport` has, and it must be this member's alone: see `layer`), joins
+ * through `Discovery`, runs the protocol in the background, and leaves
+ * gracefully when the scope closes.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: <A, I>(
   options: Options<A, I>
-) => Effect.Effect<Memberlist<A>, MemberlistError, SwimConfig | Transport | Discovery | Scope.Scope> = internal.make
+) => Effect.Effect<Memberlist<A>, StartError, SwimConfig | Transport | Discovery | Scope.Scope> = internal.make
 
 /**
  * A layer providing a member under `tag`.
+ *
+ * Each member needs a transport of its own. Effect builds a layer value
+ * once per layer graph and shares it, so several members merged in one
+ * graph (`Layer.mergeAll`), each given `Layer.provide(Transport.layerNode)`,
+ * would all get the same sockets: the second one fails with
+ * `TransportInUse`. Give each `Layer.fresh(Transport.layerNode)` (with a
+ * `SwimConfig` of its own, so each binds its own port), or build each
+ * member's layers separately:
+ *
+ * ```ts
+ * const member = (name: string) =>
+ *   Memberlist.layer(Cluster, { messages: Messages }).pipe(
+ *     Layer.provide(Layer.fresh(Transport.layerNode)),
+ *     Layer.provide(SwimConfig.layer(SwimConfig.local({ name, bindPort: 0 })))
+ *   )
+ * ```
  *
  * @since 0.1.0
  * @category layers
@@ -238,7 +472,7 @@ export const make: <A, I>(
 export const layer = <Self, A, I>(
   tag: Context.Tag<Self, Memberlist<A>>,
   options: Options<A, I>
-): Layer.Layer<Self, MemberlistError, SwimConfig | Transport | Discovery> => internal.layer(tag, options)
+): Layer.Layer<Self, StartError, SwimConfig | Transport | Discovery> => internal.layer(tag, options)
 
 /**
  * Typed node metadata: a schema for the (at most 512) bytes each member
@@ -258,7 +492,7 @@ export const metadata = <M, I>(
   schema: Schema.Schema<M, I>,
   encoding: MessageEncoding = "msgpack"
 ): {
-  readonly encode: (value: M) => Effect.Effect<Uint8Array, ParseResult.ParseError | MemberlistError>
+  readonly encode: (value: M) => Effect.Effect<Uint8Array, ParseResult.ParseError | MetadataTooLarge>
   readonly decode: (member: Member) => Effect.Effect<M, ParseResult.ParseError>
 } => {
   const codec = makeUserCodec(schema, encoding)
@@ -266,7 +500,7 @@ export const metadata = <M, I>(
     encode: (value) =>
       Effect.flatMap(codec.encode(value), (bytes) =>
         bytes.length > META_MAX_SIZE
-          ? Effect.fail(new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${bytes.length} bytes, over ${META_MAX_SIZE}` }))
+          ? Effect.fail(new MetadataTooLarge({ size: bytes.length, limit: META_MAX_SIZE }))
           : Effect.succeed(bytes)),
     decode: (member) => codec.decode(member.meta)
   }

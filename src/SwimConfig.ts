@@ -150,12 +150,19 @@ export const validate: (config: SwimConfigShape) => Effect.Effect<SwimConfigShap
   internal.validate
 
 /**
- * The error for an invalid configuration.
+ * The error for an invalid configuration: `field` names the setting (or the
+ * environment variable), `reason` is `InvalidValue` or `Missing`.
  *
  * @since 0.1.0
  * @category errors
  */
-export const SwimConfigError = internal.SwimConfigError
+export const SwimConfigError: typeof internal.SwimConfigError = internal.SwimConfigError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SwimConfigError = internal.SwimConfigError
 
 /**
  * A layer from a configuration value, validated before anything binds.

@@ -141,6 +141,14 @@ export const makeNode: (options: NodeOptions) => Effect.Effect<TransportShape, T
 /**
  * The Node transport bound to `SwimConfig`'s `bindHost` and `bindPort`.
  *
+ * One transport serves one member. This is one layer value, and Effect
+ * builds a layer value once per layer graph: several members merged in one
+ * graph (`Layer.mergeAll`), each given `Layer.provide(Transport.layerNode)`,
+ * would share one set of sockets, so the second member fails at start with
+ * `Memberlist.TransportInUse`. Give each member
+ * `Layer.fresh(Transport.layerNode)` (and a `SwimConfig` of its own), or
+ * build each member's layers separately.
+ *
  * @since 0.1.0
  * @category layers
  */

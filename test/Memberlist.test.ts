@@ -102,12 +102,16 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       yield* eventually(seesExactly(members, members.map((m) => m.name)), periods(20), "2 converge")
       const [a, b] = [members[0]!, members[1]!]
       const bad = yield* Effect.flip(a.member.send(b.name, { _tag: "Hello", from: 3, n: "x" } as never))
-      expect(bad).toBeInstanceOf(Memberlist.MemberlistError)
-      expect(bad.reason).toBe("InvalidMessage")
+      expect(bad).toBeInstanceOf(Memberlist.InvalidMessage)
       const unknown = yield* Effect.flip(a.member.send("nobody", new Hello({ from: "a", n: 1 })))
-      expect(unknown.reason).toBe("UnknownMember")
+      expect(unknown).toEqual(new Memberlist.UnknownMember({ name: "nobody" }))
       const tooBig = yield* Effect.flip(a.member.send(b.name, new Invalidate({ key: "x".repeat(5000) })))
-      expect(tooBig.reason).toBe("MessageTooLarge")
+      expect(tooBig._tag).toBe("MessageTooLarge")
+      if (tooBig._tag === "MessageTooLarge") expect(tooBig.size).toBeGreaterThan(tooBig.limit)
+      const tooBigToGossip = yield* Effect.flip(a.member.broadcast(new Invalidate({ key: "x".repeat(5000) })))
+      if (tooBigToGossip._tag !== "MessageTooLarge") return expect.fail(`expected MessageTooLarge, got ${tooBigToGossip._tag}`)
+      expect(tooBigToGossip.size).toBeGreaterThan(5000)
+      expect(tooBigToGossip.limit).toBeLessThan(1400)
 
       const rejectedBefore = (yield* Metric.value(schemaRejections)).count
       const malformedBefore = (yield* Metric.value(decodeRejections)).count
@@ -132,6 +136,22 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       expect((yield* b.member.members).length).toBe(2)
     }), { timeout: 60_000 })
 
+  it.scopedLive("a received message names its sender: send by its source address, sendReliable (from a temporary port) by the sender's envelope", () =>
+    Effect.gen(function*() {
+      const members = yield* startCluster(2)
+      yield* eventually(seesExactly(members, members.map((m) => m.name)), periods(20), "2 converge")
+      const [a, b] = [members[0]!, members[1]!]
+      const inbox = yield* Effect.fork(Stream.runCollect(Stream.take(yield* b.member.receive, 2)))
+      yield* a.member.send(b.name, new Hello({ from: a.name, n: 1 }))
+      yield* a.member.sendReliable(b.name, new Hello({ from: a.name, n: 2 }))
+      const got = Chunk.toReadonlyArray(yield* Fiber.join(inbox).pipe(Effect.timeout(periods(10))))
+      const byN = (n: number) => got.find((r) => (r.message as Hello).n === n)!
+      expect(byN(1).from).toEqual(a.address)
+      // The stream came from a port that names no member: only the envelope can say who sent it.
+      expect(byN(2).from.port).not.toBe(a.address.port)
+      expect(got.map((r) => [(r.message as Hello).n, r.sender, r.origin]).sort()).toEqual([[1, a.name, undefined], [2, a.name, undefined]])
+    }), { timeout: 60_000 })
+
   it.scopedLive("typed metadata: encoded by a schema, seen and decoded by the others", () =>
     Effect.gen(function*() {
       const Zone = Memberlist.metadata(Schema.Struct({ zone: Schema.String, weight: Schema.Number }))
@@ -147,7 +167,7 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       const seen = (yield* b.member.members).find((m) => m.name === a.name)!
       expect(yield* Zone.decode(seen)).toEqual({ zone: "eu-1", weight: 3 })
       const tooBig = yield* Effect.flip(Zone.encode({ zone: "x".repeat(600), weight: 1 }))
-      expect(tooBig._tag).toBe("MemberlistError")
+      expect(tooBig._tag).toBe("MetadataTooLarge")
       const other = (yield* b.member.members).find((m) => m.name === b.name)!
       expect(Either.isLeft(yield* Effect.either(Zone.decode(other)))).toBe(true)
     }), { timeout: 60_000 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option } from "effect"
 import { readFileSync } from "node:fs"
-import { ClusterLive, firstGreeting, greetEveryone } from "../../examples/getting-started.js"
+import { ClusterLive, firstGreeting, greetEveryone, invalidateOn } from "../../examples/getting-started.js"
 
 describe("docs/getting-started.md", () => {
   it("shows examples/getting-started.ts verbatim", () => {
@@ -10,7 +10,7 @@ describe("docs/getting-started.md", () => {
     expect(doc).toContain(example.trim())
   })
 
-  it.live("the example runs: two members meet and a broadcast greeting arrives", () =>
+  it.live("the example runs: two members meet, a broadcast greeting arrives from its sender, and a message to a member that is gone is handled", () =>
     Effect.gen(function*() {
       const a = yield* Layer.build(ClusterLive("alice", 17_990, []))
       const b = yield* Layer.build(ClusterLive("bob", 17_991, ["127.0.0.1:17990"]))
@@ -19,6 +19,8 @@ describe("docs/getting-started.md", () => {
       const members = yield* greetEveryone.pipe(Effect.provide(b))
       expect(members.map((m) => m.name).sort()).toEqual(["alice", "bob"])
       const greeting = yield* Fiber.join(waiting).pipe(Effect.timeout("10 seconds"))
-      expect(Option.map(greeting, (g) => g.origin)).toEqual(Option.some("bob"))
+      expect(Option.map(greeting, (g) => [g.origin, g.sender])).toEqual(Option.some(["bob", "bob"]))
+      yield* invalidateOn("alice", "users/42").pipe(Effect.provide(b))
+      yield* invalidateOn("nobody", "users/42").pipe(Effect.provide(b))
     }).pipe(Effect.scoped), 30_000)
 })

@@ -32,6 +32,8 @@ export interface GoPeerMember {
   readonly addr: string
   readonly state: "alive" | "suspect" | "dead" | "left"
   readonly meta: string
+  /** The versions memberlist holds for it: [pMin, pMax, pCur, dMin, dMax, dCur]. */
+  readonly vsn: ReadonlyArray<number>
 }
 
 /** One line of the peer's stdout. `event: "stdout"` wraps a line that was not JSON. */

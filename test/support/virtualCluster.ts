@@ -164,6 +164,15 @@ const seedOf = (address: Transport.Address): number => {
   return h
 }
 
+/** A fresh cluster of `n` members (as `startMany`) that all see each other alive, within 3 s of virtual time. */
+export const makeConverged = (n: number) =>
+  Effect.gen(function*() {
+    const cluster = yield* make()
+    const members = yield* cluster.startMany(n)
+    yield* advanceUntil(allSeeAlive(members, members.map((m) => m.name)), Duration.seconds(3), `all ${n} see each other`)
+    return { cluster, members }
+  })
+
 /** Whether each of `observers` sees exactly `names`, all alive. */
 export const allSeeAlive = (observers: ReadonlyArray<VirtualMember>, names: ReadonlyArray<string>) =>
   Effect.map(

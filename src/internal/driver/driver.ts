@@ -79,7 +79,7 @@ export const make = (core: CoreState, runtime: Runtime, options: DriverOptions =
       case "Event":
         return runtime.publish(output.event)
       case "UserMessage":
-        return runtime.deliver(output.from, output.payload, output.origin)
+        return runtime.deliver(output.from, output.payload, output.origin, output.sender)
       case "PushPullStart":
         return runtime.pushPull(output.to, output.join, output.states, output.token)
       case "StreamPing":

@@ -36,8 +36,8 @@ export interface Runtime {
   readonly schedule: (at: number, timer: Timer) => void
   /** Publishes a membership event to the application. */
   readonly publish: (event: MembershipEvent) => void
-  /** Delivers a user message to the application; `origin` names its broadcaster. */
-  readonly deliver: (from: Address, payload: Uint8Array, origin: string | undefined) => void
+  /** Delivers a user message to the application; `origin` names its broadcaster, `sender` the member that sent it, when known. */
+  readonly deliver: (from: Address, payload: Uint8Array, origin: string | undefined, sender: string | undefined) => void
   /** Asks discovery for addresses; the answer comes back as a `Discovered` input. */
   readonly discover: () => void
   /** An input the core ignored: count it, log it. */

@@ -11,14 +11,27 @@ import { META_MAX_SIZE } from "../limits.js"
 import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
-import { MemberlistError } from "../../Memberlist.js"
+import {
+  InvalidMessage,
+  InvalidOptions,
+  JoinFailed,
+  LeaveTimeout,
+  MessageTooLarge,
+  MetadataTooLarge,
+  NotRunning,
+  TransportFailed,
+  UnknownMember
+} from "../../Memberlist.js"
 import { SwimConfig, type SwimConfigShape } from "../../SwimConfig.js"
 import { type Address, Transport } from "../../Transport.js"
 import * as Driver from "../driver/driver.js"
+import type { Dropped } from "../driver/runtime.js"
 import type { CoreConfig } from "../swim/config.js"
 import * as Core from "../swim/core.js"
 import type { Timer } from "../swim/io.js"
+import { broadcastSize } from "../swim/lifecycle.js"
 import { formatAddress, NodeState } from "../swim/messages.js"
+import { encodeSenderEnvelope, ownVersions, wantsSenderEnvelope } from "../swim/sender.js"
 import { EventQueue } from "../driver/eventQueue.js"
 import { messageSize } from "../wire/messages.js"
 import { encodePacket } from "../wire/packet.js"
@@ -30,6 +43,7 @@ import * as LiveKeyring from "./keyring.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
+import { claimTransport } from "./transportClaim.js"
 import { toEvent, toMember } from "./toPublic.js"
 import { makeUserCodec } from "./userCodec.js"
 import { makeWireOptions } from "./wireOptions.js"
@@ -51,7 +65,7 @@ const coreConfigOf = (
   name: config.name,
   address,
   meta,
-  versions: [1, 5, config.protocolVersion, 0, 0, 0],
+  versions: ownVersions(config.protocolVersion),
   probeInterval: Duration.toMillis(config.probeInterval),
   probeTimeout: Duration.toMillis(config.probeTimeout),
   indirectChecks: config.indirectChecks,
@@ -80,11 +94,12 @@ export const make = <A, I>(options: Options<A, I>) =>
   Effect.gen(function*() {
     const config = yield* SwimConfig
     const transport = yield* Transport
+    yield* claimTransport(transport, config.name)
     const discovery = yield* Discovery
     const clock = yield* Effect.clock
     const keyring = LiveKeyring.fromConfig(config.name, config.secretKeys)
     if (Either.isLeft(keyring)) {
-      return yield* new MemberlistError({ reason: "NotRunning", message: `secretKeys: ${keyring.left.message}` })
+      return yield* new InvalidOptions({ option: "secretKeys", problem: keyring.left.message })
     }
     const wire = makeWireOptions(config, keyring.right.current)
     const codec = makeUserCodec(options.messages, options.encoding ?? "msgpack")
@@ -92,7 +107,7 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     for (const [name, buffer] of [["eventBuffer", options.eventBuffer], ["messageBuffer", options.messageBuffer]] as const) {
       const problem = Delivery.invalidDeliveryOptions(buffer)
-      if (problem !== undefined) return yield* new MemberlistError({ reason: "NotRunning", message: `${name}: ${problem}` })
+      if (problem !== undefined) return yield* new InvalidOptions({ option: name, problem })
     }
     const bound = transport.boundAddress
     const advertise: Address = {
@@ -101,12 +116,13 @@ export const make = <A, I>(options: Options<A, I>) =>
     }
     const meta = options.meta ?? new Uint8Array(0)
     if (meta.length > META_MAX_SIZE) {
-      return yield* new MemberlistError({ reason: "MessageTooLarge", message: `metadata is ${meta.length} bytes, over ${META_MAX_SIZE}` })
+      return yield* new InvalidOptions({ option: "meta", problem: `${meta.length} bytes, over the ${META_MAX_SIZE}-byte limit` })
     }
     const rediscoverInterval = Duration.toMillis(Duration.decode(options.rediscoverInterval ?? Duration.seconds(30)))
     const coreConfig = coreConfigOf(config, advertise, meta, wire.packetBudget, rediscoverInterval)
     const problem = Core.invalidConfig(coreConfig)
-    if (problem !== undefined) return yield* new MemberlistError({ reason: "NotRunning", message: problem })
+    // Options were checked above, so what the core refuses comes from the SwimConfig (or rediscoverInterval).
+    if (problem !== undefined) return yield* new InvalidOptions({ option: "SwimConfig", problem })
     const seed = options.seed ?? (yield* Random.nextIntBetween(0, 2 ** 31))
     const core = Core.make({ config: coreConfig, seed, sizeOf: messageSize })
 
@@ -183,12 +199,9 @@ export const make = <A, I>(options: Options<A, I>) =>
     const join = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {
         const outcome = yield* ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done))
-        if (outcome._tag === "Refused") {
-          return yield* new MemberlistError({ reason: "NotRunning", message: outcome.dropped.detail })
-        }
-        if (outcome.contacted === 0 && seeds.length > 0) {
-          return yield* new MemberlistError({ reason: "JoinFailed", message: `none of ${seeds.length} seeds answered` })
-        }
+        // The core refuses a join only before Start, and `make` started it before anyone can call this.
+        if (outcome._tag === "Refused") return yield* Effect.dieMessage(`join refused: ${outcome.dropped.detail}`)
+        if (outcome.contacted === 0 && seeds.length > 0) return yield* new JoinFailed({ seeds })
         return outcome.contacted
       }).pipe(Effect.withSpan("Memberlist.join"))
 
@@ -196,7 +209,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     // rediscovery (while alone, and periodically) is the core's decision.
     const initial = yield* Effect.either(
       discovery.discover.pipe(
-        Effect.mapError((error) => new MemberlistError({ reason: "JoinFailed", message: error.message, cause: error })),
+        Effect.mapError((error) => new JoinFailed({ seeds: [], cause: error })),
         Effect.map((found) => found.filter((a) => formatAddress(a) !== formatAddress(advertise))),
         Effect.flatMap((seeds) => (seeds.length === 0 ? Effect.succeed(0) : join(seeds)))
       )
@@ -216,38 +229,27 @@ export const make = <A, I>(options: Options<A, I>) =>
         const completed = yield* ask<boolean>((d, done) => d.leave(() => done(true)), left).pipe(
           Effect.ensuring(Fiber.interrupt(deadline))
         )
-        if (!completed) {
-          return yield* new MemberlistError({ reason: "Timeout", message: "the leave was not fully gossiped in time" })
-        }
+        if (!completed) return yield* new LeaveTimeout({ timeout: Duration.decode(timeout ?? leaveTimeoutDefault) })
       }).pipe(Effect.withSpan("Memberlist.leave"))
     if (options.leaveOnClose !== false) yield* Effect.addFinalizer(() => Effect.ignore(leave()))
 
-    const resolve = (to: string | Address): Effect.Effect<Address, MemberlistError> => {
+    const resolve = (to: string | Address): Effect.Effect<Address, UnknownMember> => {
       if (typeof to !== "string") return Effect.succeed(to)
       const member = core.members.get(to)
       return member === undefined || member.state === NodeState.Dead || member.state === NodeState.Left
-        ? Effect.fail(new MemberlistError({ reason: "UnknownMember", message: `no live member named ${to}` }))
+        ? Effect.fail(new UnknownMember({ name: to }))
         : Effect.succeed(member.address)
     }
 
     const encodeMessage = (message: A) =>
-      codec.encode(message).pipe(
-        Effect.mapError((error) => new MemberlistError({ reason: "InvalidMessage", message: error.message, cause: error }))
-      )
+      codec.encode(message).pipe(Effect.mapError((cause) => new InvalidMessage({ cause })))
 
-    const callCore = (input: Driver.ImmediateCall) =>
-      Effect.flatMap(ask<Driver.JoinOutcome | undefined>((d, done) => {
-        const dropped = d.call(input)
-        done(dropped === undefined ? undefined : { _tag: "Refused", dropped })
-      }), (outcome) =>
-        outcome === undefined || outcome._tag !== "Refused"
-          ? Effect.void
-          : Effect.fail(
-            new MemberlistError({
-              reason: outcome.dropped.reason === "NotRunning" ? "NotRunning" : "MessageTooLarge",
-              message: outcome.dropped.detail
-            })
-          ))
+    /** Runs an API input in its own step; the core's refusal, if any, is what `refused` makes of it. */
+    const callCore = <E>(input: Driver.ImmediateCall, refused: (dropped: Dropped) => E): Effect.Effect<void, E> =>
+      Effect.flatMap(
+        ask<Dropped | undefined>((d, done) => done(d.call(input))),
+        (dropped) => (dropped === undefined ? Effect.void : Effect.fail(refused(dropped)))
+      )
 
     const liveMembers = () =>
       Core.members(core).filter((m) => m.state === NodeState.Alive || m.state === NodeState.Suspect)
@@ -272,28 +274,34 @@ export const make = <A, I>(options: Options<A, I>) =>
           const payload = yield* encodeMessage(message)
           const bytes = encodePacket([{ _tag: "User", payload }], wire.packet(false))
           if (bytes.length > config.udpBufferSize) {
-            return yield* new MemberlistError({
-              reason: "MessageTooLarge",
-              message: `${bytes.length} bytes exceed one ${config.udpBufferSize}-byte packet; use sendReliable`
-            })
+            return yield* new MessageTooLarge({ size: bytes.length, limit: config.udpBufferSize })
           }
-          yield* transport.sendPacket(address, bytes).pipe(
-            Effect.mapError((error) => new MemberlistError({ reason: "Transport", message: error.message, cause: error }))
-          )
+          yield* transport.sendPacket(address, bytes).pipe(Effect.mapError((cause) => new TransportFailed({ to: address, cause })))
         }).pipe(Effect.withSpan("Memberlist.send")),
       sendReliable: (to, message) =>
         Effect.gen(function*() {
           const address = yield* resolve(to)
-          const payload = yield* encodeMessage(message)
+          const body = yield* encodeMessage(message)
+          // Only a member that said it reads our envelope gets one: a Go node would deliver its bytes as the message.
+          const payload = wantsSenderEnvelope(core, address) ? encodeSenderEnvelope(config.name, body) : body
           yield* sendUserStream(transport, address, payload, wire.stream(), tcpTimeout).pipe(
-            Effect.mapError((error) => new MemberlistError({ reason: "Transport", message: error.message, cause: error }))
+            Effect.mapError((cause) => new TransportFailed({ to: address, cause }))
           )
         }).pipe(Effect.withSpan("Memberlist.sendReliable")),
       broadcast: (message) =>
-        Effect.flatMap(encodeMessage(message), (payload) => callCore({ _tag: "Broadcast", payload })).pipe(
-          Effect.withSpan("Memberlist.broadcast")
+        Effect.flatMap(encodeMessage(message), (payload) =>
+          callCore({ _tag: "Broadcast", payload }, (dropped) =>
+            dropped.reason === "NotRunning"
+              ? new NotRunning({ operation: "broadcast" })
+              : new MessageTooLarge(broadcastSize(core, payload)))).pipe(Effect.withSpan("Memberlist.broadcast")),
+      updateMetadata: (meta) =>
+        Effect.withSpan(
+          meta.length > META_MAX_SIZE
+            ? Effect.fail<MetadataTooLarge | NotRunning>(new MetadataTooLarge({ size: meta.length, limit: META_MAX_SIZE }))
+            // Within the limit, the core refuses an update only once this member is leaving or has left.
+            : callCore({ _tag: "UpdateMetadata", meta }, () => new NotRunning({ operation: "updateMetadata" })),
+          "Memberlist.updateMetadata"
         ),
-      updateMetadata: (meta) => callCore({ _tag: "UpdateMetadata", meta }).pipe(Effect.withSpan("Memberlist.updateMetadata")),
       join,
       leave,
       healthScore: Effect.sync(() => Core.healthScore(core)),

@@ -140,14 +140,14 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       else if (event._tag === "MemberFailed") metrics.deaths.unsafeUpdate(1, [])
       pending.push(events.publish(options.toEvent(event, options.now())))
     },
-    deliver: (from, payload, origin) => {
+    deliver: (from, payload, origin, sender) => {
       if (!messages.wanted()) {
         pending.push(messages.discard)
         return
       }
       pending.push(
         options.codec.decode(payload).pipe(
-          Effect.flatMap((message) => messages.publish({ from, origin, message })),
+          Effect.flatMap((message) => messages.publish({ from, sender, origin, message })),
           Effect.catchAll((error) =>
             Effect.zipRight(
               Metric.increment(metrics.userMessagesRejected),

@@ -78,21 +78,19 @@ export const readFrame = (
     })
   )
 
-/** Opens a stream, sends one message, and (if `expectReply`) reads one back. */
+/** Opens a stream, sends one message, and reads one back. */
 const exchange = (
   transport: TransportShape,
   to: Address,
   message: StreamMessage,
   encode: EncodeStreamOptions,
   decode: DecodeStreamOptions,
-  timeoutMillis: number,
-  expectReply: boolean
-): Effect.Effect<StreamMessage | undefined, TransportError | DecodeError> =>
+  timeoutMillis: number
+): Effect.Effect<StreamMessage, TransportError | DecodeError> =>
   Effect.scoped(
     Effect.gen(function*() {
       const connection = yield* transport.connect(to, timeoutMillis)
       yield* connection.write(encodeStream(message, encode))
-      if (!expectReply) return undefined
       return yield* readFrame(connection, decode, timeoutMillis)
     })
   )
@@ -108,11 +106,11 @@ export const pushPullClient = (
   timeoutMillis: number
 ): Effect.Effect<ReadonlyArray<PushNodeState>, TransportError | DecodeError> =>
   Effect.flatMap(
-    exchange(transport, to, { _tag: "PushPull", join, states, userState: new Uint8Array(0) }, encode, decode, timeoutMillis, true),
+    exchange(transport, to, { _tag: "PushPull", join, states, userState: new Uint8Array(0) }, encode, decode, timeoutMillis),
     (reply) =>
-      reply !== undefined && reply._tag === "PushPull"
+      reply._tag === "PushPull"
         ? Effect.succeed(reply.states)
-        : Effect.fail(new TransportError({ reason: "StreamFailed", message: `expected push/pull, got ${reply?._tag}` }))
+        : Effect.fail(new TransportError({ reason: "StreamFailed", message: `expected push/pull, got ${reply._tag}` }))
   )
 
 /** A ping over a stream: resolves with the ack, or fails. */
@@ -124,20 +122,23 @@ export const streamPingClient = (
   decode: DecodeStreamOptions,
   timeoutMillis: number
 ): Effect.Effect<PacketMessage, TransportError | DecodeError> =>
-  Effect.flatMap(exchange(transport, to, ping as StreamMessage, encode, decode, timeoutMillis, true), (reply) =>
-    reply !== undefined && reply._tag === "Ack"
+  Effect.flatMap(exchange(transport, to, ping as StreamMessage, encode, decode, timeoutMillis), (reply) =>
+    reply._tag === "Ack"
       ? Effect.succeed(reply)
-      : Effect.fail(new TransportError({ reason: "StreamFailed", message: `expected ack, got ${reply?._tag}` })))
+      : Effect.fail(new TransportError({ reason: "StreamFailed", message: `expected ack, got ${reply._tag}` })))
 
-/** A reliable user message: written whole, then the stream closes. */
+/** A reliable user message: written whole, then the stream closes (nothing is read back, so nothing to decode). */
 export const sendUserStream = (
   transport: TransportShape,
   to: Address,
   payload: Uint8Array,
   encode: EncodeStreamOptions,
   timeoutMillis: number
-): Effect.Effect<void, TransportError | DecodeError> =>
-  Effect.asVoid(exchange(transport, to, { _tag: "User", payload }, encode, {}, timeoutMillis, false))
+): Effect.Effect<void, TransportError> =>
+  Effect.scoped(
+    Effect.flatMap(transport.connect(to, timeoutMillis), (connection) =>
+      connection.write(encodeStream({ _tag: "User", payload }, encode)))
+  )
 
 /** Writes one framed reply on an accepted connection. */
 export const writeFrame = (connection: Connection, message: StreamMessage, encode: EncodeStreamOptions) =>

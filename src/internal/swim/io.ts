@@ -147,13 +147,15 @@ export type Output =
   | { readonly _tag: "Event"; readonly event: MembershipEvent }
   /**
    * Deliver application bytes that arrived in a user message; `origin` names
-   * the member that broadcast it (undefined for a direct message).
+   * the member that broadcast it (undefined for a direct message), `sender`
+   * the member that sent it to us, when known (see `sender.ts`).
    */
   | {
     readonly _tag: "UserMessage"
     readonly from: Address
     readonly payload: Uint8Array
     readonly origin: string | undefined
+    readonly sender: string | undefined
   }
   /**
    * A join finished: how many seeds answered with states we could merge, and

@@ -8,13 +8,14 @@
 import { discoverTickInterval } from "./config.js"
 import { broadcastMembership, broadcastUser, completeLeave, gossipRound } from "./dissemination.js"
 import { openJoin } from "./join.js"
-import type { Address } from "./messages.js"
+import type { Address, PacketMessage } from "./messages.js"
 import { NodeState, sameAddress } from "./messages.js"
 import { announceSelf, handleAlive } from "./membership.js"
 import { toMember } from "./member.js"
 import { startPushPull } from "./pushPull.js"
+import { decodeSenderEnvelope, memberAt } from "./sender.js"
 import { nextInt } from "./random.js"
-import { anyoneElseAlive, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
+import { anyoneElseAlive, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import { decodeEnvelope, encodeEnvelope, markSeen } from "./userBroadcast.js"
 
 /** (Re)starts the periodic timers, each at a random offset within its period so nodes do not tick in step. */
@@ -146,6 +147,16 @@ export const updateMetadata = (step: Step, meta: Uint8Array): void => {
   emit(step, { _tag: "LocalStatus", status: "alive", incarnation: self.incarnation, cause: "metadata" })
 }
 
+/** The room a user broadcast `message` takes in a gossip packet (with its framing), and the most there is. */
+const sizeInGossip = (state: CoreState, message: Extract<PacketMessage, { readonly _tag: "User" }>) => ({
+  size: state.sizeOf(message) + 2,
+  limit: state.config.packetBudget - 4
+})
+
+/** What a broadcast of `body` would take in a gossip packet, and the most that fits (for the caller's error). */
+export const broadcastSize = (state: CoreState, body: Uint8Array): { readonly size: number; readonly limit: number } =>
+  sizeInGossip(state, { _tag: "User", payload: encodeEnvelope(state.config.name, 0, body) })
+
 /** Queue a user broadcast, if it can ever fit in a packet. */
 export const broadcast = (step: Step, body: Uint8Array, key: string | undefined): void => {
   const { state } = step
@@ -156,8 +167,8 @@ export const broadcast = (step: Step, body: Uint8Array, key: string | undefined)
   const seq = (state.broadcastSeq + 1) >>> 0
   const payload = encodeEnvelope(state.config.name, seq, body)
   const message = { _tag: "User", payload } as const
-  const room = state.config.packetBudget - 4
-  if (state.sizeOf(message) + 2 > room) {
+  const { size, limit } = sizeInGossip(state, message)
+  if (size > limit) {
     step.out.push({ _tag: "Dropped", reason: "Rejected", detail: "broadcast larger than one packet; send it reliably instead" })
     return
   }
@@ -173,15 +184,24 @@ export const broadcast = (step: Step, body: Uint8Array, key: string | undefined)
 /**
  * A user message arrived: a broadcast seen for the first time is delivered
  * and gossiped on; an echo is ignored; anything else is delivered as is.
+ * A message that names its sender (a reliable one from one of ours) is
+ * delivered with that name; any other with the name of the member at its
+ * source address, if any (a broadcast: the member that relayed it to us).
  */
 export const receiveUserMessage = (step: Step, from: Address, payload: Uint8Array): void => {
+  const named = decodeSenderEnvelope(payload)
+  if (named !== undefined) {
+    step.out.push({ _tag: "UserMessage", from, payload: named.body, origin: undefined, sender: named.sender })
+    return
+  }
+  const sender = memberAt(step.state, from)
   const envelope = decodeEnvelope(payload)
   if (envelope === undefined) {
-    step.out.push({ _tag: "UserMessage", from, payload, origin: undefined })
+    step.out.push({ _tag: "UserMessage", from, payload, origin: undefined, sender })
     return
   }
   if (!markSeen(step.state.seenBroadcasts, `${envelope.origin}/${envelope.seq}`)) return
-  step.out.push({ _tag: "UserMessage", from, payload: envelope.body, origin: envelope.origin })
+  step.out.push({ _tag: "UserMessage", from, payload: envelope.body, origin: envelope.origin, sender })
   if (step.state.status === "alive" || step.state.status === "leaving") {
     broadcastUser(step, { _tag: "User", payload }, undefined)
   }

@@ -28,7 +28,7 @@
 //	{"event":"join"|"leave"|"update","name":N,"addr":A,"meta":M,"at":unix_ms}
 //	{"event":"message","payload":B64,"text":T}                     NotifyMsg (text if valid UTF-8)
 //	{"event":"remote-state","join":bool,"payload":B64,"text":T}    MergeRemoteState (non-empty only)
-//	{"event":"members","members":[{"name","addr","state","meta"}]}  answer to "members"
+//	{"event":"members","members":[{"name","addr","state","meta","vsn"}]}  answer to "members" (vsn: [pMin,pMax,pCur,dMin,dMax,dCur])
 //	{"event":"sent","mode":"udp"|"tcp"|"broadcast","to":N,"bytes":K}
 //	{"event":"updated"}                                              answer to "meta"
 //	{"event":"left"}                                                 after "leave"
@@ -403,7 +403,8 @@ func main() {
 			nodes := list.Members()
 			ms := make([]M, 0, len(nodes))
 			for _, n := range nodes {
-				ms = append(ms, M{"name": n.Name, "addr": nodeAddr(n), "state": stateName(n.State), "meta": string(n.Meta)})
+				vsn := []int{int(n.PMin), int(n.PMax), int(n.PCur), int(n.DMin), int(n.DMax), int(n.DCur)}
+				ms = append(ms, M{"name": n.Name, "addr": nodeAddr(n), "state": stateName(n.State), "meta": string(n.Meta), "vsn": vsn})
 			}
 			emit(M{"event": "members", "members": ms})
 		case "broadcast", "broadcast-b64":
