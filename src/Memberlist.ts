@@ -537,7 +537,8 @@ export const metrics = {
   deliveryDropped: internalMetrics.deliveryDropped,
   streamsUnanswered: internalMetrics.streamsUnanswered,
   streamsRefused: internalMetrics.streamsRefused,
-  outboxDropped: internalMetrics.outboxDropped
+  outboxDropped: internalMetrics.outboxDropped,
+  inboundStreamsEvicted: internalMetrics.inboundStreamsEvicted
 } as const
 
 export type {

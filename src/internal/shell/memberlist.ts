@@ -40,6 +40,7 @@ import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
 import { onConnection, onPacket } from "./inbound.js"
 import * as LiveKeyring from "./keyring.js"
+import { InboundLimit } from "./inboundLimit.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
@@ -54,6 +55,9 @@ const commandCapacity = 1024
 const outboxCapacity = 4096
 /** Stream exchanges one member runs at once. */
 const maxStreams = 128
+/** Accepted streams one member serves at once, and from one remote host (see `InboundLimit`). */
+const maxInboundStreams = 256
+const maxInboundStreamsPerHost = 64
 
 const coreConfigOf = (
   config: SwimConfigShape,
@@ -190,7 +194,17 @@ export const make = <A, I>(options: Options<A, I>) =>
     fork(runSender(transport, outbox))
     fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit)(p.from, p.bytes)))
     const handleConnection = onConnection(wire, tcpTimeout, submit)
-    fork(Stream.runForEach(transport.connections, (c) => Effect.sync(() => fork(handleConnection(c)))))
+    const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
+    fork(Stream.runForEach(transport.connections, (connection) =>
+      Effect.sync(() => {
+        const admitted = inbound.admit(connection.remote.host)
+        if (admitted.evicted !== undefined) {
+          metrics.inboundStreamsEvicted.unsafeUpdate(1, [])
+          fork(Fiber.interrupt(admitted.evicted))
+        }
+        const fiber = fork(Effect.ensuring(handleConnection(connection), Effect.sync(() => inbound.release(admitted.id))))
+        inbound.track(admitted.id, fiber)
+      })))
     yield* ask<void>((d, done) => {
       d.call({ _tag: "Start" })
       done()

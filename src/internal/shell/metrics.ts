@@ -56,6 +56,11 @@ export const streamsRefused = Metric.counter("memberlist_streams_refused", {
   description: "outgoing stream exchanges refused: too many in flight"
 })
 
+/** Accepted streams closed to make room for a new one (too many from its host, or in all). */
+export const inboundStreamsEvicted = Metric.counter("memberlist_inbound_streams_evicted", {
+  description: "accepted streams closed to make room for a newer one"
+})
+
 /** A counter tagged with a reason. */
 export const withReason = <A extends Metric.Metric.Counter<number>>(metric: A, reason: string): A =>
   Metric.taggedWithLabels(metric, [MetricLabel.make("reason", reason)]) as A
