@@ -1,42 +1,75 @@
 /**
- * `effect-memberlist agent`: runs one member until SIGTERM/SIGINT, printing
- * membership events (JSON lines with `--json`), and leaves gracefully.
+ * `effect-memberlist agent`: runs one member until SIGTERM/SIGINT or `quit`,
+ * printing membership events and received messages (JSON lines with
+ * `--json`), taking commands on stdin (see lineProtocol.ts), and leaves
+ * gracefully. Its configuration is the options over the library's `SWIM_*`
+ * environment variables (see agentConfig.ts).
  *
  * @internal
  */
-import { Command, Options } from "@effect/cli"
-import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { Command, HelpDoc, Options } from "@effect/cli"
+import { NodeStream } from "@effect/platform-node"
+import { Console, Data, Deferred, Effect, Layer, Schema, Stream } from "effect"
 import * as Discovery from "effect-memberlist/Discovery"
-import * as Keyring from "effect-memberlist/Keyring"
 import * as Memberlist from "effect-memberlist/Memberlist"
 import * as SwimConfig from "effect-memberlist/SwimConfig"
 import * as Transport from "effect-memberlist/Transport"
-import { parseHostPort } from "./hostPort.js"
-import { fromOption, reportUsageError } from "./usage.js"
+import { hostname } from "node:os"
+import { resolve } from "./agentConfig.js"
+import { type Print, runLine, usage } from "./lineProtocol.js"
+import { describeError, reportError } from "./usage.js"
 
 /** The agent relays any JSON value as a message. */
 const AgentMessage = Schema.Unknown
 class Agent extends Memberlist.Tag("effect-memberlist/cli/Agent")<Agent, unknown>() {}
 
-const hostPort = (name: string) => Options.text(name)
+/** The member could not start: the port is taken, or (with --require-join) no seed answered. */
+class StartError extends Data.TaggedError("StartError")<{ readonly message: string }> {}
 
-const parseOption = (name: string, text: string) => fromOption(name, parseHostPort(text))
-
-/** A `--key`: the keyring's strict base64 parser, so a key with junk after it is refused, not truncated. */
-const parseKey = (text: string) => fromOption("key", Either.mapLeft(Keyring.keyFromBase64(text), (e) => e.message))
+/** A text option: its name, what its value looks like, what it does. */
+const text = (name: string, pseudoName: string, description: string) =>
+  Options.text(name).pipe(Options.withPseudoName(pseudoName), Options.withDescription(description))
+const flag = (name: string, description: string) => Options.boolean(name).pipe(Options.withDescription(description))
 
 const options = {
-  name: Options.text("name").pipe(Options.withDescription("unique member name")),
-  bind: hostPort("bind").pipe(Options.withDescription("HOST:PORT to bind UDP and TCP to")),
-  advertise: hostPort("advertise").pipe(Options.optional, Options.withDescription("HOST:PORT others should use")),
-  join: Options.text("join").pipe(Options.repeated, Options.withDescription("HOST:PORT of a member to join (repeatable)")),
-  dns: Options.text("dns").pipe(Options.optional, Options.withDescription("DNS name whose A/AAAA records are seeds")),
-  dnsPort: Options.integer("dns-port").pipe(Options.optional, Options.withDescription("port for --dns seeds (default: --bind's)")),
-  dnsServer: Options.text("dns-server").pipe(Options.optional, Options.withDescription("resolver HOST:PORT for --dns")),
-  preset: Options.choice("preset", ["lan", "wan", "local"]).pipe(Options.withDefault("lan" as const)),
-  key: Options.text("key").pipe(Options.repeated, Options.withDescription("base64 encryption key (repeatable; first encrypts)")),
-  label: Options.text("label").pipe(Options.withDefault(""), Options.withDescription("cluster label")),
-  json: Options.boolean("json").pipe(Options.withDescription("print one JSON object per line per event"))
+  name: text("name", "NAME", "unique member name (SWIM_NAME; default: the host name)").pipe(Options.optional),
+  bind: text(
+    "bind",
+    "HOST:PORT",
+    "address to bind UDP and TCP to, port 0 for a free one (SWIM_BIND_ADDRESS, SWIM_BIND_PORT; default 0.0.0.0:7946, 127.0.0.1:7946 with the local preset)"
+  ).pipe(Options.optional),
+  advertise: text(
+    "advertise",
+    "HOST:PORT",
+    "address other members should use, behind NAT or in containers (SWIM_ADVERTISE_ADDRESS, SWIM_ADVERTISE_PORT)"
+  ).pipe(Options.optional),
+  join: text("join", "HOST:PORT", "a member to join, repeatable or comma-separated; hostnames are resolved (SWIM_JOIN)").pipe(
+    Options.repeated
+  ),
+  dns: text("dns", "DNS-NAME", "name whose DNS records list the members to join (SWIM_DNS_NAME)").pipe(Options.optional),
+  dnsType: text("dns-type", "TYPE", "records --dns reads: A, AAAA, A+AAAA or SRV (SWIM_DNS_TYPE; default A+AAAA)").pipe(Options.optional),
+  dnsPort: text("dns-port", "PORT", "port of the members --dns finds by A/AAAA (SWIM_DNS_PORT; default: the bind port)").pipe(
+    Options.optional
+  ),
+  dnsServer: text("dns-server", "IP[:PORT]", "resolver to ask instead of the system's (SWIM_DNS_SERVER)").pipe(Options.optional),
+  requireJoin: flag("require-join", "exit 1 if no member to join answers at start, instead of starting alone and retrying"),
+  preset: text("preset", "PRESET", "timings to start from: lan, wan or local (SWIM_PRESET; default lan)").pipe(Options.optional),
+  key: text(
+    "key",
+    "BASE64",
+    "encryption key, repeatable, the first encrypts. Visible to anyone who can run ps: prefer --key-file or SWIM_SECRET_KEYS (comma-separated)"
+  ).pipe(Options.repeated),
+  keyFile: text(
+    "key-file",
+    "PATH",
+    "file of base64 encryption keys, one per line, the first encrypts; blank lines and # comments are ignored"
+  ).pipe(Options.optional),
+  label: text("label", "LABEL", "cluster label: members with another label are ignored (SWIM_LABEL)").pipe(Options.optional),
+  json: flag("json", "print one JSON object per line: events, messages and answers to commands"),
+  exitOnEof: flag(
+    "exit-on-eof",
+    "leave and exit 0 when stdin ends (default: the end of stdin is ignored; the agent runs until SIGTERM, SIGINT or quit)"
+  )
 }
 
 const eventName: Partial<Record<Memberlist.MembershipEvent["_tag"], string>> = {
@@ -48,69 +81,92 @@ const eventName: Partial<Record<Memberlist.MembershipEvent["_tag"], string>> = {
   MemberRecovered: "alive"
 }
 
+/** The lines of stdin; its end, or an error reading it, ends the stream. */
+const stdinLines: Stream.Stream<string> = NodeStream.fromReadable(() => process.stdin, (error) => error).pipe(
+  Stream.decodeText(),
+  Stream.splitLines,
+  Stream.catchAll(() => Stream.empty)
+)
+
+/** Subscribes, announces itself, prints what happens, answers stdin; returns on `quit` (or stdin's end with --exit-on-eof). */
+const run = (print: Print, exitOnEof: boolean) =>
+  Effect.gen(function*() {
+    const member = yield* Agent
+    // Subscribed before "ready", so a message sent to it after "ready" is printed.
+    const received = yield* member.receive
+    const events = yield* member.events
+    const self = yield* member.localMember
+    yield* print(
+      { event: "ready", name: self.name, address: Transport.formatAddress(self.address), at: Date.now() },
+      `${self.name} listening on ${Transport.formatAddress(self.address)}`
+    )
+    yield* Effect.forkScoped(Stream.runForEach(received, (r) => {
+      // A `sender` name, when the library's Received carries one.
+      const sender = (r as { readonly sender?: unknown }).sender
+      return print(
+        {
+          event: "message",
+          from: Transport.formatAddress(r.from),
+          origin: r.origin ?? null,
+          ...(typeof sender === "string" ? { sender } : {}),
+          message: r.message,
+          at: Date.now()
+        },
+        `message from ${r.origin ?? (typeof sender === "string" ? sender : Transport.formatAddress(r.from))}: ${JSON.stringify(r.message)}`
+      )
+    }))
+    yield* Effect.forkScoped(Stream.runForEach(events, (e) => {
+      const name = eventName[e._tag]
+      if (name === undefined || !("member" in e)) {
+        return e._tag === "LocalStatusChanged"
+          ? print({ event: "self", status: e.status, incarnation: e.incarnation, cause: e.cause, at: e.at },
+            `self ${e.status} (${e.cause}, incarnation ${e.incarnation})`)
+          : Effect.void
+      }
+      return print(
+        { event: name, name: e.member.name, address: Transport.formatAddress(e.member.address), at: e.at },
+        `${name.padEnd(8)} ${e.member.name} ${Transport.formatAddress(e.member.address)}`
+      )
+    }))
+    const done = yield* Deferred.make<void>()
+    const answer = runLine(member, print)
+    yield* Effect.forkScoped(
+      Stream.runForEach(stdinLines, (line) => Effect.flatMap(answer(line), (quit) => (quit ? Deferred.succeed(done, undefined) : Effect.void))).pipe(
+        Effect.zipRight(exitOnEof ? Deferred.succeed(done, undefined) : Effect.void)
+      )
+    )
+    yield* Deferred.await(done)
+  })
+
 /** The agent command. */
 export const agent = Command.make("agent", options, (o) =>
   Effect.gen(function*() {
-    const keys = yield* Effect.forEach(o.key, parseKey)
-    const joins = yield* Effect.forEach(o.join, (j) => parseOption("join", j))
-    const bind = yield* parseOption("bind", o.bind)
-    const advertise = Option.isSome(o.advertise) ? yield* parseOption("advertise", o.advertise.value) : undefined
-    const config = SwimConfig.presets[o.preset]({
-      name: o.name,
-      bindHost: bind.host,
-      bindPort: bind.port,
-      advertiseHost: advertise?.host,
-      advertisePort: advertise?.port,
-      secretKeys: keys,
-      label: o.label
-    })
-    const sources: Array<Effect.Effect<Discovery.DiscoveryShape, Discovery.DiscoveryError>> = [
-      Discovery.makeStatic(joins)
-    ]
-    if (Option.isSome(o.dns)) {
-      const server = Option.getOrUndefined(o.dnsServer)
-      sources.push(Discovery.makeDns({
-        name: o.dns.value,
-        port: Option.getOrElse(o.dnsPort, () => bind.port),
-        ...(server !== undefined ? { server } : {})
-      }))
-    }
-    const discovery = Layer.effect(Discovery.Discovery, Effect.map(Effect.all(sources), Discovery.combine))
-    const print = (line: Record<string, unknown>, human: string) =>
-      o.json ? Console.log(JSON.stringify(line)) : Console.log(human)
-
-    const run = Effect.gen(function*() {
-      const member = yield* Agent
-      const self = yield* member.localMember
-      yield* print({ event: "ready", name: self.name, address: Transport.formatAddress(self.address), at: Date.now() },
-        `${self.name} listening on ${Transport.formatAddress(self.address)}`)
-      const received = yield* member.receive
-      const events = yield* member.events
-      yield* Effect.fork(Stream.runForEach(received, (r) =>
-        print({ event: "message", from: Transport.formatAddress(r.from), origin: r.origin ?? null, message: r.message, at: Date.now() },
-          `message from ${r.origin ?? Transport.formatAddress(r.from)}: ${JSON.stringify(r.message)}`)))
-      yield* Stream.runForEach(events, (e) => {
-        const name = eventName[e._tag]
-        if (name === undefined || !("member" in e)) {
-          return e._tag === "LocalStatusChanged"
-            ? print({ event: "self", status: e.status, incarnation: e.incarnation, cause: e.cause, at: e.at },
-              `self ${e.status} (${e.cause}, incarnation ${e.incarnation})`)
-            : Effect.void
-        }
-        return print(
-          { event: name, name: e.member.name, address: Transport.formatAddress(e.member.address), at: e.at },
-          `${name.padEnd(8)} ${e.member.name} ${Transport.formatAddress(e.member.address)}`
-        )
-      })
-    })
-    yield* run.pipe(
-      Effect.scoped,
-      Effect.provide(
-        Memberlist.layer(Agent, { messages: AgentMessage, encoding: "json" }).pipe(
-          Layer.provide(Transport.layerNode),
-          Layer.provide(discovery),
-          Layer.provide(SwimConfig.layer(config))
-        )
-      )
+    const config = yield* resolve(o, process.env, hostname())
+    const print: Print = (json, text) => Console.log(o.json ? JSON.stringify(json) : text)
+    const member = Memberlist.layer(Agent, { messages: AgentMessage, encoding: "json", requireJoin: o.requireJoin }).pipe(
+      Layer.mapError((error) =>
+        new StartError({
+          message: o.requireJoin
+            ? `cannot join the cluster (--require-join): ${describeError(error).message}`
+            : `cannot start: ${describeError(error).message}`
+        })
+      ),
+      // A failure to bind says so itself: "cannot bind 127.0.0.1:7946: listen EADDRINUSE: ...".
+      Layer.provide(Transport.layerNode),
+      Layer.provide(Layer.succeed(Discovery.Discovery, config.discovery)),
+      Layer.provide(SwimConfig.layer(config.swim))
     )
-  }).pipe(Effect.catchTag("UsageError", reportUsageError))).pipe(Command.withDescription("run one cluster member until SIGTERM; it leaves gracefully"))
+    yield* run(print, o.exitOnEof).pipe(Effect.scoped, Effect.provide(member))
+  }).pipe(Effect.catchAll(reportError))).pipe(
+    Command.withDescription(HelpDoc.blocks([
+      HelpDoc.p(
+        "Run one cluster member until SIGTERM, SIGINT or quit; it leaves gracefully. It prints membership events and received messages, one JSON object per line with --json."
+      ),
+      HelpDoc.p(
+        "Options win; what they leave unset comes from the SWIM_* environment variables the library reads (SwimConfig.layerFromEnv, Discovery.fromEnv): those above and every other setting, e.g. SWIM_PROBE_INTERVAL=\"500 millis\", SWIM_GOSSIP_NODES=4, SWIM_SECRET_KEYS=key1,key2."
+      ),
+      HelpDoc.p(
+        `Commands on stdin, one per line, each answered with one line (ok or error): ${usage.join(" | ")}. Messages are any JSON value.`
+      )
+    ]))
+  )
