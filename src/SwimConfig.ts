@@ -7,7 +7,7 @@
  */
 import { Config, Context, Duration, Effect, Layer, Redacted } from "effect"
 import type { ConfigError } from "effect/ConfigError"
-import { envProvider } from "./internal/config/env.js"
+import { envProvider, envVariable } from "./internal/config/env.js"
 import * as internal from "./internal/config/swimConfig.js"
 
 /**
@@ -217,3 +217,14 @@ export const layerFromEnv = (prefix = "swim"): Layer.Layer<SwimConfig, internal.
       Effect.mapError(internal.toEnvError(prefix))
     )
   )
+
+/**
+ * The environment variable `layerFromEnv` reads a setting from: the path's
+ * segments in constant case, joined with `_` (`["swim", "probeInterval"]`
+ * is `SWIM_PROBE_INTERVAL`). Tools that layer their own options over the
+ * environment use it to name the variable they read or override.
+ *
+ * @since 0.1.0
+ * @category environment
+ */
+export const environmentVariable: (path: ReadonlyArray<string>) => string = envVariable

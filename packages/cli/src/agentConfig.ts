@@ -86,10 +86,8 @@ const dnsKeys: ReadonlyArray<Key> = ["dnsName", "dnsPort", "dnsType", "dnsServer
 /** `Discovery.DnsRecordType`'s values, checked here so that a bad `--dns-type` is reported as such. */
 const dnsTypes = ["A", "AAAA", "A+AAAA", "SRV"] as const
 
-const constantCase = (segment: string) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
-
 /** The environment variable the library reads for a config path: ["swim", "bindPort"] is SWIM_BIND_PORT. */
-export const envVariable = (path: ReadonlyArray<string>): string => path.map(constantCase).join("_")
+export const envVariable = SwimConfig.environmentVariable
 
 const variableOf = (key: string) => envVariable([prefix, key])
 
