@@ -349,8 +349,18 @@ export interface Memberlist<A> {
    * Gossips a message to every member (delivered once to each, not to this
    * node). Fails when the value fails the schema, does not fit one gossip
    * packet, or this member has left.
+   *
+   * With a `key` (at most 255 UTF-8 bytes, else `InvalidOptions`), a newer
+   * broadcast with the same key replaces the older one wherever it is still
+   * queued, and an older one that arrives after a newer one is not delivered:
+   * every member ends with the latest value, and a key updated many times
+   * costs about as much gossip as one update (foca's `Invalidates`,
+   * memberlist's `NamedBroadcast`). Members may see some intermediate values.
    */
-  readonly broadcast: (message: A) => Effect.Effect<void, InvalidMessage | MessageTooLarge | NotRunning>
+  readonly broadcast: (
+    message: A,
+    options?: { readonly key?: string | undefined }
+  ) => Effect.Effect<void, InvalidMessage | MessageTooLarge | NotRunning | InvalidOptions>
   /** Replaces this node's metadata bytes (at most 512) and tells everyone; refused once this member leaves. */
   readonly updateMetadata: (meta: Uint8Array) => Effect.Effect<void, MetadataTooLarge | NotRunning>
   /** Joins (or rejoins) through these addresses; returns how many answered, failing when none did. */

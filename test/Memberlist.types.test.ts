@@ -43,7 +43,7 @@ describe("each operation's error type", () => {
       Memberlist.UnknownMember | Memberlist.InvalidMessage | Memberlist.TransportFailed
     >()
     expectTypeOf<ErrorOf<Cluster["broadcast"]>>().toEqualTypeOf<
-      Memberlist.InvalidMessage | Memberlist.MessageTooLarge | Memberlist.NotRunning
+      Memberlist.InvalidMessage | Memberlist.MessageTooLarge | Memberlist.NotRunning | Memberlist.InvalidOptions
     >()
     expectTypeOf<ErrorOf<Cluster["updateMetadata"]>>().toEqualTypeOf<Memberlist.MetadataTooLarge | Memberlist.NotRunning>()
     expectTypeOf<ErrorOf<Cluster["join"]>>().toEqualTypeOf<Memberlist.JoinFailed>()

@@ -40,7 +40,10 @@ import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
 import { onConnection, onPacket } from "./inbound.js"
 import * as LiveKeyring from "./keyring.js"
+import { maxBroadcastKeyBytes } from "../swim/userBroadcast.js"
 import { InboundLimit } from "./inboundLimit.js"
+
+const utf8 = new TextEncoder()
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
@@ -302,12 +305,17 @@ export const make = <A, I>(options: Options<A, I>) =>
             Effect.mapError((cause) => new TransportFailed({ to: address, cause }))
           )
         }).pipe(Effect.withSpan("Memberlist.sendReliable")),
-      broadcast: (message) =>
-        Effect.flatMap(encodeMessage(message), (payload) =>
-          callCore({ _tag: "Broadcast", payload }, (dropped) =>
+      broadcast: (message, broadcastOptions) => {
+        const key = broadcastOptions?.key
+        if (key !== undefined && utf8.encode(key).length > maxBroadcastKeyBytes) {
+          return Effect.fail(new InvalidOptions({ option: "key", problem: `longer than ${maxBroadcastKeyBytes} UTF-8 bytes` }))
+        }
+        return Effect.flatMap(encodeMessage(message), (payload) =>
+          callCore<InvalidMessage | MessageTooLarge | NotRunning | InvalidOptions>({ _tag: "Broadcast", payload, key }, (dropped) =>
             dropped.reason === "NotRunning"
               ? new NotRunning({ operation: "broadcast" })
-              : new MessageTooLarge(broadcastSize(core, payload)))).pipe(Effect.withSpan("Memberlist.broadcast")),
+              : new MessageTooLarge(broadcastSize(core, payload)))).pipe(Effect.withSpan("Memberlist.broadcast"))
+      },
       updateMetadata: (meta) =>
         Effect.withSpan(
           meta.length > META_MAX_SIZE

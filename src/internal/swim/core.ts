@@ -292,5 +292,6 @@ export const snapshot = (state: CoreState): unknown => ({
   lastDiscoverAt: state.lastDiscoverAt,
   leaveWaiting: state.leaveWaiting,
   broadcastSeq: state.broadcastSeq,
-  seenBroadcasts: [...state.seenBroadcasts.ids]
+  seenBroadcasts: [...state.seenBroadcasts.ids],
+  latestKeyed: [...state.seenBroadcasts.latest.entries()]
 })

@@ -16,7 +16,9 @@ import { startPushPull } from "./pushPull.js"
 import { decodeSenderEnvelope, memberAt } from "./sender.js"
 import { nextInt } from "./random.js"
 import { anyoneElseAlive, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
-import { decodeEnvelope, encodeEnvelope, markSeen } from "./userBroadcast.js"
+import { decodeEnvelope, encodeEnvelope, keyedId, markLatest, markSeen, maxBroadcastKeyBytes } from "./userBroadcast.js"
+
+const utf8 = new TextEncoder()
 
 /** (Re)starts the periodic timers, each at a random offset within its period so nodes do not tick in step. */
 const scheduleTicks = (step: Step): void => {
@@ -164,8 +166,12 @@ export const broadcast = (step: Step, body: Uint8Array, key: string | undefined)
     step.out.push({ _tag: "Dropped", reason: "Rejected", detail: "broadcast payload is not bytes" })
     return
   }
+  if (key !== undefined && (typeof key !== "string" || utf8.encode(key).length > maxBroadcastKeyBytes)) {
+    step.out.push({ _tag: "Dropped", reason: "Rejected", detail: `broadcast key longer than ${maxBroadcastKeyBytes} bytes` })
+    return
+  }
   const seq = (state.broadcastSeq + 1) >>> 0
-  const payload = encodeEnvelope(state.config.name, seq, body)
+  const payload = encodeEnvelope(state.config.name, seq, body, key)
   const message = { _tag: "User", payload } as const
   const { size, limit } = sizeInGossip(state, message)
   if (size > limit) {
@@ -178,7 +184,9 @@ export const broadcast = (step: Step, body: Uint8Array, key: string | undefined)
   }
   state.broadcastSeq = seq
   markSeen(state.seenBroadcasts, `${state.config.name}/${seq}`)
-  broadcastUser(step, message, key)
+  const id = key === undefined ? undefined : keyedId(state.config.name, key)
+  if (id !== undefined) markLatest(state.seenBroadcasts, id, seq)
+  broadcastUser(step, message, id)
 }
 
 /**
@@ -201,8 +209,11 @@ export const receiveUserMessage = (step: Step, from: Address, payload: Uint8Arra
     return
   }
   if (!markSeen(step.state.seenBroadcasts, `${envelope.origin}/${envelope.seq}`)) return
+  // An older value of a key arriving after a newer one is stale: it is neither delivered nor spread.
+  const id = envelope.key === undefined ? undefined : keyedId(envelope.origin, envelope.key)
+  if (id !== undefined && !markLatest(step.state.seenBroadcasts, id, envelope.seq)) return
   step.out.push({ _tag: "UserMessage", from, payload: envelope.body, origin: envelope.origin, sender })
   if (step.state.status === "alive" || step.state.status === "leaving") {
-    broadcastUser(step, { _tag: "User", payload }, undefined)
+    broadcastUser(step, { _tag: "User", payload }, id)
   }
 }
