@@ -73,7 +73,11 @@ export type MembershipEvent =
     readonly _tag: "LocalStatusChanged"
     readonly status: "alive" | "leaving" | "left"
     readonly incarnation: number
-    readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata"
+    /**
+     * `isolated`: this member lost its last live peer (its view holds no one
+     * else alive); `connected`: it has one again. The others are its own changes.
+     */
+    readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata" | "isolated" | "connected"
     readonly at: number
   }
   | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address; readonly at: number }

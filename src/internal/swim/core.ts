@@ -8,6 +8,7 @@
  */
 import { makeBroadcastQueue } from "./broadcastQueue.js"
 import type { CoreConfig, MessageSizer } from "./config.js"
+import { noticeConnectivity } from "./connectivity.js"
 import { estimateSize } from "./estimateSize.js"
 import type { Input, Output, Timer } from "./io.js"
 import { joinDeadlinePassed } from "./join.js"
@@ -80,6 +81,7 @@ export const make = (options: MakeOptions): CoreState => {
     lastProbeOutOfTurn: false,
     seqNo: 0,
     awareness: 0,
+    connected: false,
     probe: undefined,
     relays: new Map(),
     suspicions: new Map(),
@@ -217,6 +219,7 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
     default:
       s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown input" })
   }
+  noticeConnectivity(s)
   return s.out
 }
 
@@ -277,6 +280,7 @@ export const snapshot = (state: CoreState): unknown => ({
   lastProbeOutOfTurn: state.lastProbeOutOfTurn,
   seqNo: state.seqNo,
   awareness: state.awareness,
+  connected: state.connected,
   probe: state.probe === undefined ? undefined : { ...state.probe },
   relays: Array.from(state.relays.entries()),
   suspicions: Array.from(state.suspicions.entries()).map(([k, v]) => [k, { ...v, accusers: [...v.accusers] }]),

@@ -90,8 +90,12 @@ export type MembershipEvent =
     readonly _tag: "LocalStatus"
     readonly status: LocalStatus
     readonly incarnation: number
-    /** Why it changed: started, refuted an accusation, leaving, left, rejoined, metadata. */
-    readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata"
+    /**
+     * Why it changed: started, refuted an accusation, leaving, left, rejoined,
+     * metadata; or, still alive, lost its last live peer (isolated) or has
+     * one again (connected).
+     */
+    readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata" | "isolated" | "connected"
   }
   /** Another address claims a live member's name; the claim was ignored. */
   | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address }

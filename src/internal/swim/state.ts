@@ -73,6 +73,8 @@ export interface CoreState {
   seqNo: number
   /** Lifeguard local health score. */
   awareness: number
+  /** Someone else was alive after the last step that changed who is (see connectivity.ts). */
+  connected: boolean
   probe: Probe | undefined
   readonly relays: Map<number, Relay>
   readonly suspicions: Map<string, Suspicion>

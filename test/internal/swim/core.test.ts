@@ -951,7 +951,8 @@ describe("rule 7: leave and rejoin", () => {
     })
     expect(d.member(d.name)).toMatchObject({ state: NodeState.Alive })
     expect(d.member(d.name)!.incarnation).toBeGreaterThan(7)
-    expect(localStatuses(d, mark).map((s) => s.cause)).toEqual(["refuted"])
+    // The seed is the first live peer, so this node is connected too.
+    expect(localStatuses(d, mark).map((s) => s.cause)).toEqual(["refuted", "connected"])
   })
 })
 
@@ -1078,7 +1079,8 @@ describe("rule 9: events", () => {
     })
     // hearing it again is no news
     d.addMember("a", { incarnation: 3, meta: new Uint8Array([1, 2]) })
-    expect(d.events(mark).length).toBe(1)
+    // MemberJoined, and (its first live peer) this node's `connected`; nothing for the repeat.
+    expect(d.events(mark).map((e) => e._tag)).toEqual(["MemberJoined", "LocalStatus"])
   })
 
   it("MemberUpdated when another node changes its metadata with UpdateMetadata", () => {
@@ -1131,6 +1133,7 @@ describe("rule 9: events", () => {
     d.input({ _tag: "Join", seeds: [addressOf("a")] })
     expect(localStatuses(d)).toEqual([
       { status: "alive", cause: "started", incarnation: 1 },
+      { status: "alive", cause: "connected", incarnation: 1 },
       { status: "alive", cause: "metadata", incarnation: 2 },
       { status: "alive", cause: "refuted", incarnation: 3 },
       { status: "leaving", cause: "leaving", incarnation: 3 },
