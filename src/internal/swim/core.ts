@@ -9,6 +9,7 @@
 import { makeBroadcastQueue } from "./broadcastQueue.js"
 import type { CoreConfig, MessageSizer } from "./config.js"
 import { noticeConnectivity } from "./connectivity.js"
+import { noteHeard } from "./isolation.js"
 import { estimateSize } from "./estimateSize.js"
 import type { Input, Output, Timer } from "./io.js"
 import { joinDeadlinePassed } from "./join.js"
@@ -82,6 +83,8 @@ export const make = (options: MakeOptions): CoreState => {
     seqNo: 0,
     awareness: 0,
     connected: false,
+    lastHeardAt: 0,
+    reconnectedAt: -Infinity,
     probe: undefined,
     relays: new Map(),
     suspicions: new Map(),
@@ -182,6 +185,7 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
       }
       let anyWellFormed = false
       for (const message of input.messages) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
+      if (anyWellFormed && state.status !== "idle") noteHeard(state, now)
       // After the messages: a refutation in the same packet already settles it.
       if (input.via === "packet" && anyWellFormed) noticeContact(s, input.from)
       break
@@ -193,9 +197,11 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         s.out.push({ _tag: "Dropped", reason: "NotRunning", detail: "push/pull before start" })
         break
       }
+      noteHeard(state, now)
       pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo)
       break
     case "PushPullResponse":
+      if (state.status !== "idle") noteHeard(state, now)
       pushPullAnswered(s, input.token, Array.isArray(input.states) ? input.states : [])
       break
     case "PushPullFailed":
@@ -281,6 +287,7 @@ export const snapshot = (state: CoreState): unknown => ({
   seqNo: state.seqNo,
   awareness: state.awareness,
   connected: state.connected,
+  // Not lastHeardAt/reconnectedAt: a well-formed message that changes nothing else was still heard.
   probe: state.probe === undefined ? undefined : { ...state.probe },
   relays: Array.from(state.relays.entries()),
   suspicions: Array.from(state.suspicions.entries()).map(([k, v]) => [k, { ...v, accusers: [...v.accusers] }]),

@@ -57,6 +57,8 @@ export const start = (step: Step): void => {
     versions: c.versions
   }, true)
   selfRecord(state).stateChangedAt = now
+  // A node that just started has not been cut off from anything.
+  state.lastHeardAt = now
   scheduleTicks(step)
   emit(step, { _tag: "LocalStatus", status: "alive", incarnation: 1, cause: "started" })
 }

@@ -25,6 +25,7 @@ import {
   type Suspicion,
   suspicionMinTimeout
 } from "./suspicion.js"
+import { formedWhileIsolated, isIsolated } from "./isolation.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
@@ -215,13 +216,42 @@ export const suspicionExpired = (step: Step, node: string, token: number): void 
   // Confirmations may have moved the deadline; only the timer for the current one counts.
   if (now < suspicion.deadline) return
   const record = state.members.get(node)
+  if (
+    record !== undefined && record.state === NodeState.Suspect && suspicion.restarted !== true &&
+    formedWhileIsolated(state, suspicion.startedAt)
+  ) {
+    startSuspicionOver(step, node, suspicion)
+    return
+  }
   state.suspicions.delete(node)
   if (record === undefined || record.state !== NodeState.Suspect) return
-  handleDead(step, { _tag: "Dead", incarnation: record.incarnation, node, from: state.config.name })
+  // Cut off, our verdict holds for us alone: spreading it would fail a healthy member everywhere.
+  handleDead(step, { _tag: "Dead", incarnation: record.incarnation, node, from: state.config.name }, !isIsolated(state, now))
 }
 
-/** Applies a death (or, when `from === node`, a graceful leave). */
-export const handleDead = (step: Step, d: Dead): void => {
+/**
+ * A suspicion formed before this node came back from isolation: look again,
+ * from now, for the min timeout. Once only, so a node that hears its peers
+ * seldom (a small cluster slowed down by Lifeguard) still reaches a verdict.
+ */
+const startSuspicionOver = (step: Step, node: string, old: Suspicion): void => {
+  const { state, now } = step
+  const suspicion: Suspicion = {
+    ...old,
+    token: newToken(state),
+    startedAt: now,
+    accusers: new Set([state.config.name]),
+    deadline: now + old.min,
+    verifications: 0,
+    nextVerificationAt: now,
+    restarted: true
+  }
+  state.suspicions.set(node, suspicion)
+  setTimer(step, suspicion.deadline, { _tag: "SuspicionTimeout", node, token: suspicion.token })
+}
+
+/** Applies a death (or, when `from === node`, a graceful leave); `spread: false` keeps it from gossip. */
+export const handleDead = (step: Step, d: Dead, spread = true): void => {
   const { state, now } = step
   const record = state.members.get(d.node)
   if (record === undefined) return
@@ -238,7 +268,7 @@ export const handleDead = (step: Step, d: Dead): void => {
     return
   }
 
-  broadcastMembership(step, d.node, d)
+  if (spread) broadcastMembership(step, d.node, d)
   record.incarnation = d.incarnation
   record.state = d.node === d.from ? NodeState.Left : NodeState.Dead
   record.stateChangedAt = now

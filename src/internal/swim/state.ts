@@ -75,6 +75,10 @@ export interface CoreState {
   awareness: number
   /** Someone else was alive after the last step that changed who is (see connectivity.ts). */
   connected: boolean
+  /** When a well-formed message from another member last arrived (see isolation.ts). */
+  lastHeardAt: number
+  /** When this node last heard from someone after being cut off (-Infinity: never cut off). */
+  reconnectedAt: number
   probe: Probe | undefined
   readonly relays: Map<number, Relay>
   readonly suspicions: Map<string, Suspicion>

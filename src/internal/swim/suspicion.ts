@@ -45,6 +45,8 @@ export interface Suspicion {
   readonly accusers: Set<string>
   /** When the current deadline falls. */
   deadline: number
+  /** Started over once already because it was formed while this node was cut off (see isolation.ts). */
+  readonly restarted?: true
   /** How often this node has probed the suspect itself since the suspicion began. */
   verifications: number
   /** When this node may probe it out of turn again. */
