@@ -13,8 +13,8 @@
  * probe intervals. Measured times are printed, and summed up at the end.
  *
  * Needs root and iproute2: without them every test fails with one line
- * saying so. Scenarios that show a known library defect run only with
- * HOSTS_KNOWN_DEFECTS=1 (see `knownDefect` below); `npm test` leaves them out.
+ * saying so. The scenario that shows a known library defect runs only with
+ * HOSTS_KNOWN_DEFECTS=1 (see `knownDefect` below); `npm test` leaves it out.
  */
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -28,22 +28,20 @@ const P = 1_000 // probe interval of the local preset
 const SETTLE = 3 * P // watched for false failures after the view is full again
 
 /**
- * HOSTS_KNOWN_DEFECTS=1 also runs the scenarios that fail because of a known
- * defect (left out of `npm test` only by this switch; their assertions are
- * not weakened). All four fail the same way: an accusation made by a member
- * that could not reach the accused (its suspicion timer, started while cut
- * off, expires; or the other half of a partition declared it dead) reaches,
- * once the network is back, members that could reach the accused all along;
- * they accept the `dead` (same incarnation) and report the healthy member
- * failed until it refutes, 30 to 150 ms later.
- *  1. cut host: the cut member's suspicion of a healthy peer expires right after
- *     link up; its `dead` spreads (3 of 3 runs).
- *  2. partition: a member declared dead by the other half is reported failed
- *     by its own half right after the heal (2 of 3 runs).
- *  5. lost every peer: restored as soon as the lone member declared its last
- *     peer dead; that fresh `dead` spreads on link up (1 of 3 runs).
- *  6. own interface down: the member whose sends fail accuses a healthy peer
- *     and, once up, its `dead` spreads (1 of 3 runs; it accused a peer in 2 of 3).
+ * HOSTS_KNOWN_DEFECTS=1 also runs the scenario that still fails because of a
+ * known defect (left out of `npm test` only by this switch; its assertions
+ * are not weakened):
+ *  2. partition: after the heal, a `dead` that one half declared (rightly,
+ *     while cut) about a member of the other half reaches that member's own
+ *     half, which reports it failed until it refutes, 30 to 150 ms later
+ *     (2 of 3 runs, then 2 of 2 after the isolation fix). Both halves heard
+ *     from their own side all along, so the isolation rule does not apply;
+ *     fixing it needs a rule for believing a foreign `dead` about a member we
+ *     are in touch with (issue 10, forgeries).
+ * Scenarios 1, 5 and 6 failed the same way before the core's isolation rule
+ * (src/internal/swim/isolation.ts: a node that hears from no one keeps its
+ * verdicts to itself, and re-examines suspicions formed while cut off); they
+ * now run in `npm test` (passed 2 of 2 runs with the rule).
  */
 const knownDefects = process.env.HOSTS_KNOWN_DEFECTS === "1"
 const knownDefect = knownDefects ? it : it.skip
@@ -143,7 +141,7 @@ describe("fault suite on real hosts (6 processes, network namespaces)", () => {
     console.table(results.map((r) => ({ ...r, notes: r.notes.join(" | ") })))
   }, 30_000)
 
-  knownDefect("1. cut a host [known defect, HOSTS_KNOWN_DEFECTS=1]: its link down 10 s, detected by all, back in every view", async () => {
+  it("1. cut a host: its link down 10 s, detected by all, back in every view", async () => {
     await fullViewFirst()
     const k = 2
     const start = scenarioStart
@@ -274,7 +272,7 @@ describe("fault suite on real hosts (6 processes, network namespaces)", () => {
     expect(wrong.map(show), "no healthy member reported failed by a healthy member").toEqual([])
   }, 60_000)
 
-  knownDefect("5. a member that lost every peer rejoins by itself (rediscovery while alone) [known defect, HOSTS_KNOWN_DEFECTS=1]", async () => {
+  it("5. a member that lost every peer rejoins by itself (rediscovery while alone)", async () => {
     await fullViewFirst()
     const k = 5
     const start = scenarioStart
@@ -306,7 +304,7 @@ describe("fault suite on real hosts (6 processes, network namespaces)", () => {
     expect(wrong.map(show), "no healthy member reported failed by a healthy member").toEqual([])
   }, 120_000)
 
-  knownDefect("6. a member whose own interface goes down 10 s, then up [known defect, HOSTS_KNOWN_DEFECTS=1]: no false failure in the others' views", async () => {
+  it("6. a member whose own interface goes down 10 s, then up: no false failure in the others' views", async () => {
     await fullViewFirst()
     const k = 1
     const start = scenarioStart
