@@ -105,7 +105,7 @@ describe("probe flag", () => {
     expect(unflagged).toContain("Alive")
   })
 
-  it("is set on the out-of-turn probe that verifies someone else's suspicion", () => {
+  it("is set on the ping that verifies someone else's suspicion, sent besides the round robin's probe", () => {
     const d = new CoreDriver({ seed: 4 })
     d.addMembers(names("m", 12))
     d.addMember("t")
@@ -113,11 +113,16 @@ describe("probe flag", () => {
     d.receive("m0", suspect("t", 1, "m0"))
     expect(d.state.suspicions.get("t")?.verifications).toBe(0)
     const mark = d.mark()
-    d.advanceToTimer("ProbeTick")
-    // the verification probe, not the round robin's turn
+    // the first verification falls within a third of the min timeout
+    d.advanceBy(Math.floor(d.state.suspicions.get("t")!.min / 3) + 1000)
     expect(d.state.suspicions.get("t")?.verifications).toBe(1)
-    const probes = d.sentPackets(mark).filter((p) => p.messages[0]?._tag === "Ping")
-    expect(probes.map((p) => [p.toName, p.probe])).toEqual([["t", true]])
+    const pings = d.sentPackets(mark).filter((p) => p.messages[0]?._tag === "Ping")
+    expect(pings.filter((p) => p.toName === "t").length).toBeGreaterThanOrEqual(1)
+    // the round robin went on, a probe every tick besides the verification, all flagged
+    const ticks = d.timersSet("ProbeTick", mark).map((t) => t.setAt)
+    expect(pings.length).toBeGreaterThan(ticks.length)
+    for (const at of ticks) expect(pings.some((p) => p.at === at)).toBe(true)
+    for (const p of pings) expect(p.probe).toBe(true)
   })
 
   it("is not set on a ping relayed for someone else's indirect probe", () => {
