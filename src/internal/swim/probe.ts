@@ -234,8 +234,14 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
     }
     sendWithPiggyback(step, relay.address, [request])
   }
+  // No stream ping to a member we already suspect: it could only keep our failed probe from confirming
+  // a mistaken accusation, which the suspect's refutation answers anyway (and verification brings it);
+  // when the member is dead, as it mostly is by then, each is a refused or timed-out dial.
   const target = state.members.get(probe.target)
-  if (state.config.tcpPingFallback && target !== undefined && target.versions[1] >= 3) {
+  if (
+    state.config.tcpPingFallback && target !== undefined && target.versions[1] >= 3 &&
+    target.state !== NodeState.Suspect
+  ) {
     step.out.push({
       _tag: "StreamPing",
       to: probe.address,

@@ -109,6 +109,17 @@ describe("verification pings", () => {
     }
     expect(verifications).toBeGreaterThanOrEqual(2)
   })
+
+  it("no stream ping to a member we already suspect", () => {
+    const d = new CoreDriver({ seed: 5 })
+    d.addMembers(names("m", 3))
+    d.addMember("t")
+    d.receive("m0", suspect("t", 1, "m0"))
+    const mark = d.mark()
+    for (let i = 0; i < 10 && d.member("t")?.state === NodeState.Suspect; i++) d.advanceToTimer("ProbeTick")
+    expect(d.sent("IndirectPing", mark).some((i) => i.message.node === "t")).toBe(true)
+    expect(d.outputsOf("StreamPing", mark).filter((s) => s.ping._tag === "Ping" && s.ping.node === "t")).toEqual([])
+  })
 })
 
 describe("a ping is answered after the rest of its packet", () => {
