@@ -202,7 +202,11 @@ const judgeHealth = (step: Step, probe: Probe): void => {
   state.awareness = applyAwarenessDelta(state.awareness, delta, state.config.awarenessMaxMultiplier)
 }
 
-/** No direct ack in time: ask k members to probe for us, and try a stream ping. (Also: a failed probe's nacks are due.) */
+/**
+ * No direct ack in time: ping the target directly once more, ask k members
+ * to probe it for us, and try a stream ping. (The same timer, set again,
+ * says a failed probe's nacks are due.)
+ */
 export const probeTimedOut = (step: Step, seqNo: number): void => {
   const { state, now } = step
   const waiting = state.nackWait
@@ -214,6 +218,11 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
   const probe = state.probe
   if (probe === undefined || probe.seqNo !== seqNo || probe.acked || probe.indirectAt !== undefined) return
   probe.indirectAt = now
+  // Our addition: the direct ping again, bare and with the same seqNo. A lost ping or ack is the usual
+  // reason for no ack, and the direct path (two packets) is likelier to get through than any one
+  // indirect path (four). Not flagged as a probe: it is the same probe.
+  const record = state.members.get(probe.target)
+  if (record !== undefined) sendPacket(step, probe.address, pingMessages(state, probe.seqNo, record))
   const relays = sampleDistinct(
     state.rng,
     state.probeOrder,
@@ -237,10 +246,9 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
   // No stream ping to a member we already suspect: it could only keep our failed probe from confirming
   // a mistaken accusation, which the suspect's refutation answers anyway (and verification brings it);
   // when the member is dead, as it mostly is by then, each is a refused or timed-out dial.
-  const target = state.members.get(probe.target)
   if (
-    state.config.tcpPingFallback && target !== undefined && target.versions[1] >= 3 &&
-    target.state !== NodeState.Suspect
+    state.config.tcpPingFallback && record !== undefined && record.versions[1] >= 3 &&
+    record.state !== NodeState.Suspect
   ) {
     step.out.push({
       _tag: "StreamPing",

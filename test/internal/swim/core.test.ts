@@ -135,6 +135,22 @@ describe("rule 1: probing", () => {
     expect(indirect.some((i) => !i.message.nack)).toBe(true)
   })
 
+  it("after the probe timeout the direct ping goes once more, bare, with the same seqNo; an ack to it ends the probe", () => {
+    const d = cluster(["a", "b", "c"])
+    d.addMember("t")
+    const seqNo = probeUntil(d, "t")
+    const pingedAt = d.now
+    const mark = d.mark()
+    d.advanceTo(pingedAt + d.config.probeTimeout)
+    const again = d.sentPackets(mark).filter((p) => p.toName === "t")
+    expect(again.map((p) => [p.messages, p.probe])).toEqual([[[{ _tag: "Ping", seqNo, node: "t", source: { address: d.address, node: d.name } }], false]])
+    expect(d.sent("IndirectPing", mark).length).toBe(3)
+    // the first ping or its ack was lost; the second gets through
+    d.receive("t", { _tag: "Ack", seqNo, payload: new Uint8Array(0) })
+    d.advanceToTimer("ProbeTick")
+    expect(d.member("t")?.state).toBe(NodeState.Alive)
+  })
+
   it("an acked probe sends no indirect pings", () => {
     const d = cluster(["a", "b", "t"])
     probeUntil(d, "t")
