@@ -79,13 +79,13 @@ export const make = (options: MakeOptions): CoreState => {
     contactPushPulls: new Map(),
     probeOrder: [],
     probeIndex: 0,
-    lastProbeOutOfTurn: false,
     seqNo: 0,
     awareness: 0,
     connected: false,
     lastHeardAt: 0,
     reconnectedAt: -Infinity,
     probe: undefined,
+    nackWait: undefined,
     relays: new Map(),
     suspicions: new Map(),
     membershipQueue: makeBroadcastQueue(options.config.maxMembershipQueue),
@@ -122,6 +122,9 @@ const noticeContact = (step: Step, from: Address): void => {
   state.contactPushPulls.set(sender.name, now)
   startPushPull(step, sender.address, false)
 }
+
+const isPing = (message: unknown): boolean =>
+  typeof message === "object" && message !== null && (message as { readonly _tag?: unknown })._tag === "Ping"
 
 /** Handles one message; returns whether it was well formed. */
 const receive = (step: Step, from: Address, message: PacketMessage, replyTo: number | undefined): boolean => {
@@ -184,7 +187,14 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         break
       }
       let anyWellFormed = false
-      for (const message of input.messages) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
+      // Pings last: the ack then carries what the rest of the packet made us say — above all our
+      // refutation of the accusation a prober sends with its ping of a suspect.
+      for (const message of input.messages) {
+        if (!isPing(message)) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
+      }
+      for (const message of input.messages) {
+        if (isPing(message)) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
+      }
       if (anyWellFormed && state.status !== "idle") noteHeard(state, now)
       // After the messages: a refutation in the same packet already settles it.
       if (input.via === "packet" && anyWellFormed) noticeContact(s, input.from)
@@ -283,12 +293,12 @@ export const snapshot = (state: CoreState): unknown => ({
   members: members(state).map((m) => ({ ...m, meta: Array.from(m.meta) })),
   probeOrder: state.probeOrder.map((m) => m.name),
   probeIndex: state.probeIndex,
-  lastProbeOutOfTurn: state.lastProbeOutOfTurn,
   seqNo: state.seqNo,
   awareness: state.awareness,
   connected: state.connected,
   // Not lastHeardAt/reconnectedAt: a well-formed message that changes nothing else was still heard.
   probe: state.probe === undefined ? undefined : { ...state.probe },
+  nackWait: state.nackWait === undefined ? undefined : { ...state.nackWait },
   relays: Array.from(state.relays.entries()),
   suspicions: Array.from(state.suspicions.entries()).map(([k, v]) => [k, { ...v, accusers: [...v.accusers] }]),
   membershipQueue: state.membershipQueue.buckets.map((b) => b.map((i) => [i.id, i.transmits])),

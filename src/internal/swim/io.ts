@@ -17,6 +17,7 @@ import type { Member } from "./member.js"
 /** A timer the core asked for. `token` or `seqNo` tell a stale timer from a live one. */
 export type Timer =
   | { readonly _tag: "ProbeTick"; readonly token: number }
+  /** The probe's direct ping went unanswered: go indirect. Set again when a failed probe's nacks are due. */
   | { readonly _tag: "ProbeTimeout"; readonly seqNo: number }
   | { readonly _tag: "RelayTimeout"; readonly seqNo: number }
   | { readonly _tag: "SuspicionTimeout"; readonly node: string; readonly token: number }
@@ -122,7 +123,8 @@ export type Output =
    * several). `crc`: frame it with a CRC (`to` is a known member that
    * speaks protocol 5). `probe`: this packet is a probe of `to` this node
    * started — round robin or verifying a suspicion — counted as one; never
-   * set on a ping relayed for someone else.
+   * set on a ping relayed for someone else, nor on the repeat of a probe's
+   * direct ping at its timeout.
    */
   | {
     readonly _tag: "SendPacket"

@@ -21,9 +21,9 @@ import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./
 import {
   confirmSuspicion,
   expectedConfirmations,
-  maxVerifications,
   type Suspicion,
-  suspicionMinTimeout
+  suspicionMinTimeout,
+  verificationSpacing
 } from "./suspicion.js"
 import { formedWhileIsolated, isIsolated } from "./isolation.js"
 
@@ -200,8 +200,11 @@ export const handleSuspect = (step: Step, s: Suspect): void => {
     max,
     accusers: new Set([s.from]),
     deadline: now + (expected < 1 ? min : max),
-    verifications: s.from === state.config.name ? 1 : 0,
-    nextVerificationAt: s.from === state.config.name ? now + Math.floor(min / maxVerifications) : now
+    verifications: 0,
+    // Our own accusation is verified at once (the suspect learns of it straight away and its ack
+    // brings the refutation, usually before our gossip has spread the accusation); others' at a
+    // random point of the first spacing, so the members that hear of it do not all ping at once.
+    nextVerificationAt: s.from === state.config.name ? now : now + nextInt(state.rng, verificationSpacing({ min }))
   }
   state.suspicions.set(s.node, suspicion)
   setTimer(step, suspicion.deadline, { _tag: "SuspicionTimeout", node: s.node, token: suspicion.token })

@@ -12,11 +12,13 @@ import { formatAddress, NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import { handleSuspect } from "./membership.js"
 import { sampleDistinct, shuffleInPlace } from "./random.js"
-import { maxVerifications } from "./suspicion.js"
+import { sendPacket } from "./send.js"
+import { maxVerificationsPerTick, type Suspicion, verificationSpacing } from "./suspicion.js"
 import {
   type CoreState,
   maxRelays,
   newSeqNo,
+  type Probe,
   newToken,
   setTimer,
   type Step
@@ -45,36 +47,11 @@ const resetProbeOrder = (step: Step): void => {
   shuffleInPlace(state.rng, order)
 }
 
-/**
- * A suspect we hold a suspicion about and have not probed ourselves lately
- * (at most `maxVerifications` times, spaced over the min timeout). Probing
- * it out of turn (our addition to SWIM) lets a refutation we missed reach us
- * on the ack before the suspicion expires, and turns a real failure into an
- * independent confirmation sooner.
- */
-const unverifiedSuspect = (state: CoreState, now: number): MemberRecord | undefined => {
-  for (const [name, suspicion] of state.suspicions) {
-    if (suspicion.verifications >= maxVerifications || now < suspicion.nextVerificationAt) continue
-    suspicion.verifications++
-    suspicion.nextVerificationAt = now + Math.floor(suspicion.min / maxVerifications)
-    const record = state.members.get(name)
-    if (record !== undefined && record.state === NodeState.Suspect) return record
-  }
-  return undefined
-}
+const selfSource = (state: CoreState) => ({ address: state.config.address, node: state.config.name })
 
 /** The next member to probe, round robin over the shuffled order, skipping self, dead and left. */
 const nextProbeTarget = (step: Step): MemberRecord | undefined => {
   const { state } = step
-  // Alternate with the round robin so suspicions cannot starve it.
-  if (!state.lastProbeOutOfTurn) {
-    const suspect = unverifiedSuspect(state, step.now)
-    if (suspect !== undefined) {
-      state.lastProbeOutOfTurn = true
-      return suspect
-    }
-  }
-  state.lastProbeOutOfTurn = false
   for (let checked = 0; checked <= state.probeOrder.length; checked++) {
     if (state.probeIndex >= state.probeOrder.length) {
       resetProbeOrder(step)
@@ -89,12 +66,56 @@ const nextProbeTarget = (step: Step): MemberRecord | undefined => {
   return undefined
 }
 
-const selfSource = (state: CoreState) => ({ address: state.config.address, node: state.config.name })
+/** A ping of `target`; a suspect one is also told it is suspected, so it can refute even if gossip missed it. */
+const pingMessages = (state: CoreState, seqNo: number, target: MemberRecord): Array<PacketMessage> => {
+  const ping: Ping = { _tag: "Ping", seqNo, node: target.name, source: selfSource(state) }
+  if (target.state !== NodeState.Suspect) return [ping]
+  return [ping, { _tag: "Suspect", incarnation: target.incarnation, node: target.name, from: state.config.name }]
+}
 
 /**
- * Ends the previous probe (a probe with no ack by now has failed) and starts
- * the next one. The next tick and the probe's deadline are both one probe
- * interval away, scaled by local health.
+ * Verification (our addition to SWIM): each suspect we hold a suspicion
+ * about gets a ping of its own every `verificationSpacing` while the
+ * suspicion lasts — besides the round robin's probe, never instead of it,
+ * and at most `maxVerificationsPerTick` per probe tick, the longest waiting
+ * first. The ping carries the accusation, and a live suspect answers it
+ * after applying the rest of the packet, so the ack brings its refutation
+ * to a node that missed it, before that node's timeout expires. It is one
+ * bare packet (no gossip piggybacked: the suspect may well be dead), with
+ * no indirect probe and no stream ping; an unanswered one changes nothing —
+ * it is no confirmation and costs no local health — since only the round
+ * robin's full probes accuse.
+ */
+const verifySuspects = (step: Step, roundRobinTarget: MemberRecord | undefined): void => {
+  const { state, now } = step
+  let sent = 0
+  while (sent < maxVerificationsPerTick) {
+    let name: string | undefined
+    let due: Suspicion | undefined
+    for (const [n, suspicion] of state.suspicions) {
+      if (now < suspicion.nextVerificationAt) continue
+      if (due === undefined || suspicion.nextVerificationAt < due.nextVerificationAt) {
+        name = n
+        due = suspicion
+      }
+    }
+    if (due === undefined || name === undefined) return
+    due.nextVerificationAt = now + verificationSpacing(due)
+    const record = state.members.get(name)
+    if (record === undefined || record.state !== NodeState.Suspect) continue
+    due.verifications++
+    // The round robin's probe of it, this tick, carries the accusation already.
+    if (record === roundRobinTarget) continue
+    sendPacket(step, record.address, pingMessages(state, newSeqNo(state), record), { probe: true })
+    sent++
+  }
+}
+
+/**
+ * Ends the previous probe (a probe with no ack by now has failed), starts
+ * the next one in the round robin, and verifies the suspects that are due.
+ * The next tick and the probe's deadline are both one probe interval away,
+ * scaled by local health.
  */
 export const probeTick = (step: Step, token: number): void => {
   const { state, now } = step
@@ -106,56 +127,102 @@ export const probeTick = (step: Step, token: number): void => {
   setTimer(step, now + interval, { _tag: "ProbeTick", token: state.probeTickToken })
 
   const target = nextProbeTarget(step)
+  verifySuspects(step, target)
   if (target === undefined) return
-  const ping: Ping = { _tag: "Ping", seqNo: newSeqNo(state), node: target.name, source: selfSource(state) }
-  const messages: Array<PacketMessage> = [ping]
-  // Tell a suspect member it is suspected, so it can refute even if gossip missed it.
-  if (target.state === NodeState.Suspect) {
-    messages.push({ _tag: "Suspect", incarnation: target.incarnation, node: target.name, from: state.config.name })
-  }
-  // A probe whether round robin or verifying a suspect: the shell counts it as one.
-  sendWithPiggyback(step, target.address, messages, { probe: true })
+  const seqNo = newSeqNo(state)
+  sendWithPiggyback(step, target.address, pingMessages(state, seqNo, target), { probe: true })
   state.probe = {
-    seqNo: ping.seqNo,
+    seqNo,
     target: target.name,
     address: target.address,
     incarnation: target.incarnation,
     deadline: now + interval,
     acked: false,
-    indirect: false,
+    indirectAt: undefined,
     expectedNacks: 0,
     nacks: 0
   }
   setTimer(step, now + scaleByAwareness(state.config.probeTimeout, state.awareness), {
     _tag: "ProbeTimeout",
-    seqNo: ping.seqNo
+    seqNo
   })
 }
 
-/** A failed probe counts against local health (unless the relays' nacks show the fault is not ours) and raises a suspicion. */
+/** A failed probe raises a suspicion, and counts against local health unless the relays' nacks show the fault is not ours. */
 const finishProbe = (step: Step): void => {
   const { state } = step
   const probe = state.probe
   state.probe = undefined
   if (probe === undefined || probe.acked) return
-  const missedNacks = probe.expectedNacks > 0 ? Math.max(probe.expectedNacks - probe.nacks, 0) : 1
-  state.awareness = applyAwarenessDelta(state.awareness, missedNacks, state.config.awarenessMaxMultiplier)
-  const target = state.members.get(probe.target)
-  if (target === undefined) return
-  handleSuspect(step, {
-    _tag: "Suspect",
-    incarnation: probe.incarnation,
-    node: probe.target,
-    from: state.config.name
-  })
+  if (state.members.has(probe.target)) {
+    handleSuspect(step, {
+      _tag: "Suspect",
+      incarnation: probe.incarnation,
+      node: probe.target,
+      from: state.config.name
+    })
+  }
+  judgeLater(step, probe)
 }
 
-/** No direct ack in time: ask k members to probe for us, and try a stream ping. */
-export const probeTimedOut = (step: Step, seqNo: number): void => {
+/**
+ * When a relay's nack may still be on its way: a relay nacks `probeTimeout`
+ * after our request reached it (memberlist's rule), and we allow one more
+ * `probeTimeout` for the two trips. With the LAN timings the request leaves
+ * half-way through the probe, so at full health the nacks are due after the
+ * probe ends.
+ */
+const nacksDueAt = (state: CoreState, probe: Probe): number =>
+  probe.indirectAt === undefined ? probe.deadline : probe.indirectAt + 2 * state.config.probeTimeout
+
+/**
+ * Judges local health on a failed probe, once its relays' nacks are in or
+ * cannot come any more. memberlist judges when the probe ends, before the
+ * nacks of a healthy node's relays have come back, so every failed probe at
+ * full health counts as every nack missed (+3 with three relays): a node
+ * that probes a dead member slows its probing down fourfold.
+ */
+const judgeLater = (step: Step, probe: Probe): void => {
+  const { state, now } = step
+  if (state.nackWait !== undefined) judgeHealth(step, state.nackWait)
+  state.nackWait = undefined
+  const due = nacksDueAt(state, probe)
+  if (probe.nacks < probe.expectedNacks && now < due) {
+    state.nackWait = probe
+    setTimer(step, due, { _tag: "ProbeTimeout", seqNo: probe.seqNo })
+    return
+  }
+  judgeHealth(step, probe)
+}
+
+/** A failed probe's toll on local health: one per nack missed, or one when no relay was asked for nacks. */
+const judgeHealth = (step: Step, probe: Probe): void => {
   const { state } = step
+  const delta = probe.expectedNacks > 0 ? Math.max(probe.expectedNacks - probe.nacks, 0) : 1
+  state.awareness = applyAwarenessDelta(state.awareness, delta, state.config.awarenessMaxMultiplier)
+}
+
+/**
+ * No direct ack in time: ping the target directly once more, ask k members
+ * to probe it for us, and try a stream ping. (The same timer, set again,
+ * says a failed probe's nacks are due.)
+ */
+export const probeTimedOut = (step: Step, seqNo: number): void => {
+  const { state, now } = step
+  const waiting = state.nackWait
+  if (waiting !== undefined && waiting.seqNo === seqNo) {
+    state.nackWait = undefined
+    judgeHealth(step, waiting)
+    return
+  }
   const probe = state.probe
-  if (probe === undefined || probe.seqNo !== seqNo || probe.acked || probe.indirect) return
-  probe.indirect = true
+  if (probe === undefined || probe.seqNo !== seqNo || probe.acked || probe.indirectAt !== undefined) return
+  probe.indirectAt = now
+  // Our addition: the direct ping again, bare and with the same seqNo. A lost ping or ack is the usual
+  // reason for no ack, and the direct path (two packets) is likelier to get through than any one
+  // indirect path (four). Not flagged as a probe: it is the same probe.
+  const record = state.members.get(probe.target)
+  if (record !== undefined) sendPacket(step, probe.address, pingMessages(state, probe.seqNo, record))
   const relays = sampleDistinct(
     state.rng,
     state.probeOrder,
@@ -176,8 +243,13 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
     }
     sendWithPiggyback(step, relay.address, [request])
   }
-  const target = state.members.get(probe.target)
-  if (state.config.tcpPingFallback && target !== undefined && target.versions[1] >= 3) {
+  // No stream ping to a member we already suspect: it could only keep our failed probe from confirming
+  // a mistaken accusation, which the suspect's refutation answers anyway (and verification brings it);
+  // when the member is dead, as it mostly is by then, each is a refused or timed-out dial.
+  if (
+    state.config.tcpPingFallback && record !== undefined && record.versions[1] >= 3 &&
+    record.state !== NodeState.Suspect
+  ) {
     step.out.push({
       _tag: "StreamPing",
       to: probe.address,
@@ -248,6 +320,18 @@ export const handleAck = (step: Step, ack: Ack): void => {
 
 /** A relay's nack: counted, so missed nacks can be told from our own trouble. */
 export const handleNack = (step: Step, nack: Nack): void => {
-  const probe = step.state.probe
-  if (probe !== undefined && probe.seqNo === nack.seqNo && !probe.acked) probe.nacks++
+  const { state } = step
+  const probe = state.probe
+  if (probe !== undefined && probe.seqNo === nack.seqNo && !probe.acked) {
+    probe.nacks++
+    return
+  }
+  const waiting = state.nackWait
+  if (waiting !== undefined && waiting.seqNo === nack.seqNo) {
+    waiting.nacks++
+    if (waiting.nacks >= waiting.expectedNacks) {
+      state.nackWait = undefined
+      judgeHealth(step, waiting)
+    }
+  }
 }

@@ -25,7 +25,9 @@ export interface Probe {
   readonly incarnation: number
   readonly deadline: number
   acked: boolean
-  indirect: boolean
+  /** When the indirect probes went out; undefined before. */
+  indirectAt: number | undefined
+  /** Nacks asked of the relays, and nacks received. */
   expectedNacks: number
   nacks: number
 }
@@ -68,8 +70,6 @@ export interface CoreState {
   /** memberlist's node list: the probe order, reshuffled on wrap. */
   readonly probeOrder: Array<MemberRecord>
   probeIndex: number
-  /** The last probe verified a suspicion out of turn; the next goes round robin. */
-  lastProbeOutOfTurn: boolean
   seqNo: number
   /** Lifeguard local health score. */
   awareness: number
@@ -80,6 +80,8 @@ export interface CoreState {
   /** When this node last heard from someone after being cut off (-Infinity: never cut off). */
   reconnectedAt: number
   probe: Probe | undefined
+  /** A failed probe whose toll on local health waits for its relays' nacks. */
+  nackWait: Probe | undefined
   readonly relays: Map<number, Relay>
   readonly suspicions: Map<string, Suspicion>
   readonly membershipQueue: BroadcastQueue

@@ -47,14 +47,21 @@ export interface Suspicion {
   deadline: number
   /** Started over once already because it was formed while this node was cut off (see isolation.ts). */
   readonly restarted?: true
-  /** How often this node has probed the suspect itself since the suspicion began. */
+  /** How often this node has pinged the suspect to verify the suspicion. */
   verifications: number
-  /** When this node may probe it out of turn again. */
+  /** When this node verifies it next. */
   nextVerificationAt: number
 }
 
-/** Most out-of-turn probes of one suspect; each is a chance to catch a refutation we missed. */
-export const maxVerifications = 3
+/**
+ * Time between verification pings of one suspect: a third of the min
+ * timeout, so even a suspicion that ends at the min sees three, each a
+ * chance to catch a refutation we missed.
+ */
+export const verificationSpacing = (suspicion: Pick<Suspicion, "min">): number => Math.max(1, Math.floor(suspicion.min / 3))
+
+/** Most verification pings in one probe tick, besides the round robin's probe. */
+export const maxVerificationsPerTick = 2
 
 /** Confirmations received so far (accusers other than the first). */
 export const confirmations = (suspicion: Suspicion): number => suspicion.accusers.size - 1

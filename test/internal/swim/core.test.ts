@@ -135,6 +135,22 @@ describe("rule 1: probing", () => {
     expect(indirect.some((i) => !i.message.nack)).toBe(true)
   })
 
+  it("after the probe timeout the direct ping goes once more, bare, with the same seqNo; an ack to it ends the probe", () => {
+    const d = cluster(["a", "b", "c"])
+    d.addMember("t")
+    const seqNo = probeUntil(d, "t")
+    const pingedAt = d.now
+    const mark = d.mark()
+    d.advanceTo(pingedAt + d.config.probeTimeout)
+    const again = d.sentPackets(mark).filter((p) => p.toName === "t")
+    expect(again.map((p) => [p.messages, p.probe])).toEqual([[[{ _tag: "Ping", seqNo, node: "t", source: { address: d.address, node: d.name } }], false]])
+    expect(d.sent("IndirectPing", mark).length).toBe(3)
+    // the first ping or its ack was lost; the second gets through
+    d.receive("t", { _tag: "Ack", seqNo, payload: new Uint8Array(0) })
+    d.advanceToTimer("ProbeTick")
+    expect(d.member("t")?.state).toBe(NodeState.Alive)
+  })
+
   it("an acked probe sends no indirect pings", () => {
     const d = cluster(["a", "b", "t"])
     probeUntil(d, "t")
@@ -383,7 +399,8 @@ describe("rule 3: local health (Lifeguard awareness)", () => {
     expect(d.latestTimer("ProbeTimeout").at).toBe(tick + 2 * 500)
   })
 
-  const missedNacksCase = (nacksReceived: number) => {
+  /** t fails a probe; `nacksReceived` of its 3 relays nack, `late` ones after the probe has ended. */
+  const missedNacksCase = (nacksReceived: number, late = false) => {
     const d = new CoreDriver({ seed: 9 })
     const relays = names("new", 3)
     d.addMembers(relays, { versions: versionsUpTo(5) })
@@ -394,16 +411,30 @@ describe("rule 3: local health (Lifeguard awareness)", () => {
     expect(Core.healthScore(d.state)).toBe(0)
     const mark = d.mark()
     d.advanceToTimer("ProbeTimeout")
+    const indirectAt = d.now
     const asked = d.sent("IndirectPing", mark).filter((i) => i.message.nack)
-    for (const { packet } of asked.slice(0, nacksReceived)) d.receive(packet.toName, { _tag: "Nack", seqNo })
+    const nack = () => {
+      for (const { packet } of asked.slice(0, nacksReceived)) d.receive(packet.toName, { _tag: "Nack", seqNo })
+    }
+    if (!late) nack()
     d.advanceToTimer("ProbeTick")
-    return { d, asked: asked.length, score: Core.healthScore(d.state) }
+    const tick = d.now
+    if (late) {
+      // a relay nacks probeTimeout after our request reached it: at full health, after our probe ended
+      d.advanceTo(indirectAt + 500 + 4)
+      nack()
+    }
+    // the verdict waits until the nacks are due (two probe timeouts after the request)
+    d.advanceTo(indirectAt + 2 * 500)
+    return { d, asked: asked.length, tick, score: Core.healthScore(d.state) }
   }
 
   it("with nack-capable relays, a failed probe raises the score by the number of missed nacks", () => {
     const none = missedNacksCase(0)
     expect(none.asked).toBe(3)
     expect(none.score).toBe(3)
+    // the tick after the verdict is stretched fourfold, and so is its probe timeout
+    none.d.advanceToTimer("ProbeTick")
     expect(none.d.latestTimer("ProbeTick").at).toBe(none.d.now + 4 * 1000)
     expect(none.d.latestTimer("ProbeTimeout").at).toBe(none.d.now + 4 * 500)
     expect(missedNacksCase(1).score).toBe(2)
@@ -413,9 +444,19 @@ describe("rule 3: local health (Lifeguard awareness)", () => {
   it("when every nack arrived the failed probe does not raise the score (the target is the problem, not us)", () => {
     const all = missedNacksCase(3)
     expect(all.score).toBe(0)
-    expect(all.d.latestTimer("ProbeTick").at).toBe(all.d.now + 1000)
+    expect(all.d.latestTimer("ProbeTick").at).toBe(all.tick + 1000)
     // the member is still suspected
     expect(all.d.member("t")?.state).toBe(NodeState.Suspect)
+  })
+
+  it("nacks that come after the probe ended, when relays answer at their own probe timeout, still count", () => {
+    // memberlist judges at the end of the probe, before a healthy node's nacks are back: +3 for every failed probe
+    const late = missedNacksCase(3, true)
+    expect(late.score).toBe(0)
+    expect(missedNacksCase(1, true).score).toBe(2)
+    // the suspicion itself is raised when the probe ends, not when the nacks are due
+    const suspected = late.d.log.filter((r) => r.output._tag === "Event" && r.output.event._tag === "MemberSuspected")
+    expect(suspected.map((r) => r.at)).toEqual([late.tick])
   })
 
   it("a successful probe lowers the score by 1", () => {

@@ -94,10 +94,17 @@ describe("probe flag", () => {
     const packets = d.sentPackets(mark)
     const probes = packets.filter((p) => p.probe)
     const pings = packets.filter((p) => p.messages[0]?._tag === "Ping")
-    // one probe per probe tick, each a packet led by our ping of its destination
+    // probes go out at probe ticks (the round robin's, and the verification of m0 once suspected),
+    // each a packet led by our ping of its destination
     expect(probes.length).toBeGreaterThanOrEqual(4)
-    expect(probes).toEqual(pings)
+    const ticks = d.timersSet("ProbeTick", mark).map((t) => t.setAt)
+    expect([...new Set(probes.map((p) => p.at))]).toEqual(ticks)
     for (const p of probes) expect(p.messages[0]).toMatchObject({ _tag: "Ping", node: p.toName })
+    // the only other pings repeat a probe's direct ping at its probe timeout: the same probe, unflagged
+    const seqNo = (p: { readonly messages: ReadonlyArray<PacketMessage> }) => (p.messages[0] as { readonly seqNo: number }).seqNo
+    const repeats = pings.filter((p) => !p.probe)
+    expect(repeats.length).toBeGreaterThan(0)
+    for (const r of repeats) expect(probes.some((p) => p.toName === r.toName && seqNo(p) === seqNo(r))).toBe(true)
     // acks, indirect ping requests and gossip went out, unflagged
     const unflagged = packets.filter((p) => !p.probe).map((p) => p.messages[0]!._tag)
     expect(unflagged).toContain("Ack")
@@ -105,7 +112,7 @@ describe("probe flag", () => {
     expect(unflagged).toContain("Alive")
   })
 
-  it("is set on the out-of-turn probe that verifies someone else's suspicion", () => {
+  it("is set on the ping that verifies someone else's suspicion, sent besides the round robin's probe", () => {
     const d = new CoreDriver({ seed: 4 })
     d.addMembers(names("m", 12))
     d.addMember("t")
@@ -113,11 +120,17 @@ describe("probe flag", () => {
     d.receive("m0", suspect("t", 1, "m0"))
     expect(d.state.suspicions.get("t")?.verifications).toBe(0)
     const mark = d.mark()
-    d.advanceToTimer("ProbeTick")
-    // the verification probe, not the round robin's turn
+    // the first verification falls within a third of the min timeout
+    d.advanceBy(Math.floor(d.state.suspicions.get("t")!.min / 3) + 1000)
     expect(d.state.suspicions.get("t")?.verifications).toBe(1)
-    const probes = d.sentPackets(mark).filter((p) => p.messages[0]?._tag === "Ping")
-    expect(probes.map((p) => [p.toName, p.probe])).toEqual([["t", true]])
+    // pings sent at probe ticks (not the repeats at a probe's timeout)
+    const ticks = d.timersSet("ProbeTick", mark).map((t) => t.setAt)
+    const pings = d.sentPackets(mark).filter((p) => p.messages[0]?._tag === "Ping" && ticks.includes(p.at))
+    expect(pings.filter((p) => p.toName === "t").length).toBeGreaterThanOrEqual(1)
+    // the round robin went on, a probe every tick besides the verification, all flagged
+    expect(pings.length).toBeGreaterThan(ticks.length)
+    for (const at of ticks) expect(pings.some((p) => p.at === at)).toBe(true)
+    for (const p of pings) expect(p.probe).toBe(true)
   })
 
   it("is not set on a ping relayed for someone else's indirect probe", () => {
