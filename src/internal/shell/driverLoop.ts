@@ -1,13 +1,20 @@
 /**
  * The driver fiber: the only fiber that steps a member's core. It fires the
- * timers that are due, then runs the commands other fibers submitted, in
- * order, and after each step does what the step left pending (deliveries,
- * follow-up commands). It sleeps until the next command or the next timer,
- * whichever comes first, on the Effect clock (so `TestClock` drives it).
+ * timers that are due and runs the commands other fibers submitted, in
+ * order; after each step it does what the step left for it (follow-up
+ * commands at once, then deliveries). Steps that leave no deliveries run
+ * back to back in one synchronous loop, with no effect per step.
+ *
+ * When there is nothing to do it waits on the command queue alone. The next
+ * timer wakes it through an alarm: a fiber sleeping on the Effect clock (so
+ * `TestClock` drives it) that submits a no-op command when the time comes.
+ * An alarm is set only when the earliest timer is earlier than the alarm
+ * already set, so in the steady state there is one per timer wake-up, none
+ * per packet, and no race between the queue and a sleep.
  *
  * @internal
  */
-import { Cause, Chunk, type Clock, Duration, Effect, Option, Queue } from "effect"
+import { Cause, Chunk, type Clock, Duration, Effect, Queue } from "effect"
 import type { Driver } from "../driver/driver.js"
 import type { Timer } from "../swim/io.js"
 import type { EventQueue } from "../driver/eventQueue.js"
@@ -24,17 +31,12 @@ export interface DriverLoop {
   readonly afterBatch: () => void
 }
 
-const flush = (runtime: NodeRuntime, driver: Driver): Effect.Effect<void> =>
-  Effect.suspend(function loop(): Effect.Effect<void> {
-    while (runtime.later.length > 0) (runtime.later.shift() as Command)(driver)
-    if (runtime.pending.length === 0) return Effect.void
-    const work = runtime.pending.splice(0)
-    return Effect.zipRight(Effect.forEach(work, (effect) => effect, { discard: true }), Effect.suspend(loop))
-  })
+/** The alarm's command: nothing to do but wake the loop, which then fires the timers that are due. */
+const wake: Command = () => {}
 
 /**
- * A defect in one step (the core promises none; a bug in the runtime might) is logged and the loop
- * goes on: one bad input must not stop a member's protocol.
+ * A defect in one step or delivery (the core promises none; a bug in the runtime might) is logged and
+ * the loop goes on: one bad input must not stop a member's protocol.
  */
 const survive = (effect: Effect.Effect<void>): Effect.Effect<void> =>
   Effect.catchAllCause(effect, (cause) =>
@@ -43,39 +45,81 @@ const survive = (effect: Effect.Effect<void>): Effect.Effect<void> =>
 /** Runs the driver until interrupted. */
 export const run = (loop: DriverLoop): Effect.Effect<never> => {
   const { driver, runtime, commands, timers, clock } = loop
-  const fireDue = Effect.suspend(function fire(): Effect.Effect<void> {
-    const now = clock.unsafeCurrentTimeMillis()
-    if (timers.peekTime() > now) return Effect.void
-    const due = timers.pop()!
-    return Effect.zipRight(
-      survive(Effect.suspend(() => {
-        driver.handle({ _tag: "TimerFired", timer: due.value })
-        return flush(runtime, driver)
-      })),
-      Effect.suspend(fire)
-    )
-  })
-  const runCommands = (batch: Chunk.Chunk<Command>) =>
-    Effect.forEach(batch, (command) =>
-      survive(Effect.suspend(() => {
-        command(driver)
-        return flush(runtime, driver)
-      })), { discard: true })
-  const next: Effect.Effect<Chunk.Chunk<Command>> = Effect.flatMap(Queue.takeAll(commands), (batch) => {
-    if (Chunk.isNonEmpty(batch)) return Effect.succeed(batch)
-    const wait = timers.peekTime() - clock.unsafeCurrentTimeMillis()
-    if (wait === Infinity) return Effect.map(Queue.take(commands), Chunk.of)
-    if (wait <= 0) return Effect.succeed(Chunk.empty())
-    return Effect.map(
-      Effect.timeoutOption(Queue.take(commands), Duration.millis(wait)),
-      Option.match({ onNone: () => Chunk.empty<Command>(), onSome: Chunk.of })
-    )
-  })
-  return Effect.forever(
-    fireDue.pipe(
-      Effect.zipRight(next),
-      Effect.flatMap(runCommands),
-      Effect.tap(() => loop.afterBatch())
-    )
+  const { pending, later } = runtime
+  /** Commands taken from the queue, run from `next` on. */
+  let batch: ReadonlyArray<Command> = []
+  let next = 0
+  /** When the alarm set last will wake the loop (Infinity: none set); `alarmToken` tells a stale alarm from it. */
+  let alarmAt = Infinity
+  let alarmToken = 0
+
+  /** One step and the follow-up commands it left; a defect is kept for logging and the loop goes on. */
+  const step = (f: () => void): void => {
+    try {
+      f()
+      while (later.length > 0) (later.shift() as Command)(driver)
+    } catch (defect) {
+      pending.push(Effect.logError("a driver step failed", Cause.die(defect)))
+    }
+  }
+
+  /**
+   * Runs what is due, timers first, then the taken commands, until a step leaves deliveries to
+   * perform (true) or nothing is left (false).
+   */
+  const runDue = (): boolean => {
+    for (;;) {
+      if (pending.length > 0) return true
+      if (timers.peekTime() <= clock.unsafeCurrentTimeMillis()) {
+        const timer = (timers.pop() as { readonly value: Timer }).value
+        step(() => driver.handle({ _tag: "TimerFired", timer }))
+      } else if (next < batch.length) {
+        const command = batch[next++] as Command
+        step(() => command(driver))
+      } else {
+        return false
+      }
+    }
+  }
+
+  const deliver: Effect.Effect<void> = Effect.suspend(() =>
+    survive(Effect.forEach(pending.splice(0), (effect) => effect, { discard: true }))
   )
+
+  /** Sets an alarm for the earliest timer unless one is set for then or sooner. */
+  const arm: Effect.Effect<void> = Effect.suspend(() => {
+    const at = timers.peekTime()
+    if (at >= alarmAt) return Effect.void
+    alarmAt = at
+    const token = ++alarmToken
+    const sleep = Math.max(0, at - clock.unsafeCurrentTimeMillis())
+    return Effect.asVoid(Effect.fork(Effect.zipRight(
+      clock.sleep(Duration.millis(sleep)),
+      Effect.suspend(() => {
+        if (token !== alarmToken) return Effect.void
+        alarmAt = Infinity
+        return Queue.offer(commands, wake)
+      })
+    )))
+  })
+
+  const took = (command: Command): void => {
+    batch = [command]
+    next = 0
+  }
+
+  const cycle: Effect.Effect<void> = Effect.suspend(() => {
+    if (runDue()) return deliver
+    loop.afterBatch()
+    return Effect.flatMap(Queue.takeAll(commands), (taken) => {
+      if (Chunk.isNonEmpty(taken)) {
+        batch = Chunk.toReadonlyArray(taken)
+        next = 0
+        return Effect.void
+      }
+      return Effect.zipRight(arm, Effect.map(Queue.take(commands), took))
+    })
+  })
+
+  return Effect.forever(cycle)
 }
