@@ -86,21 +86,48 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
     survive(Effect.forEach(pending.splice(0), (effect) => effect, { discard: true }))
   )
 
-  /** Sets an alarm for the earliest timer unless one is set for then or sooner. */
-  const arm: Effect.Effect<void> = Effect.suspend(() => {
-    const at = timers.peekTime()
-    if (at >= alarmAt) return Effect.void
-    alarmAt = at
-    const token = ++alarmToken
-    const sleep = Math.max(0, at - clock.unsafeCurrentTimeMillis())
-    return Effect.asVoid(Effect.fork(Effect.zipRight(
-      clock.sleep(Duration.millis(sleep)),
+  /**
+   * The alarm fiber: waits to be set, sleeps until the time it was set for, and then, unless a
+   * newer alarm replaced it meanwhile, wakes the loop. It lives as long as the loop.
+   */
+  let setAlarm: ((token: number) => void) | undefined
+  const alarmFiber: Effect.Effect<never> = Effect.forever(
+    Effect.flatMap(
+      Effect.async<number>((resume) => {
+        setAlarm = (token) => {
+          setAlarm = undefined
+          resume(Effect.succeed(token))
+        }
+      }),
+      (token) => alarm(token)
+    )
+  )
+  /** Sleeps until `alarmAt` and wakes the loop, unless the alarm `token` names was replaced meanwhile. */
+  const alarm = (token: number): Effect.Effect<void> =>
+    Effect.zipRight(
+      clock.sleep(Duration.millis(Math.max(0, alarmAt - clock.unsafeCurrentTimeMillis()))),
       Effect.suspend(() => {
         if (token !== alarmToken) return Effect.void
         alarmAt = Infinity
         return Queue.offer(commands, wake)
       })
-    )))
+    )
+
+  /**
+   * Sets the alarm for the earliest timer unless it is set for then or sooner. The alarm fiber takes
+   * it when it is free; when it still sleeps towards a later time (rare: a new timer earlier than
+   * every other), a one-off fiber does this alarm and the stale sleep ends harmlessly.
+   */
+  const arm: Effect.Effect<void> = Effect.suspend(() => {
+    const at = timers.peekTime()
+    if (at >= alarmAt) return Effect.void
+    alarmAt = at
+    const token = ++alarmToken
+    if (setAlarm !== undefined) {
+      setAlarm(token)
+      return Effect.void
+    }
+    return Effect.asVoid(Effect.fork(alarm(token)))
   })
 
   const took = (command: Command): void => {
@@ -121,5 +148,5 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
     })
   })
 
-  return Effect.forever(cycle)
+  return Effect.zipRight(Effect.fork(alarmFiber), Effect.forever(cycle))
 }
