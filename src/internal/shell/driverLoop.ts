@@ -5,34 +5,32 @@
  * commands at once, then deliveries). Steps that leave no deliveries run
  * back to back in one synchronous loop, with no effect per step.
  *
- * When there is nothing to do it waits on the command queue alone. The next
- * timer wakes it through an alarm: a fiber sleeping on the Effect clock (so
- * `TestClock` drives it) that submits a no-op command when the time comes.
+ * When there is nothing to do it waits on its mailbox alone. The next timer
+ * wakes it through an alarm: a fiber sleeping on the Effect clock (so
+ * `TestClock` drives it) that wakes the mailbox when the time comes.
  * An alarm is set only when the earliest timer is earlier than the alarm
  * already set, so in the steady state there is one per timer wake-up, none
  * per packet, and no race between the queue and a sleep.
  *
  * @internal
  */
-import { Cause, Chunk, type Clock, Duration, Effect, Queue } from "effect"
+import { Cause, type Clock, Duration, Effect } from "effect"
 import type { Driver } from "../driver/driver.js"
 import type { Timer } from "../swim/io.js"
 import type { EventQueue } from "../driver/eventQueue.js"
+import type { Mailbox } from "./mailbox.js"
 import type { Command, NodeRuntime } from "./nodeRuntime.js"
 
 /** What the loop drives. */
 export interface DriverLoop {
   readonly driver: Driver
   readonly runtime: NodeRuntime
-  readonly commands: Queue.Queue<Command>
+  readonly commands: Mailbox<Command>
   readonly timers: EventQueue<Timer>
   readonly clock: Clock.Clock
   /** After every batch of work (gauges). */
   readonly afterBatch: () => void
 }
-
-/** The alarm's command: nothing to do but wake the loop, which then fires the timers that are due. */
-const wake: Command = () => {}
 
 /**
  * A defect in one step or delivery (the core promises none; a bug in the runtime might) is logged and
@@ -109,7 +107,8 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
       Effect.suspend(() => {
         if (token !== alarmToken) return Effect.void
         alarmAt = Infinity
-        return Queue.offer(commands, wake)
+        commands.wake()
+        return Effect.void
       })
     )
 
@@ -130,22 +129,12 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
     return Effect.asVoid(Effect.fork(alarm(token)))
   })
 
-  const took = (command: Command): void => {
-    batch = [command]
-    next = 0
-  }
-
   const cycle: Effect.Effect<void> = Effect.suspend(() => {
     if (runDue()) return deliver
     loop.afterBatch()
-    return Effect.flatMap(Queue.takeAll(commands), (taken) => {
-      if (Chunk.isNonEmpty(taken)) {
-        batch = Chunk.toReadonlyArray(taken)
-        next = 0
-        return Effect.void
-      }
-      return Effect.zipRight(arm, Effect.map(Queue.take(commands), took))
-    })
+    batch = commands.takeAll()
+    next = 0
+    return batch.length > 0 ? Effect.void : Effect.zipRight(arm, commands.available)
   })
 
   return Effect.zipRight(Effect.fork(alarmFiber), Effect.forever(cycle))

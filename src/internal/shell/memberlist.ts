@@ -8,7 +8,7 @@
  * @internal
  */
 import { META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import { MemberlistError } from "../../Memberlist.js"
@@ -26,6 +26,7 @@ import { advertiseHostFor } from "./advertise.js"
 import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
 import { onConnection, onPacket } from "./inbound.js"
+import { Mailbox } from "./mailbox.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
@@ -107,8 +108,8 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     const events = Delivery.make<MembershipEvent>("events", options.eventBuffer)
     const messages = Delivery.make<Received<A>>("messages", options.messageBuffer)
-    const commands = yield* Queue.bounded<Command>(commandCapacity)
-    const outbox = yield* Queue.dropping<Outgoing>(outboxCapacity)
+    const commands = new Mailbox<Command>(commandCapacity)
+    const outbox = new Mailbox<Outgoing>(outboxCapacity)
     const timers = new EventQueue<Timer>()
     // The runtime captures the caller's flags: made interruptible, background fibers stop with the
     // scope even when `make` runs in an uninterruptible acquire.
@@ -116,7 +117,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const fork = yield* Effect.interruptible(FiberSet.makeRuntime<never, any, never>()).pipe(
       Effect.annotateLogs({ member: config.name })
     )
-    const submit = (command: Command) => Queue.offer(commands, command).pipe(Effect.asVoid)
+    const submit = (command: Command) => commands.offer(command)
 
     const runtime = makeNodeRuntime({
       transport,
