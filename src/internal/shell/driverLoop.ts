@@ -6,15 +6,17 @@
  * back to back in one synchronous loop, with no effect per step.
  *
  * When there is nothing to do it waits on its mailbox alone. The next timer
- * wakes it through an alarm: a fiber sleeping on the Effect clock (so
- * `TestClock` drives it) that wakes the mailbox when the time comes.
+ * wakes it through an alarm. On Effect's own clock the alarm is a plain timer
+ * (what that clock's `sleep` does underneath) that wakes the mailbox; on any
+ * other clock (`TestClock`, a test's virtual clock) it is a fiber sleeping on
+ * that clock.
  * An alarm is set only when the earliest timer is earlier than the alarm
  * already set, so in the steady state there is one per timer wake-up, none
  * per packet, and no race between the queue and a sleep.
  *
  * @internal
  */
-import { Cause, type Clock, Duration, Effect } from "effect"
+import { Cause, Clock, Duration, Effect } from "effect"
 import type { Driver } from "../driver/driver.js"
 import type { Timer } from "../swim/io.js"
 import type { EventQueue } from "../driver/eventQueue.js"
@@ -31,6 +33,11 @@ export interface DriverLoop {
   /** After every batch of work (gauges). */
   readonly afterBatch: () => void
 }
+
+/** The class of Effect's live clock, on which the alarm needs no fiber. */
+const LiveClock = Clock.make().constructor
+/** The longest a Node timer may wait; a later alarm wakes the loop early and is set again. */
+const maxTimerMillis = 2 ** 31 - 1
 
 /**
  * A defect in one step or delivery (the core promises none; a bug in the runtime might) is logged and
@@ -112,15 +119,30 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
       })
     )
 
+  /** On the live clock: the pending Node timer of the alarm. */
+  const live = clock.constructor === LiveClock
+  let handle: ReturnType<typeof setTimeout> | undefined
+  const ring = () => {
+    handle = undefined
+    alarmAt = Infinity
+    commands.wake()
+  }
+
   /**
-   * Sets the alarm for the earliest timer unless it is set for then or sooner. The alarm fiber takes
-   * it when it is free; when it still sleeps towards a later time (rare: a new timer earlier than
-   * every other), a one-off fiber does this alarm and the stale sleep ends harmlessly.
+   * Sets the alarm for the earliest timer unless it is set for then or sooner. On the live clock
+   * that is a Node timer (replacing a later one). Otherwise the alarm fiber takes it when it is
+   * free; when it still sleeps towards a later time (rare: a new timer earlier than every other),
+   * a one-off fiber does this alarm and the stale sleep ends harmlessly.
    */
   const arm: Effect.Effect<void> = Effect.suspend(() => {
     const at = timers.peekTime()
     if (at >= alarmAt) return Effect.void
     alarmAt = at
+    if (live) {
+      if (handle !== undefined) clearTimeout(handle)
+      handle = setTimeout(ring, Math.min(maxTimerMillis, Math.max(0, at - clock.unsafeCurrentTimeMillis())))
+      return Effect.void
+    }
     const token = ++alarmToken
     if (setAlarm !== undefined) {
       setAlarm(token)
@@ -137,5 +159,10 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
     return batch.length > 0 ? Effect.void : Effect.zipRight(arm, commands.available)
   })
 
-  return Effect.zipRight(Effect.fork(alarmFiber), Effect.forever(cycle))
+  const forever = Effect.forever(cycle).pipe(
+    Effect.ensuring(Effect.sync(() => {
+      if (handle !== undefined) clearTimeout(handle)
+    }))
+  )
+  return live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever)
 }
