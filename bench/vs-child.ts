@@ -155,6 +155,7 @@ const cpuMillis = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1000
 }
+const systemCpuMillis = () => process.cpuUsage().system / 1000
 
 const program = Effect.gen(function*() {
   const out: Record<string, unknown> = { impl: "ts", preset, n, mode }
@@ -220,17 +221,21 @@ const program = Effect.gen(function*() {
     out.lossBytesPerMemberSecond = round((b1.bytes - b0.bytes) / secs / n)
     out.lossPacketsPerMemberSecond = round((b1.packets - b0.packets) / secs / n)
   } else {
-    // ---- steady window
+    // ---- steady window, after a full collection and a second for its sweeping to end
     gc()
+    yield* Effect.sleep(Duration.seconds(1))
     const c0 = cpuMillis()
+    const k0 = systemCpuMillis()
     const b0 = bytesOf(members)
     const w0 = performance.now()
     yield* Effect.sleep(Duration.seconds(windowS))
     const secs = (performance.now() - w0) / 1000
     const c1 = cpuMillis()
+    const k1 = systemCpuMillis()
     const b1 = bytesOf(members)
     out.steadyWindowS = round(secs)
     out.steadyCpuMsPerMemberSecond = round((c1 - c0) / secs / n)
+    out.steadySystemCpuMsPerMemberSecond = round((k1 - k0) / secs / n)
     out.steadyBytesPerMemberSecond = round((b1.bytes - b0.bytes) / secs / n)
     out.steadyPacketsPerMemberSecond = round((b1.packets - b0.packets) / secs / n)
     out.steadyStreamBytesPerMemberSecond = round((b1.streamBytes - b0.streamBytes) / secs / n)

@@ -189,6 +189,12 @@ func cpuMillis() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
 
+func systemCpuMillis() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Stime.Nano()) / 1e6
+}
+
 func maxRssMiB() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -350,18 +356,22 @@ func main() {
 		out["lossBytesPerMemberSecond"] = float64(b1-b0) / secs / float64(*n)
 		out["lossPacketsPerMemberSecond"] = float64(p1-p0) / secs / float64(*n)
 	} else {
-		// ---- steady window
+		// ---- steady window, after a full collection and a second for its sweeping to end
 		runtime.GC()
+		time.Sleep(time.Second)
 		c0 := cpuMillis()
+		k0 := systemCpuMillis()
 		b0, p0 := bytesOf(members)
 		sb0 := streamBytesOf(members)
 		w0 := time.Now()
 		time.Sleep(windowDur)
 		secs := time.Since(w0).Seconds()
 		c1 := cpuMillis()
+		k1 := systemCpuMillis()
 		b1, p1 := bytesOf(members)
 		out["steadyWindowS"] = secs
 		out["steadyCpuMsPerMemberSecond"] = (c1 - c0) / secs / float64(*n)
+		out["steadySystemCpuMsPerMemberSecond"] = (k1 - k0) / secs / float64(*n)
 		out["steadyBytesPerMemberSecond"] = float64(b1-b0) / secs / float64(*n)
 		out["steadyPacketsPerMemberSecond"] = float64(p1-p0) / secs / float64(*n)
 		out["steadyStreamBytesPerMemberSecond"] = float64(streamBytesOf(members)-sb0) / secs / float64(*n)
