@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { makeScenario, type Scenario } from "../src/internal/simulation/scenario.js"
 import type { SimulationResult } from "../src/internal/simulation/runner.js"
+import * as VsMemberlist from "./vsMemberlist.js"
 
 const docPath = "docs/benchmarks.md"
 
@@ -321,7 +322,20 @@ const realNetwork: Section = {
   }
 }
 
-const sections: ReadonlyArray<Section> = [simSpeed, scaling, joinTail, accuracy, realNetwork, wire]
+const vsMemberlist: Section = {
+  name: "vs-memberlist",
+  title: "Side by side with HashiCorp memberlist (loopback, one process each)",
+  run: (previous) => {
+    const quick = process.argv.includes("--quick")
+    const body = VsMemberlist.run({ quick })
+    if (!quick) return body
+    // A quick run is for development: show it, keep the file's figures.
+    process.stdout.write(body + "\n")
+    return previous ?? "_Not run yet._"
+  }
+}
+
+const sections: ReadonlyArray<Section> = [simSpeed, scaling, joinTail, accuracy, realNetwork, vsMemberlist, wire]
 
 // ---------------------------------------------------------------- the document
 

@@ -16,10 +16,11 @@ const isPrivateV4 = (ip: string): boolean => {
 /** The host to advertise for a member bound to `bindHost`. */
 export const advertiseHostFor = (
   bindHost: string,
-  interfaces: NodeJS.Dict<Array<NetworkInterfaceInfo>> = networkInterfaces()
+  interfaces?: NodeJS.Dict<Array<NetworkInterfaceInfo>>
 ): string => {
   if (bindHost !== "0.0.0.0" && bindHost !== "::") return bindHost
-  const external = Object.values(interfaces).flatMap((list) => list ?? []).filter((i) => !i.internal)
+  // Asked only here: listing the interfaces is a system call per member start.
+  const external = Object.values(interfaces ?? networkInterfaces()).flatMap((list) => list ?? []).filter((i) => !i.internal)
   const v4 = external.filter((i) => i.family === "IPv4").map((i) => i.address)
   const v6 = external.filter((i) => i.family === "IPv6" && !i.address.startsWith("fe80")).map((i) => i.address)
   const chosen = v4.find(isPrivateV4) ?? v4[0] ?? (bindHost === "::" ? v6[0] : undefined)

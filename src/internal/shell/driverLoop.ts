@@ -1,40 +1,47 @@
 /**
  * The driver fiber: the only fiber that steps a member's core. It fires the
- * timers that are due, then runs the commands other fibers submitted, in
- * order, and after each step does what the step left pending (deliveries,
- * follow-up commands). It sleeps until the next command or the next timer,
- * whichever comes first, on the Effect clock (so `TestClock` drives it).
+ * timers that are due and runs the commands other fibers submitted, in
+ * order; after each step it does what the step left for it (follow-up
+ * commands at once, then deliveries). Steps that leave no deliveries run
+ * back to back in one synchronous loop, with no effect per step.
+ *
+ * When there is nothing to do it waits on its mailbox alone. The next timer
+ * wakes it through an alarm. On Effect's own clock the alarm is a plain timer
+ * (what that clock's `sleep` does underneath) that wakes the mailbox; on any
+ * other clock (`TestClock`, a test's virtual clock) it is a fiber sleeping on
+ * that clock.
+ * An alarm is set only when the earliest timer is earlier than the alarm
+ * already set, so in the steady state there is one per timer wake-up, none
+ * per packet, and no race between the queue and a sleep.
  *
  * @internal
  */
-import { Cause, Chunk, type Clock, Duration, Effect, Option, Queue } from "effect"
+import { Cause, Clock, Duration, Effect } from "effect"
 import type { Driver } from "../driver/driver.js"
 import type { Timer } from "../swim/io.js"
 import type { EventQueue } from "../driver/eventQueue.js"
+import type { Mailbox } from "./mailbox.js"
 import type { Command, NodeRuntime } from "./nodeRuntime.js"
 
 /** What the loop drives. */
 export interface DriverLoop {
   readonly driver: Driver
   readonly runtime: NodeRuntime
-  readonly commands: Queue.Queue<Command>
+  readonly commands: Mailbox<Command>
   readonly timers: EventQueue<Timer>
   readonly clock: Clock.Clock
   /** After every batch of work (gauges). */
   readonly afterBatch: () => void
 }
 
-const flush = (runtime: NodeRuntime, driver: Driver): Effect.Effect<void> =>
-  Effect.suspend(function loop(): Effect.Effect<void> {
-    while (runtime.later.length > 0) (runtime.later.shift() as Command)(driver)
-    if (runtime.pending.length === 0) return Effect.void
-    const work = runtime.pending.splice(0)
-    return Effect.zipRight(Effect.forEach(work, (effect) => effect, { discard: true }), Effect.suspend(loop))
-  })
+/** The class of Effect's live clock, on which the alarm needs no fiber. */
+const LiveClock = Clock.make().constructor
+/** The longest a Node timer may wait; a later alarm wakes the loop early and is set again. */
+const maxTimerMillis = 2 ** 31 - 1
 
 /**
- * A defect in one step (the core promises none; a bug in the runtime might) is logged and the loop
- * goes on: one bad input must not stop a member's protocol.
+ * A defect in one step or delivery (the core promises none; a bug in the runtime might) is logged and
+ * the loop goes on: one bad input must not stop a member's protocol.
  */
 const survive = (effect: Effect.Effect<void>): Effect.Effect<void> =>
   Effect.catchAllCause(effect, (cause) =>
@@ -43,39 +50,119 @@ const survive = (effect: Effect.Effect<void>): Effect.Effect<void> =>
 /** Runs the driver until interrupted. */
 export const run = (loop: DriverLoop): Effect.Effect<never> => {
   const { driver, runtime, commands, timers, clock } = loop
-  const fireDue = Effect.suspend(function fire(): Effect.Effect<void> {
-    const now = clock.unsafeCurrentTimeMillis()
-    if (timers.peekTime() > now) return Effect.void
-    const due = timers.pop()!
-    return Effect.zipRight(
-      survive(Effect.suspend(() => {
-        driver.handle({ _tag: "TimerFired", timer: due.value })
-        return flush(runtime, driver)
-      })),
-      Effect.suspend(fire)
-    )
-  })
-  const runCommands = (batch: Chunk.Chunk<Command>) =>
-    Effect.forEach(batch, (command) =>
-      survive(Effect.suspend(() => {
-        command(driver)
-        return flush(runtime, driver)
-      })), { discard: true })
-  const next: Effect.Effect<Chunk.Chunk<Command>> = Effect.flatMap(Queue.takeAll(commands), (batch) => {
-    if (Chunk.isNonEmpty(batch)) return Effect.succeed(batch)
-    const wait = timers.peekTime() - clock.unsafeCurrentTimeMillis()
-    if (wait === Infinity) return Effect.map(Queue.take(commands), Chunk.of)
-    if (wait <= 0) return Effect.succeed(Chunk.empty())
-    return Effect.map(
-      Effect.timeoutOption(Queue.take(commands), Duration.millis(wait)),
-      Option.match({ onNone: () => Chunk.empty<Command>(), onSome: Chunk.of })
-    )
-  })
-  return Effect.forever(
-    fireDue.pipe(
-      Effect.zipRight(next),
-      Effect.flatMap(runCommands),
-      Effect.tap(() => loop.afterBatch())
+  const { pending, later } = runtime
+  /** Commands taken from the queue, run from `next` on. */
+  let batch: ReadonlyArray<Command> = []
+  let next = 0
+  /** When the alarm set last will wake the loop (Infinity: none set); `alarmToken` tells a stale alarm from it. */
+  let alarmAt = Infinity
+  let alarmToken = 0
+
+  /** One step and the follow-up commands it left; a defect is kept for logging and the loop goes on. */
+  const step = (f: () => void): void => {
+    try {
+      f()
+      while (later.length > 0) (later.shift() as Command)(driver)
+    } catch (defect) {
+      pending.push(Effect.logError("a driver step failed", Cause.die(defect)))
+    }
+  }
+
+  /**
+   * Runs what is due, timers first, then the taken commands, until a step leaves deliveries to
+   * perform (true) or nothing is left (false).
+   */
+  const runDue = (): boolean => {
+    for (;;) {
+      if (pending.length > 0) return true
+      if (timers.peekTime() <= clock.unsafeCurrentTimeMillis()) {
+        const timer = (timers.pop() as { readonly value: Timer }).value
+        step(() => driver.handle({ _tag: "TimerFired", timer }))
+      } else if (next < batch.length) {
+        const command = batch[next++] as Command
+        step(() => command(driver))
+      } else {
+        return false
+      }
+    }
+  }
+
+  const deliver: Effect.Effect<void> = Effect.suspend(() =>
+    survive(Effect.forEach(pending.splice(0), (effect) => effect, { discard: true }))
+  )
+
+  /**
+   * The alarm fiber: waits to be set, sleeps until the time it was set for, and then, unless a
+   * newer alarm replaced it meanwhile, wakes the loop. It lives as long as the loop.
+   */
+  let setAlarm: ((token: number) => void) | undefined
+  const alarmFiber: Effect.Effect<never> = Effect.forever(
+    Effect.flatMap(
+      Effect.async<number>((resume) => {
+        setAlarm = (token) => {
+          setAlarm = undefined
+          resume(Effect.succeed(token))
+        }
+      }),
+      (token) => alarm(token)
     )
   )
+  /** Sleeps until `alarmAt` and wakes the loop, unless the alarm `token` names was replaced meanwhile. */
+  const alarm = (token: number): Effect.Effect<void> =>
+    Effect.zipRight(
+      clock.sleep(Duration.millis(Math.max(0, alarmAt - clock.unsafeCurrentTimeMillis()))),
+      Effect.suspend(() => {
+        if (token !== alarmToken) return Effect.void
+        alarmAt = Infinity
+        commands.wake()
+        return Effect.void
+      })
+    )
+
+  /** On the live clock: the pending Node timer of the alarm. */
+  const live = clock.constructor === LiveClock
+  let handle: ReturnType<typeof setTimeout> | undefined
+  const ring = () => {
+    handle = undefined
+    alarmAt = Infinity
+    commands.wake()
+  }
+
+  /**
+   * Sets the alarm for the earliest timer unless it is set for then or sooner. On the live clock
+   * that is a Node timer (replacing a later one). Otherwise the alarm fiber takes it when it is
+   * free; when it still sleeps towards a later time (rare: a new timer earlier than every other),
+   * a one-off fiber does this alarm and the stale sleep ends harmlessly.
+   */
+  const arm: Effect.Effect<void> = Effect.suspend(() => {
+    const at = timers.peekTime()
+    if (at >= alarmAt) return Effect.void
+    alarmAt = at
+    if (live) {
+      if (handle !== undefined) clearTimeout(handle)
+      handle = setTimeout(ring, Math.min(maxTimerMillis, Math.max(0, at - clock.unsafeCurrentTimeMillis())))
+      return Effect.void
+    }
+    const token = ++alarmToken
+    if (setAlarm !== undefined) {
+      setAlarm(token)
+      return Effect.void
+    }
+    return Effect.asVoid(Effect.fork(alarm(token)))
+  })
+
+  const cycle: Effect.Effect<void> = Effect.suspend(() => {
+    if (runDue()) return deliver
+    loop.afterBatch()
+    batch = commands.takeAll()
+    next = 0
+    return batch.length > 0 ? Effect.void : Effect.zipRight(arm, commands.available)
+  })
+
+  const forever = Effect.forever(cycle).pipe(
+    Effect.ensuring(Effect.sync(() => {
+      if (handle !== undefined) clearTimeout(handle)
+    }))
+  )
+  return live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever)
 }

@@ -8,7 +8,7 @@
  * @internal
  */
 import { META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Queue, Random, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import {
@@ -42,8 +42,7 @@ import { onConnection, onPacket } from "./inbound.js"
 import * as LiveKeyring from "./keyring.js"
 import { maxBroadcastKeyBytes } from "../swim/userBroadcast.js"
 import { InboundLimit } from "./inboundLimit.js"
-
-const utf8 = new TextEncoder()
+import { Mailbox } from "./mailbox.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
@@ -52,6 +51,8 @@ import { toEvent, toMember } from "./toPublic.js"
 import { makeUserCodec } from "./userCodec.js"
 import { makeWireOptions } from "./wireOptions.js"
 
+
+const utf8 = new TextEncoder()
 /** Commands waiting for the driver fiber; producers wait when it is full. */
 const commandCapacity = 1024
 /** Packets waiting for the sender fiber; beyond it new packets are dropped and counted. */
@@ -135,8 +136,8 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     const events = Delivery.make<MembershipEvent>("events", options.eventBuffer)
     const messages = Delivery.make<Received<A>>("messages", options.messageBuffer)
-    const commands = yield* Queue.bounded<Command>(commandCapacity)
-    const outbox = yield* Queue.dropping<Outgoing>(outboxCapacity)
+    const commands = new Mailbox<Command>(commandCapacity)
+    const outbox = new Mailbox<Outgoing>(outboxCapacity)
     const timers = new EventQueue<Timer>()
     // The runtime captures the caller's flags: made interruptible, background fibers stop with the
     // scope even when `make` runs in an uninterruptible acquire.
@@ -144,7 +145,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const fork = yield* Effect.interruptible(FiberSet.makeRuntime<never, any, never>()).pipe(
       Effect.annotateLogs({ member: config.name })
     )
-    const submit = (command: Command) => Queue.offer(commands, command).pipe(Effect.asVoid)
+    const submit = (command: Command) => commands.offer(command)
 
     const runtime = makeNodeRuntime({
       transport,

@@ -61,6 +61,19 @@ export const inboundStreamsEvicted = Metric.counter("memberlist_inbound_streams_
   description: "accepted streams closed to make room for a newer one"
 })
 
-/** A counter tagged with a reason. */
-export const withReason = <A extends Metric.Metric.Counter<number>>(metric: A, reason: string): A =>
-  Metric.taggedWithLabels(metric, [MetricLabel.make("reason", reason)]) as A
+const tagged = new WeakMap<Metric.Metric.Counter<number>, Map<string, Metric.Metric.Counter<number>>>()
+
+/** A counter tagged with a reason: made once per counter and reason, then reused. */
+export const withReason = <A extends Metric.Metric.Counter<number>>(metric: A, reason: string): A => {
+  let byReason = tagged.get(metric)
+  if (byReason === undefined) {
+    byReason = new Map()
+    tagged.set(metric, byReason)
+  }
+  let counter = byReason.get(reason)
+  if (counter === undefined) {
+    counter = Metric.taggedWithLabels(metric, [MetricLabel.make("reason", reason)])
+    byReason.set(reason, counter)
+  }
+  return counter as A
+}

@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Effect, type Fiber, Metric, Queue } from "effect"
+import { Effect, type Fiber, Metric } from "effect"
 import type { DiscoveryShape } from "../../Discovery.js"
 import type { MembershipEvent, Received } from "../../Memberlist.js"
 import type { Address, TransportShape } from "../../Transport.js"
@@ -21,6 +21,7 @@ import { formatAddress } from "../swim/messages.js"
 import type { EventQueue } from "../driver/eventQueue.js"
 import { encodePacket } from "../wire/packet.js"
 import type { Delivery } from "./delivery.js"
+import type { Mailbox } from "./mailbox.js"
 import * as metrics from "./metrics.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
 import type { UserCodec } from "./userCodec.js"
@@ -46,7 +47,7 @@ export interface NodeRuntimeOptions<A> {
   readonly maxStreams: number
   readonly now: () => number
   readonly timers: EventQueue<Timer>
-  readonly outbox: Queue.Queue<Outgoing>
+  readonly outbox: Mailbox<Outgoing>
   readonly events: Delivery<MembershipEvent>
   readonly messages: Delivery<Received<A>>
   readonly toEvent: (event: CoreEvent, at: number) => MembershipEvent
@@ -165,15 +166,19 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
 }
 
 /** Sends what the outbox holds, one packet after another, for as long as the member runs. */
-export const runSender = (transport: TransportShape, outbox: Queue.Queue<Outgoing>) =>
-  Effect.forever(
-    Effect.flatMap(Queue.take(outbox), ({ bytes, to }) =>
-      transport.sendPacket(to, bytes).pipe(
-        Effect.tap(() => {
-          metrics.packetsOut.unsafeUpdate(1, [])
-          metrics.bytesOut.unsafeUpdate(bytes.length, [])
-        }),
-        Effect.catchAll((error) => Effect.logDebug("send failed", error.message))
-      ))
+export const runSender = (transport: TransportShape, outbox: Mailbox<Outgoing>) => {
+  const sendOne = ({ bytes, to }: Outgoing) =>
+    transport.sendPacket(to, bytes).pipe(
+      Effect.tap(() => {
+        metrics.packetsOut.unsafeUpdate(1, [])
+        metrics.bytesOut.unsafeUpdate(bytes.length, [])
+      }),
+      Effect.catchAll((error) => Effect.logDebug("send failed", error.message))
+    )
+  return Effect.forever(
+    Effect.zipRight(
+      outbox.available,
+      Effect.suspend(() => Effect.forEach(outbox.takeAll(), sendOne, { discard: true }))
+    )
   )
-
+}

@@ -1,0 +1,457 @@
+// Command vsmemberlist runs N HashiCorp memberlist members in this one Go
+// process on loopback and measures them, for the side-by-side benchmark
+// `npm run bench -- --only vs-memberlist` (bench/vsMemberlist.ts runs the same
+// scenario with effect-memberlist and compares). It prints one JSON line.
+//
+// Every member gets its own NetTransport wrapped by a counting transport:
+// bytes sent (UDP datagrams and everything written on TCP streams, either
+// side) are counted per member, and outgoing datagrams can be dropped with a
+// probability (the loss scenario). Suspicions and deaths are counted through
+// memberlist's own go-metrics counters (memberlist.msg.suspect / .dead: one
+// per member that marks another suspect or dead), summed over the process.
+//
+// Modes:
+//
+//	detect: start and join N members one after another, wait for every view
+//	        to be full, measure a steady window, then stop 10% of the members
+//	        without a leave (Shutdown only) and time the detection.
+//	loss:   start and join N members, then drop every outgoing datagram with
+//	        probability -loss for -window seconds, counting suspicions and
+//	        deaths (all false: nobody is down).
+//
+// Build: bash bench/go/build.sh (Debian's memberlist, offline, GOPATH mode).
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	metrics "github.com/armon/go-metrics"
+	"github.com/hashicorp/memberlist"
+)
+
+// ---- counting, lossy transport ---------------------------------------------
+
+var lossPermille atomic.Int64 // outgoing datagrams dropped per 1000
+var rngMu sync.Mutex
+var rng = rand.New(rand.NewSource(1))
+
+func lose() bool {
+	p := lossPermille.Load()
+	if p == 0 {
+		return false
+	}
+	rngMu.Lock()
+	defer rngMu.Unlock()
+	return rng.Int63n(1000) < p
+}
+
+type countingTransport struct {
+	*memberlist.NetTransport
+	bytesOut    atomic.Int64 // datagrams and stream writes
+	packetsOut  atomic.Int64 // datagrams
+	streamBytes atomic.Int64 // stream writes (a part of bytesOut)
+	streams    chan net.Conn
+	done       chan struct{}
+}
+
+var _ memberlist.NodeAwareTransport = (*countingTransport)(nil)
+
+type countingConn struct {
+	net.Conn
+	t *countingTransport
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.t.bytesOut.Add(int64(n))
+	c.t.streamBytes.Add(int64(n))
+	return n, err
+}
+
+func newCountingTransport() (*countingTransport, int, error) {
+	var last error
+	for attempt := 0; attempt < 10; attempt++ {
+		nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+			BindAddrs: []string{"127.0.0.1"},
+			BindPort:  0,
+			Logger:    nil,
+		})
+		if err != nil {
+			last = err
+			continue
+		}
+		t := &countingTransport{NetTransport: nt, streams: make(chan net.Conn), done: make(chan struct{})}
+		go func() {
+			for {
+				select {
+				case c := <-nt.StreamCh():
+					select {
+					case t.streams <- &countingConn{Conn: c, t: t}:
+					case <-t.done:
+						c.Close()
+						return
+					}
+				case <-t.done:
+					return
+				}
+			}
+		}()
+		return t, nt.GetAutoBindPort(), nil
+	}
+	return nil, 0, last
+}
+
+func (t *countingTransport) sent(b []byte) bool {
+	t.bytesOut.Add(int64(len(b)))
+	t.packetsOut.Add(1)
+	return !lose()
+}
+
+func (t *countingTransport) WriteTo(b []byte, addr string) (time.Time, error) {
+	if !t.sent(b) {
+		return time.Now(), nil
+	}
+	return t.NetTransport.WriteTo(b, addr)
+}
+
+func (t *countingTransport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, error) {
+	if !t.sent(b) {
+		return time.Now(), nil
+	}
+	return t.NetTransport.WriteToAddress(b, a)
+}
+
+func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net.Conn, error) {
+	c, err := t.NetTransport.DialTimeout(addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, t: t}, nil
+}
+
+func (t *countingTransport) DialAddressTimeout(a memberlist.Address, timeout time.Duration) (net.Conn, error) {
+	c, err := t.NetTransport.DialAddressTimeout(a, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, t: t}, nil
+}
+
+func (t *countingTransport) StreamCh() <-chan net.Conn { return t.streams }
+
+func (t *countingTransport) Shutdown() error {
+	close(t.done)
+	return t.NetTransport.Shutdown()
+}
+
+// ---- suspicion and death counters ------------------------------------------
+
+// counterSink counts memberlist.msg.suspect and memberlist.msg.dead and
+// ignores everything else.
+type counterSink struct{ metrics.BlackholeSink }
+
+var suspicions, deaths atomic.Int64
+
+func (*counterSink) IncrCounter(key []string, val float32) { count(key) }
+func (*counterSink) IncrCounterWithLabels(key []string, val float32, _ []metrics.Label) {
+	count(key)
+}
+
+func count(key []string) {
+	if len(key) == 3 && key[0] == "memberlist" && key[1] == "msg" {
+		switch key[2] {
+		case "suspect":
+			suspicions.Add(1)
+		case "dead":
+			deaths.Add(1)
+		}
+	}
+}
+
+// ---- measuring --------------------------------------------------------------
+
+func cpuMillis() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
+}
+
+func systemCpuMillis() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Stime.Nano()) / 1e6
+}
+
+func maxRssMiB() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024 // KiB on Linux
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return -1
+	}
+	v := append([]float64(nil), xs...)
+	sort.Float64s(v)
+	return v[(len(v)-1)/2]
+}
+
+type member struct {
+	list *memberlist.Memberlist
+	t    *countingTransport
+}
+
+func bytesOf(ms []*member) (bytes, packets int64) {
+	for _, m := range ms {
+		bytes += m.t.bytesOut.Load()
+		packets += m.t.packetsOut.Load()
+	}
+	return
+}
+
+func streamBytesOf(ms []*member) (bytes int64) {
+	for _, m := range ms {
+		bytes += m.t.streamBytes.Load()
+	}
+	return
+}
+
+func main() {
+	preset := flag.String("preset", "lan", "lan or local")
+	n := flag.Int("n", 50, "members")
+	mode := flag.String("mode", "detect", "detect or loss")
+	settle := flag.Float64("settle", 2, "seconds after convergence before the window")
+	window := flag.Float64("window", 10, "seconds of the steady (detect) or lossy (loss) window")
+	loss := flag.Float64("loss", 0.1, "loss probability in the loss mode")
+	convergeLimit := flag.Float64("converge-limit", 60, "seconds to wait for full views")
+	detectLimit := flag.Float64("detect-limit", 60, "seconds to wait for detection")
+	flag.Parse()
+
+	sink := &counterSink{}
+	conf := metrics.DefaultConfig("")
+	conf.EnableHostname = false
+	conf.EnableRuntimeMetrics = false
+	if _, err := metrics.NewGlobal(conf, sink); err != nil {
+		fail("metrics: %v", err)
+	}
+
+	out := map[string]interface{}{"impl": "go", "preset": *preset, "n": *n, "mode": *mode}
+
+	makeConfig := func(i int) *memberlist.Config {
+		var c *memberlist.Config
+		switch *preset {
+		case "lan":
+			c = memberlist.DefaultLANConfig()
+		case "local":
+			c = memberlist.DefaultLocalConfig()
+		default:
+			fail("unknown preset %s", *preset)
+		}
+		c.Name = "go-" + strconv.Itoa(i)
+		c.EnableCompression = true
+		c.LogOutput = io.Discard
+		if *mode == "loss" {
+			c.DisableTcpPings = true
+		}
+		return c
+	}
+
+	// ---- start and join, one member after another
+	members := make([]*member, 0, *n)
+	var seed string
+	starts := []float64{}
+	joins := []float64{}
+	began := time.Now()
+	for i := 0; i < *n; i++ {
+		t0 := time.Now()
+		t, port, err := newCountingTransport()
+		if err != nil {
+			fail("transport: %v", err)
+		}
+		c := makeConfig(i)
+		c.Transport = t
+		c.BindAddr = "127.0.0.1"
+		c.BindPort = port
+		c.AdvertiseAddr = "127.0.0.1"
+		c.AdvertisePort = port
+		list, err := memberlist.Create(c)
+		if err != nil {
+			fail("create %d: %v", i, err)
+		}
+		starts = append(starts, ms(time.Since(t0)))
+		members = append(members, &member{list: list, t: t})
+		if i == 0 {
+			seed = "127.0.0.1:" + strconv.Itoa(port)
+			continue
+		}
+		t1 := time.Now()
+		if _, err := list.Join([]string{seed}); err != nil {
+			fail("join %d: %v", i, err)
+		}
+		joins = append(joins, ms(time.Since(t1)))
+	}
+	joined := time.Now()
+	out["startMsMedian"] = median(starts)
+	out["joinMsMedian"] = median(joins)
+	out["allJoinedMs"] = ms(joined.Sub(began))
+
+	// ---- convergence: when each member first sees all N
+	converged := make([]float64, *n)
+	for i := range converged {
+		converged[i] = -1
+	}
+	left := *n
+	for left > 0 && time.Since(joined) < time.Duration(*convergeLimit*float64(time.Second)) {
+		for i, m := range members {
+			if converged[i] < 0 && m.list.NumMembers() == *n {
+				converged[i] = ms(time.Since(joined))
+				left--
+			}
+		}
+		if left > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if left == 0 {
+		out["convergeMedianMs"] = median(converged)
+		sort.Float64s(converged)
+		out["convergeLastMs"] = converged[len(converged)-1]
+	} else {
+		out["convergeMedianMs"] = nil
+		out["convergeLastMs"] = nil
+		out["notConverged"] = left
+	}
+
+	time.Sleep(time.Duration(*settle * float64(time.Second)))
+	windowDur := time.Duration(*window * float64(time.Second))
+
+	if *mode == "loss" {
+		s0, d0 := suspicions.Load(), deaths.Load()
+		b0, p0 := bytesOf(members)
+		lossPermille.Store(int64(*loss * 1000))
+		w0 := time.Now()
+		time.Sleep(windowDur)
+		secs := time.Since(w0).Seconds()
+		lossPermille.Store(0)
+		b1, p1 := bytesOf(members)
+		out["lossWindowS"] = secs
+		out["falseSuspicions"] = suspicions.Load() - s0
+		out["falseDeaths"] = deaths.Load() - d0
+		out["lossBytesPerMemberSecond"] = float64(b1-b0) / secs / float64(*n)
+		out["lossPacketsPerMemberSecond"] = float64(p1-p0) / secs / float64(*n)
+	} else {
+		// ---- steady window, after a full collection and a second for its sweeping to end
+		runtime.GC()
+		time.Sleep(time.Second)
+		c0 := cpuMillis()
+		k0 := systemCpuMillis()
+		b0, p0 := bytesOf(members)
+		sb0 := streamBytesOf(members)
+		w0 := time.Now()
+		time.Sleep(windowDur)
+		secs := time.Since(w0).Seconds()
+		c1 := cpuMillis()
+		k1 := systemCpuMillis()
+		b1, p1 := bytesOf(members)
+		out["steadyWindowS"] = secs
+		out["steadyCpuMsPerMemberSecond"] = (c1 - c0) / secs / float64(*n)
+		out["steadySystemCpuMsPerMemberSecond"] = (k1 - k0) / secs / float64(*n)
+		out["steadyBytesPerMemberSecond"] = float64(b1-b0) / secs / float64(*n)
+		out["steadyPacketsPerMemberSecond"] = float64(p1-p0) / secs / float64(*n)
+		out["steadyStreamBytesPerMemberSecond"] = float64(streamBytesOf(members)-sb0) / secs / float64(*n)
+		runtime.GC()
+		var mem runtime.MemStats
+		runtime.ReadMemStats(&mem)
+		out["heapMiB"] = float64(mem.HeapAlloc) / (1 << 20)
+		out["heapTotalMiB"] = float64(mem.HeapSys) / (1 << 20)
+		out["steadySuspicions"] = suspicions.Load()
+		out["steadyDeaths"] = deaths.Load()
+
+		// ---- kill 10%: Shutdown without Leave
+		victims := map[string]bool{}
+		survivors := []*member{}
+		var doomed []*member
+		for i, m := range members {
+			if i%10 == 5 {
+				victims[m.list.LocalNode().Name] = true
+				doomed = append(doomed, m)
+			} else {
+				survivors = append(survivors, m)
+			}
+		}
+		s0 := suspicions.Load()
+		b0, _ = bytesOf(survivors)
+		killed := time.Now()
+		for _, m := range doomed {
+			m.list.Shutdown()
+		}
+		out["killed"] = len(doomed)
+		firstSuspicion := -1.0
+		done := make([]bool, len(survivors))
+		remaining := len(survivors)
+		lastPoll := time.Time{}
+		limit := time.Duration(*detectLimit * float64(time.Second))
+		for remaining > 0 && time.Since(killed) < limit {
+			if firstSuspicion < 0 && suspicions.Load() > s0 {
+				firstSuspicion = ms(time.Since(killed))
+			}
+			if time.Since(lastPoll) >= 100*time.Millisecond {
+				lastPoll = time.Now()
+				for i, m := range survivors {
+					if done[i] {
+						continue
+					}
+					sees := false
+					for _, node := range m.list.Members() {
+						if victims[node.Name] {
+							sees = true
+							break
+						}
+					}
+					if !sees {
+						done[i] = true
+						remaining--
+					}
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		detected := time.Since(killed)
+		b1, _ = bytesOf(survivors)
+		out["firstSuspicionMs"] = firstSuspicion
+		if remaining == 0 {
+			out["lastDeadMs"] = ms(detected)
+		} else {
+			out["lastDeadMs"] = nil
+			out["undetected"] = remaining
+		}
+		out["detectBytesPerMemberSecond"] = float64(b1-b0) / detected.Seconds() / float64(len(survivors))
+	}
+
+	out["maxRssMiB"] = maxRssMiB()
+	b, _ := json.Marshal(out)
+	os.Stdout.Write(append(b, '\n'))
+	// No Leave, no Shutdown: the process ends here.
+	os.Exit(0)
+}
+
+func fail(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "vsmemberlist: "+format+"\n", args...)
+	os.Exit(1)
+}

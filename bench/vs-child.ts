@@ -1,0 +1,307 @@
+/**
+ * The TypeScript half of the side-by-side benchmark (`npm run bench -- --only
+ * vs-memberlist`): N effect-memberlist members in this one Node process on
+ * loopback UDP/TCP, measured exactly as bench/go/main.go measures N HashiCorp
+ * memberlist members in one Go process. Prints one JSON line with the same
+ * fields.
+ *
+ * Every member's transport is the Node transport wrapped by a counting one:
+ * bytes sent (UDP datagrams and everything written on TCP streams, either
+ * side) are counted per member, and outgoing datagrams can be dropped with a
+ * probability (the loss scenario). Suspicions and deaths are the members' own
+ * counters (`Memberlist.metrics.suspicions` / `deaths`: one per member that
+ * marks another suspect or dead), summed over the process.
+ *
+ * Usage: node --expose-gc --import tsx bench/vs-child.ts --preset lan --n 50
+ *   [--mode detect|loss] [--settle 2] [--window 10] [--loss 0.1]
+ *   [--converge-limit 60] [--detect-limit 60]
+ */
+import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
+import { runInNewContext } from "node:vm"
+import * as Discovery from "../src/Discovery.js"
+import * as Memberlist from "../src/Memberlist.js"
+import * as SwimConfig from "../src/SwimConfig.js"
+import * as Transport from "../src/Transport.js"
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback
+}
+const preset = arg("preset", "lan")
+const n = Number(arg("n", "50"))
+const mode = arg("mode", "detect")
+const settleS = Number(arg("settle", "2"))
+const windowS = Number(arg("window", "10"))
+const lossP = Number(arg("loss", "0.1"))
+const convergeLimitS = Number(arg("converge-limit", "60"))
+const detectLimitS = Number(arg("detect-limit", "60"))
+
+const gc: () => void = (() => {
+  try {
+    return runInNewContext("gc") as () => void
+  } catch {
+    return () => {}
+  }
+})()
+
+// ---------------------------------------------------------------- counting, lossy transport
+
+let lossPermille = 0
+let rngState = 1
+/** xorshift32, seeded: the same losses each run. */
+const lose = (): boolean => {
+  if (lossPermille === 0) return false
+  rngState ^= rngState << 13
+  rngState ^= rngState >>> 17
+  rngState ^= rngState << 5
+  return ((rngState >>> 0) % 1000) < lossPermille
+}
+
+interface Counter {
+  /** Every byte sent: datagrams and stream writes. */
+  bytes: number
+  /** Datagrams sent. */
+  packets: number
+  /** Bytes written on streams (push/pull, TCP pings), a part of `bytes`. */
+  streamBytes: number
+}
+
+const countConnection = (connection: Transport.Connection, counter: Counter): Transport.Connection => ({
+  remote: connection.remote,
+  read: connection.read,
+  close: connection.close,
+  write: (bytes) =>
+    Effect.tap(connection.write(bytes), () => {
+      counter.bytes += bytes.length
+      counter.streamBytes += bytes.length
+    })
+})
+
+const counting = (inner: Transport.TransportShape, counter: Counter): Transport.TransportShape => ({
+  boundAddress: inner.boundAddress,
+  packets: inner.packets,
+  sendPacket: (to, bytes) =>
+    Effect.suspend(() => {
+      counter.bytes += bytes.length
+      counter.packets++
+      return lose() ? Effect.void : inner.sendPacket(to, bytes)
+    }),
+  connections: Stream.map(inner.connections, (c) => countConnection(c, counter)),
+  connect: (to, timeout) => Effect.map(inner.connect(to, timeout), (c) => countConnection(c, counter))
+})
+
+// ---------------------------------------------------------------- members
+
+class Bench extends Memberlist.Tag("bench/VsMemberlist")<Bench, unknown>() {}
+
+interface Member {
+  readonly name: string
+  readonly member: Memberlist.Memberlist<unknown>
+  readonly scope: Scope.CloseableScope
+  readonly counter: Counter
+  readonly address: Transport.Address
+}
+
+const makeConfig = (name: string): SwimConfig.SwimConfigShape => {
+  const options = {
+    name,
+    bindHost: "127.0.0.1",
+    bindPort: 0,
+    compression: true,
+    ...(mode === "loss" ? { tcpPingFallback: false } : {})
+  }
+  return preset === "local" ? SwimConfig.local(options) : SwimConfig.lan(options)
+}
+
+const start = (name: string) =>
+  Effect.gen(function*() {
+    const counter: Counter = { bytes: 0, packets: 0, streamBytes: 0 }
+    const scope = yield* Scope.make()
+    const transport = Layer.scoped(
+      Transport.Transport,
+      Effect.map(Transport.makeNode({ host: "127.0.0.1", port: 0 }), (t) => counting(t, counter))
+    )
+    const context = yield* Layer.buildWithScope(
+      Memberlist.layer(Bench, { messages: Schema.Unknown, leaveOnClose: false }).pipe(
+        Layer.provide(transport),
+        Layer.provide(Discovery.layer(Effect.succeed([]))),
+        Layer.provide(SwimConfig.layer(makeConfig(name)))
+      ),
+      scope
+    )
+    const member = Context.get(context, Bench)
+    const address = (yield* member.localMember).address
+    return { name, member, scope, counter, address } satisfies Member
+  })
+
+const count = (metric: Metric.Metric.Counter<number>) => Effect.map(Metric.value(metric), (s) => s.count)
+const bytesOf = (members: ReadonlyArray<Member>) => {
+  let bytes = 0
+  let packets = 0
+  let streamBytes = 0
+  for (const m of members) {
+    bytes += m.counter.bytes
+    packets += m.counter.packets
+    streamBytes += m.counter.streamBytes
+  }
+  return { bytes, packets, streamBytes }
+}
+const median = (xs: ReadonlyArray<number>): number => {
+  const v = [...xs].sort((a, b) => a - b)
+  return v[Math.floor((v.length - 1) / 2)] ?? -1
+}
+const round = (x: number) => Math.round(x * 1000) / 1000
+const cpuMillis = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+const systemCpuMillis = () => process.cpuUsage().system / 1000
+
+const program = Effect.gen(function*() {
+  const out: Record<string, unknown> = { impl: "ts", preset, n, mode }
+
+  // ---- start and join, one member after another
+  const members: Array<Member> = []
+  const starts: Array<number> = []
+  const joins: Array<number> = []
+  const began = performance.now()
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    const m = yield* start(`ts-${i}`)
+    starts.push(performance.now() - t0)
+    members.push(m)
+    if (i === 0) continue
+    const t1 = performance.now()
+    yield* m.member.join([members[0]!.address])
+    joins.push(performance.now() - t1)
+  }
+  const joined = performance.now()
+  out.startMsMedian = round(median(starts))
+  out.joinMsMedian = round(median(joins))
+  out.allJoinedMs = round(joined - began)
+
+  // ---- convergence: when each member first sees all N
+  const converged: Array<number> = members.map(() => -1)
+  let left = n
+  while (left > 0 && performance.now() - joined < convergeLimitS * 1000) {
+    for (let i = 0; i < n; i++) {
+      if (converged[i]! >= 0) continue
+      const view = yield* members[i]!.member.members
+      if (view.length === n) {
+        converged[i] = performance.now() - joined
+        left--
+      }
+    }
+    if (left > 0) yield* Effect.sleep(Duration.millis(100))
+  }
+  if (left === 0) {
+    out.convergeMedianMs = round(median(converged))
+    out.convergeLastMs = round(Math.max(...converged))
+  } else {
+    out.convergeMedianMs = null
+    out.convergeLastMs = null
+    out.notConverged = left
+  }
+
+  yield* Effect.sleep(Duration.seconds(settleS))
+
+  if (mode === "loss") {
+    const s0 = yield* count(Memberlist.metrics.suspicions)
+    const d0 = yield* count(Memberlist.metrics.deaths)
+    const b0 = bytesOf(members)
+    lossPermille = Math.round(lossP * 1000)
+    const w0 = performance.now()
+    yield* Effect.sleep(Duration.seconds(windowS))
+    const secs = (performance.now() - w0) / 1000
+    lossPermille = 0
+    const b1 = bytesOf(members)
+    out.lossWindowS = round(secs)
+    out.falseSuspicions = (yield* count(Memberlist.metrics.suspicions)) - s0
+    out.falseDeaths = (yield* count(Memberlist.metrics.deaths)) - d0
+    out.lossBytesPerMemberSecond = round((b1.bytes - b0.bytes) / secs / n)
+    out.lossPacketsPerMemberSecond = round((b1.packets - b0.packets) / secs / n)
+  } else {
+    // ---- steady window, after a full collection and a second for its sweeping to end
+    gc()
+    yield* Effect.sleep(Duration.seconds(1))
+    const c0 = cpuMillis()
+    const k0 = systemCpuMillis()
+    const b0 = bytesOf(members)
+    const w0 = performance.now()
+    yield* Effect.sleep(Duration.seconds(windowS))
+    const secs = (performance.now() - w0) / 1000
+    const c1 = cpuMillis()
+    const k1 = systemCpuMillis()
+    const b1 = bytesOf(members)
+    out.steadyWindowS = round(secs)
+    out.steadyCpuMsPerMemberSecond = round((c1 - c0) / secs / n)
+    out.steadySystemCpuMsPerMemberSecond = round((k1 - k0) / secs / n)
+    out.steadyBytesPerMemberSecond = round((b1.bytes - b0.bytes) / secs / n)
+    out.steadyPacketsPerMemberSecond = round((b1.packets - b0.packets) / secs / n)
+    out.steadyStreamBytesPerMemberSecond = round((b1.streamBytes - b0.streamBytes) / secs / n)
+    gc()
+    const memory = process.memoryUsage()
+    out.heapMiB = round(memory.heapUsed / 2 ** 20)
+    out.heapTotalMiB = round(memory.heapTotal / 2 ** 20)
+    out.externalMiB = round(memory.external / 2 ** 20)
+    out.rssMiB = round(memory.rss / 2 ** 20)
+    out.steadySuspicions = yield* count(Memberlist.metrics.suspicions)
+    out.steadyDeaths = yield* count(Memberlist.metrics.deaths)
+
+    // ---- kill 10%: stop without a leave
+    const doomed = members.filter((_, i) => i % 10 === 5)
+    const survivors = members.filter((_, i) => i % 10 !== 5)
+    const victims = new Set(doomed.map((m) => m.name))
+    const s0 = yield* count(Memberlist.metrics.suspicions)
+    const sb0 = bytesOf(survivors)
+    const killed = performance.now()
+    yield* Effect.forEach(doomed, (m) => Scope.close(m.scope, Exit.void), { concurrency: "unbounded", discard: true })
+    out.killed = doomed.length
+    let firstSuspicion = -1
+    const done = survivors.map(() => false)
+    let remaining = survivors.length
+    let lastPoll = -Infinity
+    while (remaining > 0 && performance.now() - killed < detectLimitS * 1000) {
+      if (firstSuspicion < 0 && (yield* count(Memberlist.metrics.suspicions)) > s0) {
+        firstSuspicion = performance.now() - killed
+      }
+      if (performance.now() - lastPoll >= 100) {
+        lastPoll = performance.now()
+        for (let i = 0; i < survivors.length; i++) {
+          if (done[i]) continue
+          const view = yield* survivors[i]!.member.members
+          if (!view.some((m) => victims.has(m.name))) {
+            done[i] = true
+            remaining--
+          }
+        }
+      }
+      yield* Effect.sleep(Duration.millis(10))
+    }
+    const detected = performance.now() - killed
+    const sb1 = bytesOf(survivors)
+    out.firstSuspicionMs = round(firstSuspicion)
+    if (remaining === 0) {
+      out.lastDeadMs = round(detected)
+    } else {
+      out.lastDeadMs = null
+      out.undetected = remaining
+    }
+    out.detectBytesPerMemberSecond = round((sb1.bytes - sb0.bytes) / (detected / 1000) / survivors.length)
+  }
+
+  out.maxRssMiB = round(process.resourceUsage().maxRSS / 1024)
+  return out
+})
+
+Effect.runPromise(program).then(
+  (out) => {
+    process.stdout.write(JSON.stringify(out) + "\n")
+    // No leave, no shutdown: the process ends here, as the Go side's does.
+    process.exit(0)
+  },
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
