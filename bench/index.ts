@@ -58,9 +58,16 @@ const cmd = (only: string) => `npm run bench -- --only ${only}`
 interface Section {
   readonly name: string
   readonly title: string
-  /** `previous`: the section's text in the current file, if any. */
-  readonly run: (previous: string | undefined) => string
+  /**
+   * `previous`: the section's text in the current file, if any. A section
+   * without `run` is recorded by another command (named in its text) and
+   * kept as it is.
+   */
+  readonly run?: ((previous: string | undefined) => string) | undefined
 }
+
+/** A section measured by another command (a test suite, a long side-by-side run): kept as written. */
+const recorded = (name: string, title: string): Section => ({ name, title })
 
 /** The big runs, shared by sim-speed and scaling. */
 const bigRun = (nodes: number): Scenario =>
@@ -335,7 +342,17 @@ const vsMemberlist: Section = {
   }
 }
 
-const sections: ReadonlyArray<Section> = [simSpeed, scaling, joinTail, accuracy, realNetwork, vsMemberlist, wire]
+const sections: ReadonlyArray<Section> = [
+  simSpeed,
+  recorded("driver-redesign", "The driver redesign, side by side"),
+  scaling,
+  joinTail,
+  accuracy,
+  realNetwork,
+  vsMemberlist,
+  wire,
+  recorded("hosts", "Faults on real hosts (network namespaces)")
+]
 
 // ---------------------------------------------------------------- the document
 
@@ -371,7 +388,7 @@ const main = () => {
   const old = existsSync(docPath) ? readFileSync(docPath, "utf8") : ""
   const bodies = new Map<string, string>()
   for (const section of sections) {
-    if (only !== undefined && !only.has(section.name)) {
+    if (section.run === undefined || (only !== undefined && !only.has(section.name))) {
       bodies.set(section.name, existingSection(old, section.name) ?? "_Not run yet._")
       continue
     }
@@ -390,7 +407,9 @@ const main = () => {
     "",
     "Measured numbers and how to reproduce each one. `npm run bench` runs every section and rewrites this file;",
     "`npm run bench -- --only NAME[,NAME]` reruns some sections and keeps the others as they were.",
-    "Sections: " + sections.map((s) => `\`${s.name}\``).join(", ") + ".",
+    "Sections: " + sections.filter((s) => s.run !== undefined).map((s) => `\`${s.name}\``).join(", ") + ".",
+    "Sections measured by other commands, named in each, and kept as written: " +
+    sections.filter((s) => s.run === undefined).map((s) => `\`${s.name}\``).join(", ") + ".",
     "",
     "## Machine",
     "",
