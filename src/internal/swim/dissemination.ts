@@ -55,7 +55,7 @@ const userTransmitLimit = (
     : retransmitLimit(config.retransmitMult, n)
 
 /** How many times each update is sent in a cluster of `n`. */
-const transmitLimit = (config: { readonly retransmitMult: number; readonly coverageFloor: boolean }, n: number) =>
+export const transmitLimit = (config: { readonly retransmitMult: number; readonly coverageFloor: boolean }, n: number) =>
   config.coverageFloor
     ? Math.max(retransmitLimit(config.retransmitMult, n), coverageTransmits(n))
     : retransmitLimit(config.retransmitMult, n)

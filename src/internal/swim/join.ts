@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { scheduleCatchUp } from "./catchUp.js"
 import { newToken, type PendingJoin, setTimer, type Step } from "./state.js"
 
 /**
@@ -25,6 +26,7 @@ export const openJoin = (step: Step): PendingJoin => {
 
 const complete = (step: Step, pending: PendingJoin): void => {
   step.state.join = undefined
+  if (pending.contacted > 0) scheduleCatchUp(step)
   step.out.push({ _tag: "JoinCompleted", contacted: pending.contacted, failed: pending.failed })
 }
 
