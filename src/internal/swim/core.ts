@@ -17,6 +17,7 @@ import { broadcast, gossipTick, join, leave, receiveUserMessage, start, updateMe
 import { type Address, formatAddress, NodeState, type PacketMessage } from "./messages.js"
 import { type Member, toMember } from "./member.js"
 import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./membership.js"
+import { noteHeardFrom } from "./inTouch.js"
 import { handleAck, handleIndirectPing, handleNack, handlePing, probeTick, probeTimedOut, relayTimedOut } from "./probe.js"
 import { pushPullAnswered, pushPullFailed, pushPullRequested, pushPullTick, startPushPull } from "./pushPull.js"
 import { copyRng, makeRng } from "./random.js"
@@ -106,7 +107,8 @@ export const make = (options: MakeOptions): CoreState => {
 }
 
 /**
- * A packet from a member we hold dead means it is alive after all and we
+ * A packet from a member: we are in touch with it (inTouch.ts). And a
+ * packet from a member we hold dead means it is alive after all and we
  * missed its refutation (after a partition heals, hundreds of refutations
  * are in flight and some node misses one). memberlist waits for the next
  * periodic push/pull; we start one with it now, at most once per ten probe
@@ -116,7 +118,9 @@ const noticeContact = (step: Step, from: Address): void => {
   const { state, now } = step
   if (state.status !== "alive") return
   const sender = state.byAddress.get(formatAddress(from))
-  if (sender === undefined || sender.state !== NodeState.Dead || sender.name === state.config.name) return
+  if (sender === undefined || sender.name === state.config.name) return
+  noteHeardFrom(sender, now)
+  if (sender.state !== NodeState.Dead) return
   const last = state.contactPushPulls.get(sender.name)
   if (last !== undefined && now - last < 10 * state.config.probeInterval) return
   state.contactPushPulls.set(sender.name, now)

@@ -115,6 +115,7 @@ export type DropReason =
   | "IncompatibleVersions" // a push/pull whose members' versions cannot share a cluster with ours (memberlist's verifyProtocol)
   | "NotRunning" // an input before Start or after leaving that cannot apply
   | "Rejected" // an API call that cannot be honoured (see detail)
+  | "InTouch" // another member's `dead` about a member we heard from lately, applied as a suspicion (inTouch.ts)
 
 /** What the shell must do. */
 export type Output =

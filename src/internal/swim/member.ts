@@ -26,6 +26,8 @@ export interface MemberRecord {
   state: NodeState
   versions: Versions
   stateChangedAt: number
+  /** When a well-formed packet last came from the member's own address (ms; see inTouch.ts). */
+  heardAt?: number | undefined
 }
 
 /** A frozen copy of a record, safe to hand to the outside. */

@@ -25,6 +25,7 @@ import {
   suspicionMinTimeout,
   verificationSpacing
 } from "./suspicion.js"
+import { inTouchWith } from "./inTouch.js"
 import { formedWhileIsolated, isIsolated } from "./isolation.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
@@ -260,6 +261,14 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
   if (record === undefined) return
   if (d.incarnation < record.incarnation) {
     answerStaleAccusation(step, d.node)
+    return
+  }
+  if (
+    d.from !== d.node && d.from !== state.config.name &&
+    (record.state === NodeState.Alive || record.state === NodeState.Suspect) && inTouchWith(state, record, now)
+  ) {
+    step.out.push({ _tag: "Dropped", reason: "InTouch", detail: `dead ${d.node} from ${d.from}: heard from it lately, suspected instead` })
+    handleSuspect(step, { _tag: "Suspect", incarnation: d.incarnation, node: d.node, from: d.from })
     return
   }
   state.suspicions.delete(d.node)

@@ -16,7 +16,8 @@ const setup = () => {
   const step = (input: Input, now: number): Array<Output> => Core.step(state, input, now)
   step({ _tag: "Start" }, 0)
   const alive = { _tag: "Alive", incarnation: 1, node: "peer", address: peer, meta: new Uint8Array(0), versions: defaultVersions } as const
-  step({ _tag: "Received", from: peer, messages: [alive], via: "packet" }, 10)
+  // learned from `other`: a packet from the peer itself would have made the dead a mere suspicion (inTouch.ts)
+  step({ _tag: "Received", from: other, messages: [alive], via: "packet" }, 10)
   step({ _tag: "Received", from: other, messages: [{ _tag: "Dead", incarnation: 1, node: "peer", from: "other" }], via: "packet" }, 20)
   expect(Core.member(state, "peer")?.state).toBe(NodeState.Dead)
   return { state, step }
