@@ -57,8 +57,7 @@ export const makeSampler = (member: string) => {
     const seconds = previous === undefined ? 0 : Math.max(0.001, (at - previous.at) / 1000)
     const rate = (field: keyof typeof counters) =>
       previous === undefined ? 0 : Math.max(0, (totals[field] - previous.totals[field]) / seconds)
-    previous = { at, totals }
-    return {
+    const next: Sample = {
       at,
       packetsIn: rate("packetsIn"),
       packetsOut: rate("packetsOut"),
@@ -69,5 +68,7 @@ export const makeSampler = (member: string) => {
       health: extra.health,
       alive: extra.alive
     }
+    previous = { at, totals }
+    return next
   }
 }
