@@ -35,7 +35,7 @@ tr.self td:first-child::after { content:" (this member)"; color:var(--muted); fo
 .stat b { display:block; font-size:22px; font-variant-numeric: tabular-nums; }
 .stat span { color:var(--muted); font-size:12px; }
 .ready { color:var(--alive); } .notready { color:var(--dead); }
-.charts { display:grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap:12px; }
+.charts { display:grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap:12px; }
 .chart h3 { font-size:12px; margin:0 0 2px; font-weight:600; }
 .legend { font-size:12px; color:var(--muted); }
 .legend i { display:inline-block; width:10px; height:3px; margin:0 4px 3px 8px; vertical-align:middle; }
@@ -131,19 +131,21 @@ const charts = [
 ];
 
 function renderCharts() {
-  const W = 600, H = 150, L = 44, R = 6, T = 8, B = 18;
+  const H = 150, L = 58, R = 8, T = 8, B = 18;
   const end = samples.length > 0 ? samples[samples.length - 1].at : Date.now();
   const span = Math.max(60000, Math.min(samples.length, 300) * interval);
   const start = end - span;
   const shown = samples.filter((s) => s.at >= start);
   for (const c of charts) {
     const box = $(c.id);
+    // Drawn at the size it is shown, so text is never stretched.
+    const W = Math.max(240, Math.round(box.clientWidth));
     let max = 0;
     for (const s of shown) for (const [k] of c.series) max = Math.max(max, s[k]);
     max = nice(max);
     const x = (t) => L + (t - start) / span * (W - L - R);
     const y = (v) => T + (1 - v / max) * (H - T - B);
-    const g = svg("svg", { viewBox: "0 0 " + W + " " + H, preserveAspectRatio: "none", role: "img" });
+    const g = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img" });
     for (const f of [0, 0.5, 1]) {
       g.append(svg("line", { x1: L, x2: W - R, y1: y(max * f), y2: y(max * f), stroke: "#e3e6eb" }));
       g.append(svg("text", { x: L - 4, y: y(max * f) + 3, "text-anchor": "end" }, human(max * f, c.unit)));
@@ -153,7 +155,7 @@ function renderCharts() {
     for (const [k, , color] of c.series) {
       if (shown.length === 0) continue;
       const pts = shown.map((s) => x(s.at).toFixed(1) + "," + y(s[k]).toFixed(1)).join(" ");
-      g.append(svg("polyline", { points: pts, fill: "none", stroke: color, "stroke-width": 1.6, "vector-effect": "non-scaling-stroke" }));
+      g.append(svg("polyline", { points: pts, fill: "none", stroke: color, "stroke-width": 1.6, "stroke-linejoin": "round" }));
     }
     box.querySelector("svg").replaceWith(g);
     const last = shown[shown.length - 1];
@@ -191,6 +193,7 @@ function connect() {
   });
 }
 setInterval(() => { if (state) renderSuspicions(); }, 1000);
+window.addEventListener("resize", () => renderCharts());
 connect();
 `
 
