@@ -1,5 +1,8 @@
+import { HttpRouter, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Metric, MetricBoundaries } from "effect"
+import { Context, Duration, Effect, Layer, Metric, MetricBoundaries } from "effect"
+import { createServer } from "node:http"
 import * as HttpView from "../src/HttpView.js"
 import { eventually, startMember } from "./support/cluster.js"
 import { get, serveView } from "./support/httpView.js"
@@ -135,5 +138,34 @@ describe("HttpView over a real HTTP server on loopback", () => {
       expect(suspected?.data.suspicions[0].accusers).toContain("sse-a")
       yield* readUntil("b dead", (f) => stateOf(f, "sse-b") === "dead", periods(60))
       yield* readUntil("failed event", (f) => f.event === "event" && f.data.kind === "MemberFailed" && f.data.member === "sse-b", periods(5))
+    }))
+
+  it.scopedLive("HttpView.make gives a router an application can mount under a prefix of its own", () =>
+    Effect.gen(function*() {
+      const a = yield* startMember({ name: "mount-a", seeds: [], config })
+      yield* Effect.addFinalizer(() => a.stop)
+      const app = HttpRouter.empty.pipe(HttpRouter.mount("/ops/view", yield* HttpView.make(a.member, { minMembers: 2 })))
+      const context = yield* Layer.build(
+        HttpServer.serve(app).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 })))
+      )
+      const address = Context.get(context, HttpServer.HttpServer).address
+      const base = `http://127.0.0.1:${address._tag === "TcpAddress" ? address.port : 0}/ops/view`
+      expect((yield* get(base)).body).toContain("<!doctype html>")
+      expect((yield* get(base + HttpView.paths.health)).status).toBe(503)
+      expect(JSON.parse((yield* get(base + HttpView.paths.members)).body).map((m: { name: string }) => m.name)).toEqual(["mount-a"])
+      const controller = new AbortController()
+      const events = yield* Effect.promise(() => fetch(base + HttpView.paths.events, { signal: controller.signal }))
+      expect(events.headers.get("content-type")).toBe("text/event-stream")
+      controller.abort()
+    }))
+
+  it.effect("bad options fail with InvalidViewOptions naming the option", () =>
+    Effect.gen(function*() {
+      const member = {} as Parameters<typeof HttpView.make>[0]
+      const error = (options: HttpView.Options) => Effect.flip(Effect.scoped(HttpView.make(member, options)))
+      expect(yield* error({ minMembers: 0 })).toMatchObject({ _tag: "InvalidViewOptions", option: "minMembers" })
+      expect(yield* error({ history: 1.5 })).toMatchObject({ option: "history" })
+      expect(yield* error({ recentEvents: -1 })).toMatchObject({ option: "recentEvents" })
+      expect(yield* error({ sampleInterval: "1 millis" })).toMatchObject({ option: "sampleInterval", problem: "must be at least 10 milliseconds" })
     }))
 })

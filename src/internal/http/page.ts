@@ -168,7 +168,9 @@ function renderCharts() {
 }
 
 function connect() {
-  const source = new EventSource(EVENTS_PATH);
+  // Relative to the page, which may be mounted under a prefix and opened with or without a final slash.
+  const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
+  const source = new EventSource(base + EVENTS_PATH);
   const conn = $("conn");
   source.onopen = () => { conn.textContent = "live"; conn.className = "on"; };
   source.onerror = () => { conn.textContent = "reconnecting"; conn.className = "off"; };
@@ -240,7 +242,7 @@ const body = `
 </main>
 `
 
-/** The page, following the events at `paths.events` (relative, so it works behind a path prefix). */
+/** The page, following the events at `paths.events` relative to itself, so it works mounted under a prefix. */
 export const page = (paths: { readonly events: string }): string =>
   `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
