@@ -4,6 +4,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Metric, MetricBoundaries } from "effect"
 import { createServer } from "node:http"
 import * as HttpView from "../src/HttpView.js"
+import { encodePacket } from "../src/internal/wire/packet.js"
+import * as Transport from "../src/Transport.js"
 import { eventually, startMember } from "./support/cluster.js"
 import { get, serveView } from "./support/httpView.js"
 import { checkHistogram, family, parsePrometheus } from "./support/prometheus.js"
@@ -167,5 +169,39 @@ describe("HttpView over a real HTTP server on loopback", () => {
       expect(yield* error({ history: 1.5 })).toMatchObject({ option: "history" })
       expect(yield* error({ recentEvents: -1 })).toMatchObject({ option: "recentEvents" })
       expect(yield* error({ sampleInterval: "1 millis" })).toMatchObject({ option: "sampleInterval", problem: "must be at least 10 milliseconds" })
+    }))
+
+  it.scopedLive("notReadyWhileSuspected: after refuting an accusation, not ready until the longest suspicion is over", () =>
+    Effect.gen(function*() {
+      const a = yield* startMember({ name: "refute-a", seeds: [], config })
+      yield* Effect.addFinalizer(() => a.stop)
+      const b = yield* startMember({ name: "refute-b", seeds: [a.address], config })
+      yield* Effect.addFinalizer(() => b.stop)
+      yield* eventually(Effect.map(a.member.members, (m) => m.length === 2), periods(20), "a sees b")
+      const strict = yield* serveView(a.member, { notReadyWhileSuspected: true })
+      const lenient = yield* serveView(a.member)
+      expect((yield* get(strict + HttpView.paths.health)).status).toBe(200)
+
+      // An accusation of a at its current incarnation, as b would gossip it: a refutes at once.
+      const incarnation = (yield* a.member.localMember).incarnation
+      const raw = yield* Transport.makeNode({ host: "127.0.0.1", port: 0 })
+      yield* raw.sendPacket(a.address, encodePacket([{ _tag: "Suspect", incarnation, node: a.name, from: b.name }]))
+      yield* eventually(Effect.map(a.member.localMember, (m) => m.incarnation > incarnation), periods(10), "a refutes")
+
+      const during = yield* get(strict + HttpView.paths.health)
+      expect(during.status).toBe(503)
+      expect(JSON.parse(during.body).reason).toMatch(/^this member refuted a suspicion of itself \d+ ms ago; others may suspect it for \d+ s more$/)
+      expect((yield* get(lenient + HttpView.paths.health)).status).toBe(200)
+      const state = JSON.parse((yield* get(strict + HttpView.paths.state)).body)
+      expect(state.refutedAt).toBeTypeOf("number")
+
+      // Ready again once the longest suspicion is over.
+      const maxTimeout = Duration.toMillis((yield* a.member.suspicions).maxTimeout)
+      expect(maxTimeout).toBeGreaterThan(0)
+      yield* eventually(
+        Effect.map(get(strict + HttpView.paths.health), (r) => r.status === 200),
+        Duration.sum(Duration.millis(maxTimeout), periods(10)),
+        "ready again after the max suspicion timeout"
+      )
     }))
 })
