@@ -76,8 +76,15 @@ describe("effect-memberlist agent --http, as processes", () => {
 
     const members = (await (await fetch(url + HttpView.paths.members, { signal: AbortSignal.timeout(10_000) })).json()) as Array<{ name: string }>
     expect(members.map((m) => m.name).sort()).toEqual(["http-0", "http-1"])
+    // A page still following the event stream does not hold the agent up: SIGTERM ends the stream and the agent.
+    const controller = new AbortController()
+    const stream = await fetch(url + HttpView.paths.events, { signal: controller.signal })
+    expect(stream.headers.get("content-type")).toBe("text/event-stream")
+    const reading = stream.text().catch(() => "")
     expect(await stopProcess(first, "SIGTERM")).toBe(0)
-  }, 60_000)
+    expect(await reading).toMatch(/^event: snapshot\n/)
+    controller.abort()
+  }, 120_000)
 
   it("a port in use for --http is a clear error and exit code 1", async () => {
     const first = await startAgent("http-busy", ["--name", "busy", "--bind", "127.0.0.1:0", "--preset", "local", "--http", "127.0.0.1:0"])
@@ -86,5 +93,5 @@ describe("effect-memberlist agent --http, as processes", () => {
     const { code, stderr } = await runToExit(["--name", "x", "--bind", "127.0.0.1:0", "--http", taken])
     expect(code).toBe(1)
     expect(stderr).toMatch(new RegExp(`^effect-memberlist: cannot serve the cluster view on ${taken.replace(/\./g, "\\.")}: .*EADDRINUSE`))
-  }, 60_000)
+  }, 120_000)
 })
