@@ -25,7 +25,7 @@ section h2 { font-size:13px; text-transform:uppercase; letter-spacing:.04em; col
 table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-size:12px; color:var(--muted); font-weight:600; }
-td.num { font-variant-numeric: tabular-nums; }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .mono { font-family: ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:12px; word-break:break-all; }
 .badge { display:inline-block; min-width:56px; text-align:center; padding:1px 8px; border-radius:10px; color:#fff; font-size:12px; font-weight:600; }
 .badge.alive { background:var(--alive); } .badge.suspect { background:var(--suspect); }
@@ -224,7 +224,7 @@ const body = `
   </section>
   <section>
     <h2>Suspicions held by this member</h2>
-    <table><thead><tr><th>suspect</th><th>accused by</th><th>confirmations</th><th>since</th><th>dead</th></tr></thead>
+    <table><thead><tr><th>suspect</th><th>accused by</th><th>confirmations</th><th>since</th><th>declared dead</th></tr></thead>
     <tbody id="suspicions"></tbody></table>
     <p class="legend">Last refuted a suspicion of itself: <span id="refuted">never</span>. A suspicion lasts at most <span id="maxtimeout">…</span>.</p>
     <h2>Recent events</h2>
