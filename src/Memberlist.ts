@@ -83,6 +83,36 @@ export type MembershipEvent =
   | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address; readonly at: number }
 
 /**
+ * A suspicion this member holds of another: who accused the suspect (the
+ * first accuser first; the others confirmed it), when it began and when the
+ * suspect is declared dead unless it refutes first (epoch ms).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Suspicion {
+  readonly suspect: string
+  readonly accusers: ReadonlyArray<string>
+  readonly startedAt: number
+  readonly deadline: number
+  /** How many confirmations bring the deadline down to its minimum (Lifeguard). */
+  readonly expectedConfirmations: number
+}
+
+/**
+ * What this member knows of suspicions: those it holds now, oldest first,
+ * and the longest a suspicion formed now may last (so an accusation of this
+ * member that it refuted is over, everywhere, that long after at most).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Suspicions {
+  readonly held: ReadonlyArray<Suspicion>
+  readonly maxTimeout: Duration.Duration
+}
+
+/**
  * A message that arrived: where from, which member sent it, who broadcast
  * it (for a broadcast), and the decoded value.
  *
@@ -373,6 +403,8 @@ export interface Memberlist<A> {
   readonly leave: (timeout?: Duration.DurationInput) => Effect.Effect<void, LeaveTimeout>
   /** Lifeguard's local health score: 0 is healthy; higher means this node is slowing down its probes. */
   readonly healthScore: Effect.Effect<number>
+  /** The suspicions this member holds of others, read between two protocol steps. */
+  readonly suspicions: Effect.Effect<Suspicions>
   /**
    * This member's encryption keys, changed while it runs (install, use,
    * remove), as memberlist's keyring: a change applies from the next packet

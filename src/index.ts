@@ -46,3 +46,10 @@ export * as Keyring from "./Keyring.js"
  * @since 0.1.0
  */
 export * as Simulator from "./Simulator.js"
+
+/**
+ * A member's cluster view over HTTP: live page, members, Prometheus metrics, health.
+ *
+ * @since 0.1.0
+ */
+export * as HttpView from "./HttpView.js"

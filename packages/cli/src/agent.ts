@@ -8,14 +8,18 @@
  * @internal
  */
 import { Command, HelpDoc, Options } from "@effect/cli"
-import { NodeStream } from "@effect/platform-node"
-import { Console, Data, Deferred, Effect, Layer, Schema, Stream } from "effect"
+import { HttpServer } from "@effect/platform"
+import { NodeHttpServer, NodeStream } from "@effect/platform-node"
+import { Console, Context, Data, Deferred, Effect, Layer, Option, Schema, Stream } from "effect"
 import * as Discovery from "effect-memberlist/Discovery"
+import * as HttpView from "effect-memberlist/HttpView"
 import * as Memberlist from "effect-memberlist/Memberlist"
 import * as SwimConfig from "effect-memberlist/SwimConfig"
 import * as Transport from "effect-memberlist/Transport"
+import { createServer } from "node:http"
 import { hostname } from "node:os"
 import { resolve } from "./agentConfig.js"
+import { type HttpConfig, httpVariables, resolveHttp } from "./agentHttp.js"
 import { type Print, runLine, usage } from "./lineProtocol.js"
 import { describeError, reportError } from "./usage.js"
 
@@ -65,6 +69,20 @@ const options = {
     "file of base64 encryption keys, one per line, the first encrypts; blank lines and # comments are ignored"
   ).pipe(Options.optional),
   label: text("label", "LABEL", "cluster label: members with another label are ignored (SWIM_LABEL)").pipe(Options.optional),
+  http: text(
+    "http",
+    "HOST:PORT",
+    `serve the cluster view, /members, /metrics (Prometheus) and /health there (${httpVariables.http}); it exposes the membership: bind it to localhost or a private interface`
+  ).pipe(Options.optional),
+  httpMinMembers: text(
+    "http-min-members",
+    "N",
+    `/health is not ready until N members are alive, this one included (${httpVariables.minMembers}; default 1)`
+  ).pipe(Options.optional),
+  httpNotReadyWhileSuspected: flag(
+    "http-not-ready-while-suspected",
+    `/health is not ready while others may still suspect this member, after it refuted a suspicion (${httpVariables.notReadyWhileSuspected}=true)`
+  ),
   json: flag("json", "print one JSON object per line: events, messages and answers to commands"),
   exitOnEof: flag(
     "exit-on-eof",
@@ -89,9 +107,10 @@ const stdinLines: Stream.Stream<string> = NodeStream.fromReadable(() => process.
 )
 
 /** Subscribes, announces itself, prints what happens, answers stdin; returns on `quit` (or stdin's end with --exit-on-eof). */
-const run = (print: Print, exitOnEof: boolean) =>
+const run = (print: Print, exitOnEof: boolean, http: Option.Option<HttpConfig>) =>
   Effect.gen(function*() {
     const member = yield* Agent
+    if (Option.isSome(http)) yield* serveView(http.value, print)
     // Subscribed before "ready", so a message sent to it after "ready" is printed.
     const received = yield* member.receive
     const events = yield* member.events
@@ -138,10 +157,31 @@ const run = (print: Print, exitOnEof: boolean) =>
     yield* Deferred.await(done)
   })
 
+/** Serves the cluster view until the agent stops; prints where. */
+const serveView = (http: HttpConfig, print: Print) =>
+  Effect.gen(function*() {
+    const where = Transport.formatAddress(http.address)
+    const context = yield* Layer.build(
+      HttpView.layer(Agent, http.view).pipe(
+        Layer.provideMerge(NodeHttpServer.layer(createServer, { host: http.address.host, port: http.address.port }))
+      )
+    ).pipe(Effect.mapError((error) => {
+      // A ServeError says nothing itself; the listen error it carries does ("listen EADDRINUSE: ...").
+      const why = error._tag === "ServeError" && error.cause instanceof Error ? error.cause.message : describeError(error).message
+      return new StartError({ message: `cannot serve the cluster view on ${where}: ${why}` })
+    }))
+    const address = Context.get(context, HttpServer.HttpServer).address
+    const url = address._tag === "TcpAddress"
+      ? `http://${Transport.formatAddress({ host: address.hostname, port: address.port })}`
+      : `http+unix://${address.path}`
+    yield* print({ event: "http", url, at: Date.now() }, `cluster view on ${url}`)
+  })
+
 /** The agent command. */
 export const agent = Command.make("agent", options, (o) =>
   Effect.gen(function*() {
     const config = yield* resolve(o, process.env, hostname())
+    const http = yield* resolveHttp(o, process.env)
     const print: Print = (json, text) => Console.log(o.json ? JSON.stringify(json) : text)
     const member = Memberlist.layer(Agent, { messages: AgentMessage, encoding: "json", requireJoin: o.requireJoin }).pipe(
       Layer.mapError((error) =>
@@ -156,7 +196,7 @@ export const agent = Command.make("agent", options, (o) =>
       Layer.provide(Layer.succeed(Discovery.Discovery, config.discovery)),
       Layer.provide(SwimConfig.layer(config.swim))
     )
-    yield* run(print, o.exitOnEof).pipe(Effect.scoped, Effect.provide(member))
+    yield* run(print, o.exitOnEof, http).pipe(Effect.scoped, Effect.provide(member))
   }).pipe(Effect.catchAll(reportError))).pipe(
     Command.withDescription(HelpDoc.blocks([
       HelpDoc.p(

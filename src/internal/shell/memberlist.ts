@@ -28,6 +28,7 @@ import * as Driver from "../driver/driver.js"
 import type { Dropped } from "../driver/runtime.js"
 import type { CoreConfig } from "../swim/config.js"
 import * as Core from "../swim/core.js"
+import * as Inspect from "../swim/inspect.js"
 import type { Timer } from "../swim/io.js"
 import { broadcastSize } from "../swim/lifecycle.js"
 import { formatAddress, NodeState } from "../swim/messages.js"
@@ -328,6 +329,10 @@ export const make = <A, I>(options: Options<A, I>) =>
       join,
       leave,
       healthScore: Effect.sync(() => Core.healthScore(core)),
+      suspicions: Effect.sync(() => ({
+        held: Inspect.suspicions(core),
+        maxTimeout: Duration.millis(Inspect.maxSuspicionTimeout(core))
+      })),
       keyring: keyring.right.api
     }
     return service
