@@ -23,6 +23,7 @@ import * as Keyring from "../../src/Keyring.js"
 import * as SwimConfig from "../../src/SwimConfig.js"
 
 const dir = fileURLToPath(new URL("../../deploy/kubernetes/", import.meta.url))
+const vmDir = fileURLToPath(new URL("../../deploy/vm/", import.meta.url))
 const files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()
 
 // Loosely typed views of the manifests: the test checks each field it reads.
@@ -103,6 +104,21 @@ const variablesRead: ReadonlySet<string> = (() => {
   return seen
 })()
 
+/** The agent's arguments in deploy/vm/start.sh: the words of its `exec node ... agent` command, quotes removed. */
+const vmArgs: ReadonlyArray<string> = (() => {
+  const script = readFileSync(join(vmDir, "start.sh"), "utf8").replace(/\\\n/g, " ")
+  const line = script.split("\n").find((l) => /^exec node "\$agent" agent /.test(l))!
+  return line.replace(/^exec node "\$agent" agent /, "").trim().split(/\s+/).map((w) => w.replace(/"/g, ""))
+})()
+
+/** The assignments in deploy/vm/agent.env, commented-out examples included. */
+const vmEnv: ReadonlyArray<readonly [string, string, boolean]> = readFileSync(join(vmDir, "agent.env"), "utf8")
+  .split("\n")
+  .flatMap((line) => {
+    const match = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line)
+    return match === null ? [] : [[match[2]!, match[3]!, match[1] === undefined] as const]
+  })
+
 const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(":") + 1))
 
 describe("deploy/kubernetes manifests", () => {
@@ -127,11 +143,12 @@ describe("deploy/kubernetes manifests", () => {
     expect(variablesRead.has("SWIM_ADVERTISE_ADDRESS") && variablesRead.has("SWIM_PROBE_INTERVAL")).toBe(true)
   })
 
-  it("pass the agent only options it has", () => {
-    for (const workload of workloads) {
-      const unknown = flagsOf(agentOf(workload).args ?? []).map(([f]) => f).filter((f) => !agentOptions.has(f))
-      expect(unknown, `${workload.file}: options the agent does not have`).toEqual([])
-    }
+  it("pass the agent only options it has (the VM recipe too)", () => {
+    const sources = [...workloads.map((w) => [w.file, agentOf(w).args ?? []] as const), ["deploy/vm/start.sh", vmArgs] as const]
+    const unknown = sources.map(([file, args]) => [file, flagsOf(args).map(([f]) => f).filter((f) => !agentOptions.has(f))] as const)
+    expect(Object.fromEntries(unknown), "options the agent does not have, by file").toEqual(
+      Object.fromEntries(sources.map(([file]) => [file, []]))
+    )
   })
 
   it("probe readiness at /health on the port --http serves", () => {
@@ -249,5 +266,47 @@ describe("deploy/kubernetes manifests", () => {
     } finally {
       rmSync(scratch, { recursive: true, force: true })
     }
+  })
+})
+
+describe("deploy/vm recipe", () => {
+  it("sets only environment variables the agent (or start.sh) reads, and resolves as the agent resolves it", () => {
+    const script = readFileSync(join(vmDir, "start.sh"), "utf8")
+    for (const [name] of vmEnv) {
+      if (name.startsWith("SWIM_")) expect(variablesRead.has(name), name).toBe(true)
+      else expect(script.includes(name), `${name} is read by start.sh`).toBe(true)
+    }
+    for (const used of script.matchAll(/\bSWIM_[A-Z0-9_]+/g)) expect(variablesRead.has(used[0]), used[0]).toBe(true)
+
+    const scratch = mkdtempSync(join(tmpdir(), "vm-"))
+    try {
+      const keyFile = join(scratch, "keys")
+      writeFileSync(keyFile, `${Buffer.alloc(32, 7).toString("base64")}\n`)
+      const env: Record<string, string> = Object.fromEntries(vmEnv.filter(([, , active]) => active).map(([n, v]) => [n, v]))
+      env["SWIM_ADVERTISE_ADDRESS"] = "10.0.3.4"
+      const o: Record<string, unknown> = {
+        name: Option.none(), preset: Option.none(), bind: Option.none(), advertise: Option.none(), label: Option.none(),
+        key: [], keyFile: Option.none(), join: [], dns: Option.none(), dnsPort: Option.none(), dnsType: Option.none(),
+        dnsServer: Option.none()
+      }
+      for (const [name, raw] of flagsOf(vmArgs)) {
+        if (name === "--bind") o["bind"] = Option.some(raw.replace("$port", "7946"))
+        if (name === "--key-file") o["keyFile"] = Option.some(keyFile)
+      }
+      const config = Effect.runSync(resolve(o as unknown as ConfigOptions, env, "vm-1"))
+      expect([config.swim.name, config.swim.bindPort, config.swim.advertiseHost, config.swim.label]).toEqual(["vm-1", 7946, "10.0.3.4", "prod-cache"])
+      expect(config.swim.secretKeys.length).toBe(1)
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
+  })
+
+  it("runs start.sh under systemd, stopping with SIGTERM and time to leave", () => {
+    const unit = readFileSync(join(vmDir, "effect-memberlist.service"), "utf8")
+    expect(unit).toMatch(/^ExecStart=\/opt\/effect-memberlist\/deploy\/vm\/start\.sh$/m)
+    expect(unit).toMatch(/^KillSignal=SIGTERM$/m)
+    expect(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1])).toBeGreaterThanOrEqual(5)
+    expect(unit).toMatch(/^EnvironmentFile=\/etc\/effect-memberlist\/agent\.env$/m)
+    expect(vmArgs).toContain("/etc/effect-memberlist/keys")
   })
 })
