@@ -46,6 +46,14 @@ const isRunner = (member: Memberlist.Member) => Either.isRight(Effect.runSync(Ef
 const stateOf = (observer: VirtualMember, name: string) =>
   Effect.map(observer.member.allMembers, (all) => all.find((m) => m.name === name)?.state)
 
+/** Moves virtual time in 20 ms steps until `observer` holds `subject` in `state`, failing after `limit`. */
+const untilState = (observer: VirtualMember, subject: VirtualMember, state: Memberlist.MemberState, limit: Duration.DurationInput) =>
+  advanceUntil(Effect.map(stateOf(observer, subject.name), (s) => s === state), limit, `${subject.name} ${state}`, Duration.millis(20))
+
+/** Moves virtual time until `observer` knows only itself and one other member: the departed are forgotten. */
+const untilForgotten = (observer: VirtualMember) =>
+  advanceUntil(Effect.map(observer.member.allMembers, (all) => all.length === 2), Duration.seconds(60), "node-1 and node-2 forgotten")
+
 describe("runner metadata", () => {
   it.effect("round-trips an address, ignores keys beside it, refuses what is no runner", () =>
     Effect.gen(function*() {
@@ -91,22 +99,18 @@ describe("Cluster.makeRunnerHealth", () => {
 
       // A crash: suspect first (still alive to @effect/cluster), then dead.
       yield* crashing.stop
-      yield* advanceUntil(Effect.map(stateOf(observer, crashing.name), (s) => s === "suspect"), Duration.seconds(10), "node-1 suspect", Duration.millis(20))
+      yield* untilState(observer, crashing, "suspect", Duration.seconds(10))
       expect(yield* alive(1)).toBe(true)
-      yield* advanceUntil(Effect.map(stateOf(observer, crashing.name), (s) => s === "dead"), Duration.seconds(30), "node-1 dead", Duration.millis(20))
+      yield* untilState(observer, crashing, "dead", Duration.seconds(30))
       expect(yield* alive(1)).toBe(false)
 
       // A graceful leave.
       yield* leaving.stop
-      yield* advanceUntil(Effect.map(stateOf(observer, leaving.name), (s) => s === "left"), Duration.seconds(10), "node-2 left")
+      yield* untilState(observer, leaving, "left", Duration.seconds(10))
       expect(yield* alive(2)).toBe(false)
 
       // Forgotten by the member list, still remembered as departed.
-      yield* advanceUntil(
-        Effect.map(observer.member.allMembers, (all) => all.length === 2),
-        Duration.seconds(60),
-        "node-1 and node-2 forgotten"
-      )
+      yield* untilForgotten(observer)
       expect([yield* alive(0), yield* alive(1), yield* alive(2)]).toEqual([true, false, false])
       expect(unknownAsked).toEqual(["10.0.0.8:34431"])
     }))
@@ -118,13 +122,9 @@ describe("Cluster.makeRunnerHealth", () => {
       const health = yield* Cluster.makeRunnerHealth(observer.member, { departures: 1 })
       const evictedBefore = yield* counted(Cluster.metrics.departuresEvicted)
       yield* crashing.stop
-      yield* advanceUntil(Effect.map(stateOf(observer, crashing.name), (s) => s === "dead"), Duration.seconds(30), "node-1 dead")
+      yield* untilState(observer, crashing, "dead", Duration.seconds(30))
       yield* leaving.stop
-      yield* advanceUntil(
-        Effect.map(observer.member.allMembers, (all) => all.length === 2),
-        Duration.seconds(60),
-        "node-1 and node-2 forgotten"
-      )
+      yield* untilForgotten(observer)
       // Only the later departure is remembered; the earlier one is unknown again (default answer: alive).
       expect(yield* health.isAlive(runnerOf(2))).toBe(false)
       expect(yield* health.isAlive(runnerOf(1))).toBe(true)
@@ -147,9 +147,9 @@ describe("Cluster.makeRunnerStorage", () => {
       // Runner 5 never joined gossip: left healthy.
       expect(yield* health).toEqual({ "10.0.0.1": true, "10.0.0.2": true, "10.0.0.3": true, "10.0.0.6": true })
       yield* crashing.stop
-      yield* advanceUntil(Effect.map(stateOf(observer, crashing.name), (s) => s === "suspect"), Duration.seconds(10), "node-1 suspect", Duration.millis(20))
+      yield* untilState(observer, crashing, "suspect", Duration.seconds(10))
       expect((yield* health)["10.0.0.2"]).toBe(true)
-      yield* advanceUntil(Effect.map(stateOf(observer, crashing.name), (s) => s === "dead"), Duration.seconds(30), "node-1 dead", Duration.millis(20))
+      yield* untilState(observer, crashing, "dead", Duration.seconds(30))
       expect(yield* health).toEqual({ "10.0.0.1": true, "10.0.0.2": false, "10.0.0.3": true, "10.0.0.6": true })
     }))
 })

@@ -119,6 +119,22 @@ const vmEnv: ReadonlyArray<readonly [string, string, boolean]> = readFileSync(jo
     return match === null ? [] : [[match[2]!, match[3]!, match[1] === undefined] as const]
   })
 
+/** The agent's configuration options, none given. */
+const noOptions: ConfigOptions = {
+  name: Option.none(),
+  preset: Option.none(),
+  bind: Option.none(),
+  advertise: Option.none(),
+  label: Option.none(),
+  key: [],
+  keyFile: Option.none(),
+  join: [],
+  dns: Option.none(),
+  dnsPort: Option.none(),
+  dnsType: Option.none(),
+  dnsServer: Option.none()
+}
+
 const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(":") + 1))
 
 describe("deploy/kubernetes manifests", () => {
@@ -246,11 +262,7 @@ describe("deploy/kubernetes manifests", () => {
         const keyFile = join(scratch, "keys")
         writeFileSync(keyFile, secret.stringData!["keys"]!)
 
-        const o: Record<string, unknown> = {
-          name: Option.none(), preset: Option.none(), bind: Option.none(), advertise: Option.none(), label: Option.none(),
-          key: [], keyFile: Option.none(), join: [], dns: Option.none(), dnsPort: Option.none(), dnsType: Option.none(),
-          dnsServer: Option.none()
-        }
+        const o: Record<string, unknown> = { ...noOptions }
         for (const [name, raw] of flagsOf(container.args ?? [])) {
           const field = name.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
           if (!(field in o)) continue // --json, --http: not configuration of the member
@@ -284,11 +296,7 @@ describe("deploy/vm recipe", () => {
       writeFileSync(keyFile, `${Buffer.alloc(32, 7).toString("base64")}\n`)
       const env: Record<string, string> = Object.fromEntries(vmEnv.filter(([, , active]) => active).map(([n, v]) => [n, v]))
       env["SWIM_ADVERTISE_ADDRESS"] = "10.0.3.4"
-      const o: Record<string, unknown> = {
-        name: Option.none(), preset: Option.none(), bind: Option.none(), advertise: Option.none(), label: Option.none(),
-        key: [], keyFile: Option.none(), join: [], dns: Option.none(), dnsPort: Option.none(), dnsType: Option.none(),
-        dnsServer: Option.none()
-      }
+      const o: Record<string, unknown> = { ...noOptions }
       for (const [name, raw] of flagsOf(vmArgs)) {
         if (name === "--bind") o["bind"] = Option.some(raw.replace("$port", "7946"))
         if (name === "--key-file") o["keyFile"] = Option.some(keyFile)
