@@ -47,6 +47,7 @@ interface Container {
   readonly ports?: ReadonlyArray<ContainerPort>
   readonly readinessProbe?: { readonly httpGet?: { readonly path: string; readonly port: string | number } }
   readonly volumeMounts?: ReadonlyArray<{ readonly name: string; readonly mountPath: string }>
+  readonly securityContext?: { readonly runAsUser?: number }
 }
 interface Manifest {
   readonly apiVersion: string
@@ -238,10 +239,14 @@ describe("deploy/kubernetes manifests", () => {
       for (const ref of refs) expect([ref.name, ref.key in data], workload.file).toEqual([secret.metadata.name, true])
       if (keyFile === undefined) continue
       // The key file is a key of the Secret, mounted where --key-file looks.
-      const volumes: ReadonlyArray<{ name: string; secret?: { secretName: string } }> = workload.spec.template.spec.volumes
+      const volumes: ReadonlyArray<{ name: string; secret?: { secretName: string; defaultMode?: number } }> = workload.spec.template.spec.volumes
       const mount = container.volumeMounts!.find((m) => keyFile.startsWith(`${m.mountPath}/`))!
       expect(volumes.find((v) => v.name === mount.name)?.secret?.secretName, workload.file).toBe(secret.metadata.name)
       expect(keyFile.slice(mount.mountPath.length + 1) in data, workload.file).toBe(true)
+      // Secret files belong to root: a non-root agent reads the key file through the pod's fsGroup.
+      const mode = volumes.find((v) => v.name === mount.name)!.secret!.defaultMode ?? 0o644
+      const pod = workload.spec.template.spec.securityContext ?? {}
+      if (container.securityContext?.runAsUser !== 0) expect([pod.fsGroup !== undefined, (mode & 0o040) !== 0], workload.file).toEqual([true, true])
     }
   })
 
