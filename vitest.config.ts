@@ -8,6 +8,7 @@ export default defineConfig({
     // The examples and the CLI workspace import the package by name, as users do; the tests run its sources.
     alias: [
       { find: /^effect-memberlist$/, replacement: `${src}index.ts` },
+      { find: /^effect-memberlist\/cluster$/, replacement: `${src}Cluster.ts` },
       { find: /^effect-memberlist\/([A-Za-z]+)$/, replacement: `${src}$1.ts` }
     ]
   },

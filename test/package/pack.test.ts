@@ -4,6 +4,9 @@
  * type-check a TypeScript file against it, and run a three-member cluster on
  * loopback from a plain ESM script there.
  *
+ * `@effect/cluster` is an optional peer (for `effect-memberlist/cluster` only):
+ * it is not installed here, so the main entry must work without it.
+ *
  * Needs the npm registry (or an npm cache holding effect and
  * @effect/platform); without it the test fails and says so, it never skips.
  */
@@ -176,7 +179,7 @@ describe("the packed library", () => {
 
       // What the tarball holds, as installed.
       const pkg = join(appDir, "node_modules", "effect-memberlist")
-      for (const file of ["package.json", "LICENSE", "README.md", "CHANGELOG.md", "dist/index.js", "dist/index.d.ts", "dist/Memberlist.js", "src/index.ts"]) {
+      for (const file of ["package.json", "LICENSE", "README.md", "CHANGELOG.md", "dist/index.js", "dist/index.d.ts", "dist/Memberlist.js", "dist/Cluster.js", "src/index.ts"]) {
         expect(existsSync(join(pkg, file)), file).toBe(true)
       }
       for (const absent of ["dist/cli", "src/cli", "packages", "test", "dist/.tsbuildinfo", "node_modules"]) {
@@ -184,10 +187,13 @@ describe("the packed library", () => {
       }
       const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"))
       expect(manifest.dependencies ?? {}).toEqual({})
-      expect(Object.keys(manifest.peerDependencies).sort()).toEqual(["@effect/platform", "effect"])
+      expect(Object.keys(manifest.peerDependencies).sort()).toEqual(["@effect/cluster", "@effect/platform", "effect"])
+      // Only effect-memberlist/cluster needs @effect/cluster: optional, so npm leaves it out (and the app below runs without it).
+      expect(manifest.peerDependenciesMeta).toEqual({ "@effect/cluster": { optional: true } })
+      expect(manifest.exports["./cluster"]).toEqual({ types: "./dist/Cluster.d.ts", import: "./dist/Cluster.js" })
       expect(manifest.sideEffects).toBe(false)
       // Only the CLI needs these; a library user must not get them.
-      for (const cliOnly of ["@effect/cli", "@effect/platform-node", "@effect/platform-node-shared", "@effect/printer", "ws", "undici"]) {
+      for (const cliOnly of ["@effect/cli", "@effect/platform-node", "@effect/platform-node-shared", "@effect/printer", "ws", "undici", "@effect/cluster", "@effect/rpc", "@effect/sql", "@effect/workflow"]) {
         expect(existsSync(join(appDir, "node_modules", cliOnly)), cliOnly).toBe(false)
       }
       expect(sizeOf(pkg)).toBeLessThan(5 * 2 ** 20)
