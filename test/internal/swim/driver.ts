@@ -5,6 +5,7 @@
  * the timers the core asked for and fires them in time order, and offers
  * helpers to feed messages and read back what was sent and published.
  */
+import { ownVersions } from "../../../src/internal/swim/sender.js"
 import { defaultVersions, lanTimings, type MessageSizer, type Timings } from "../../../src/internal/swim/config.js"
 import * as Core from "../../../src/internal/swim/core.js"
 import type { Input, MembershipEvent, Output, Timer } from "../../../src/internal/swim/io.js"
@@ -32,6 +33,11 @@ export const addressOf = (name: string): Address => {
 
 /** The member name an address was handed out for (or the formatted address if none). */
 export const nameOf = (address: Address): string => names.get(formatAddress(address)) ?? formatAddress(address)
+
+/** Versions of another effect-memberlist member (it reads our envelopes): what `addMember` gives by default. */
+export const ourVersions: Versions = ownVersions(2)
+/** Versions of a Go memberlist member (delegate range 0..0): it reads no envelope. */
+export const goVersions: Versions = defaultVersions
 
 /** Versions of a member that speaks protocol up to `pMax`. */
 export const versionsUpTo = (pMax: number): Versions => [1, pMax, 2, 0, 0, 0]
@@ -181,12 +187,15 @@ export class CoreDriver {
     return this.input({ _tag: "Received", from: address, messages, via: "packet" })
   }
 
-  /** Makes `name` known (alive) by feeding its Alive message, as if it announced itself. */
+  /**
+   * Makes `name` known (alive) by feeding its Alive message, as if it
+   * announced itself; by default as one of ours (`ourVersions`).
+   */
   addMember(name: string, opts: MemberOptions = {}): Array<Output> {
     const message = alive(name, opts.incarnation ?? 1, {
       ...(opts.address === undefined ? {} : { address: opts.address }),
       ...(opts.meta === undefined ? {} : { meta: opts.meta }),
-      ...(opts.versions === undefined ? {} : { versions: opts.versions })
+      versions: opts.versions ?? ourVersions
     })
     return this.receive(opts.address ?? addressOf(name), message)
   }
