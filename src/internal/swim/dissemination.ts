@@ -129,6 +129,21 @@ const userSelection = (state: CoreState, to: Address): ((item: QueuedBroadcast) 
   }
 }
 
+/**
+ * The user queue is taken from twice per packet (its reserved share, then
+ * what membership updates left): an item taken the first time moved to the
+ * next bucket and must not go into the same packet again.
+ */
+const onceEach = (select: ((item: QueuedBroadcast) => Selection) | undefined) => {
+  const seen = new Set<QueuedBroadcast>()
+  return (item: QueuedBroadcast): Selection => {
+    if (seen.has(item)) return "skip"
+    const selected = select === undefined ? item.message : select(item)
+    if (selected !== "skip") seen.add(item)
+    return selected
+  }
+}
+
 const take = (
   queue: BroadcastQueue,
   budget: number,
@@ -153,7 +168,7 @@ const collectBroadcasts = (step: Step, to: Address, room: number, taken: Array<P
   pruneOverLimit(state.membershipQueue, limit, finished)
   pruneOverLimit(state.userQueue, userLimit, finished)
   const reserved = Math.floor(room * state.config.userBroadcastShare)
-  const select = state.userQueue.size === 0 ? undefined : userSelection(state, to)
+  const select = state.userQueue.size === 0 ? undefined : onceEach(userSelection(state, to))
   let used = take(state.userQueue, reserved, userLimit, taken, finished, select)
   used += take(state.membershipQueue, room - used, limit, taken, finished)
   take(state.userQueue, room - used, userLimit, taken, finished, select)
