@@ -91,6 +91,18 @@ describe("application state in push/pull", () => {
       expect(yield* Ref.get(got)).toEqual(["a/true"])
       expect((yield* appState("remote_too_large")) - before).toBe(1)
     }))
+
+  it.scoped("a bound that is not a whole number of bytes up to 20 MiB is refused at start", () =>
+    Effect.gen(function*() {
+      const cluster = yield* make()
+      for (const maxAppStateSize of [-1, 1.5, 21 * 1024 * 1024]) {
+        const started = yield* Effect.either(cluster.start({ name: "a", address: addressOf(0), hooks: { maxAppStateSize } }))
+        expect(Either.isLeft(started) && (started.left as { _tag: string; option: string })).toMatchObject({
+          _tag: "InvalidOptions",
+          option: "maxAppStateSize"
+        })
+      }
+    }))
 })
 
 describe("filterJoin and filterMerge", () => {
