@@ -352,7 +352,9 @@ export interface Memberlist<A> {
   /**
    * Gossips a message to every member (delivered once to each, not to this
    * node). Fails when the value fails the schema, does not fit one gossip
-   * packet, or this member has left.
+   * packet, or this member has left. A Go memberlist member gets the plain
+   * encoded message, at most once, from this node alone, as a Go broadcaster
+   * would send it (in a large cluster it may miss one, as there).
    *
    * With a `key` (at most 255 UTF-8 bytes, else `InvalidOptions`), a newer
    * broadcast with the same key replaces the older one wherever it is still
@@ -435,9 +437,10 @@ export interface Options<A, I> {
    * protocol step, of every alive message that would change what this
    * member knows of another node, from gossip or push/pull; a refused node
    * never enters `members` and causes no event, and an admitted member's
-   * refused update is ignored. Must be pure and quick (it cannot be an
-   * Effect, so every member decides the same on the same input); a throw
-   * refuses. Refusals are counted in `metrics.refusals` and logged.
+   * refused update is ignored. A plain function, not an Effect: it runs
+   * inside the protocol step, so it must be pure and quick (docs/app-state.md
+   * says why); a throw refuses. Refusals are counted in `metrics.refusals`
+   * and logged.
    */
   readonly filterJoin?: ((candidate: JoinCandidate) => string | undefined) | undefined
   /**

@@ -8,8 +8,9 @@
  * Bounds are in protocol periods of the local preset (probe interval 1 s).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Stream } from "effect"
+import { Duration, Effect, Metric, Stream } from "effect"
 import { afterAll, afterEach, beforeAll } from "vitest"
+import * as Memberlist from "../../src/Memberlist.js"
 import type { Received } from "../../src/Memberlist.js"
 import { makeUserCodec } from "../../src/internal/shell/userCodec.js"
 import type { Address } from "../../src/Transport.js"
@@ -101,6 +102,27 @@ describe("application state with Go memberlist", () => {
         discard: true
       })
       goQuiet([g1, g2])
+    }))
+})
+
+describe("filterJoin with Go memberlist", () => {
+  it.scopedLive("a Go node the filter refuses never becomes a member of ours, though it joins through us and keeps talking", () =>
+    Effect.gen(function*() {
+      const blueOnly = (c: { readonly meta: Uint8Array }) => (text.decode(c.meta) === "blue" ? undefined : "not the blue cluster")
+      const t1 = yield* ts({ name: "t1", seeds: [], hooks: { meta: utf8.encode("blue"), filterJoin: blueOnly } })
+      const events: Array<string> = []
+      yield* Effect.forkScoped(Stream.runForEach(yield* t1.member.events, (e) => Effect.sync(() => events.push(e._tag))))
+      const before = Effect.runSync(Metric.value(Metric.tagged(Memberlist.metrics.refusals, "reason", "filterJoin"))).count
+      const red = yield* go({ name: "red", meta: "red", join: [`${t1.address.host}:${t1.address.port}`] })
+      // The Go node took our answer: it holds t1. We never hold it, through ten periods of its gossip and probes.
+      yield* goSees(red, ["red", "t1"])
+      for (let i = 0; i < 10; i++) {
+        yield* Effect.sleep(Duration.millis(periods(1)))
+        expect((yield* t1.member.allMembers).map((m) => m.name)).toEqual(["t1"])
+      }
+      expect(events).toEqual([])
+      const after = Effect.runSync(Metric.value(Metric.tagged(Memberlist.metrics.refusals, "reason", "filterJoin"))).count
+      expect(after - before).toBeGreaterThan(1)
     }))
 })
 
