@@ -382,7 +382,9 @@ export interface Memberlist<A> {
   /**
    * Gossips a message to every member (delivered once to each, not to this
    * node). Fails when the value fails the schema, does not fit one gossip
-   * packet, or this member has left.
+   * packet, or this member has left. A Go memberlist member gets the plain
+   * encoded message, at most once, from this node alone, as a Go broadcaster
+   * would send it (in a large cluster it may miss one, as there).
    *
    * With a `key` (at most 255 UTF-8 bytes, else `InvalidOptions`), a newer
    * broadcast with the same key replaces the older one wherever it is still
@@ -443,6 +445,59 @@ export interface Options<A, I> {
   readonly eventBuffer?: DeliveryOptions | undefined
   /** Each message subscriber's queue: capacity and what happens when it is full (default 1024, dropping). */
   readonly messageBuffer?: DeliveryOptions | undefined
+  /**
+   * The application state this member sends in every push/pull (at a join
+   * and periodically; memberlist's `Delegate.LocalState`): `join` says which.
+   * Asked on the push/pull's own fiber, so calls may overlap. Bytes over
+   * `maxAppStateSize`, a failure, or no answer within the TCP timeout send
+   * no state (counted in `metrics.appState`, logged). Default: none.
+   */
+  readonly localState?: ((join: boolean) => Effect.Effect<Uint8Array>) | undefined
+  /**
+   * Receives the application state another node sent in a push/pull
+   * (memberlist's `Delegate.MergeRemoteState`), once the membership it came
+   * with was merged; empty state is not passed on. Called one state at a
+   * time, in order, never on the protocol's own fiber; states arriving while
+   * 64 wait are dropped (counted in `metrics.appState`).
+   */
+  readonly mergeRemoteState?: ((state: Uint8Array, join: boolean) => Effect.Effect<void>) | undefined
+  /** Largest application state sent or passed on, in bytes (default 1 MiB). */
+  readonly maxAppStateSize?: number | undefined
+  /**
+   * Refuses a node as a member (memberlist's `AliveDelegate.NotifyAlive`):
+   * return why to refuse it, undefined to admit it. Asked, inside the
+   * protocol step, of every alive message that would change what this
+   * member knows of another node, from gossip or push/pull; a refused node
+   * never enters `members` and causes no event, and an admitted member's
+   * refused update is ignored. A plain function, not an Effect: it runs
+   * inside the protocol step, so it must be pure and quick (docs/app-state.md
+   * says why); a throw refuses. Refusals are counted in `metrics.refusals`
+   * and logged.
+   */
+  readonly filterJoin?: ((candidate: JoinCandidate) => string | undefined) | undefined
+  /**
+   * Refuses a whole push/pull (memberlist's `MergeDelegate.NotifyMerge`,
+   * which memberlist asks at joins only; this is asked at every push/pull,
+   * `join` telling which): return why to merge nothing of it — neither its
+   * members nor its application state — or undefined to merge it. A join
+   * whose every seed was refused fails with `JoinFailed`. Same rules as
+   * `filterJoin`.
+   */
+  readonly filterMerge?: ((peers: ReadonlyArray<Member>, join: boolean) => string | undefined) | undefined
+}
+
+/**
+ * A node asking to be a member, as `Options.filterJoin` sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JoinCandidate {
+  readonly name: string
+  readonly address: Address
+  readonly meta: Uint8Array
+  /** `[pMin, pMax, pCur, dMin, dMax, dCur]`. */
+  readonly versions: ReadonlyArray<number>
 }
 
 /**
@@ -558,7 +613,9 @@ export const metadata = <M, I>(
  * queue depths, local health and live members; and what each bound dropped:
  * events and messages a full subscriber could not take (tagged `stream`),
  * stream requests closed unanswered, stream exchanges refused and packets the
- * send queue could not take. Read them with
+ * send queue could not take; application state sent, merged and dropped
+ * (`appState`, by reason) and what the filters refused (`refusals`, by
+ * filter). Read them with
  * `Metric.value`, or export them with any Effect metrics backend.
  *
  * @since 0.1.0
@@ -584,7 +641,9 @@ export const metrics = {
   streamsUnanswered: internalMetrics.streamsUnanswered,
   streamsRefused: internalMetrics.streamsRefused,
   outboxDropped: internalMetrics.outboxDropped,
-  inboundStreamsEvicted: internalMetrics.inboundStreamsEvicted
+  inboundStreamsEvicted: internalMetrics.inboundStreamsEvicted,
+  appState: internalMetrics.appState,
+  refusals: internalMetrics.refusals
 } as const
 
 export type {

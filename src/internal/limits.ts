@@ -14,3 +14,10 @@
  * memberlist sender refuses more, so more on the wire is an attack or a bug.
  */
 export const META_MAX_SIZE = 512
+
+/**
+ * The default bound on application state exchanged in a push/pull (both the
+ * state this member sends and the state it hands to the application). Go
+ * memberlist sets none; its codec accepts what fits a stream frame.
+ */
+export const APP_STATE_MAX_SIZE = 1024 * 1024

@@ -52,6 +52,7 @@ export type GoPeerEvent =
   | { readonly event: "members"; readonly members: ReadonlyArray<GoPeerMember> }
   | { readonly event: "sent"; readonly mode: "udp" | "tcp" | "broadcast"; readonly to?: string; readonly bytes: number }
   | { readonly event: "updated" }
+  | { readonly event: "state"; readonly bytes: number }
   | { readonly event: "left" }
   | { readonly event: "keyring"; readonly op: "install" | "use" | "remove"; readonly keys: number }
   | { readonly event: "keys"; readonly keys: ReadonlyArray<string> }

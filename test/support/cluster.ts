@@ -35,6 +35,11 @@ export interface StartOptions {
   readonly port?: number
   /** Where to find seeds; default: exactly `seeds`. */
   readonly discovery?: Layer.Layer<Discovery.Discovery, unknown>
+  /** Application hooks: state in push/pull and the join and merge filters. */
+  readonly hooks?: Pick<
+    Memberlist.Options<Message, unknown>,
+    "localState" | "mergeRemoteState" | "maxAppStateSize" | "filterJoin" | "filterMerge" | "meta"
+  >
 }
 
 /** Starts one member on 127.0.0.1 (or `host`) with the local preset. */
@@ -50,7 +55,8 @@ export const startMember = (options: StartOptions): Effect.Effect<TestMember, un
     const layer = Memberlist.layer(Cluster, {
       messages: Messages,
       leaveOnClose: options.leaveOnClose ?? true,
-      encoding: options.encoding ?? "msgpack"
+      encoding: options.encoding ?? "msgpack",
+      ...options.hooks
     }).pipe(
       Layer.provide(Transport.layerNode),
       Layer.provide(options.discovery ?? Discovery.layer(Effect.succeed(options.seeds))),

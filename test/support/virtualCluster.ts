@@ -48,6 +48,11 @@ export interface StartOptions {
   readonly messageBuffer?: Memberlist.DeliveryOptions
   /** The core's random seed (default: derived from the host, so runs replay). */
   readonly seed?: number
+  /** Application hooks: state in push/pull and the join and merge filters. */
+  readonly hooks?: Pick<
+    Memberlist.Options<Message, unknown>,
+    "localState" | "mergeRemoteState" | "maxAppStateSize" | "filterJoin" | "filterMerge" | "meta"
+  >
 }
 
 /** The network and the members started on it; every member still running stops with the test's scope. */
@@ -130,7 +135,8 @@ export const make = (networkOptions?: Transport.MemoryNetworkOptions): Effect.Ef
           leaveOnClose: options.leaveOnClose ?? true,
           seed: options.seed ?? seedOf(options.address),
           ...(options.eventBuffer !== undefined ? { eventBuffer: options.eventBuffer } : {}),
-          ...(options.messageBuffer !== undefined ? { messageBuffer: options.messageBuffer } : {})
+          ...(options.messageBuffer !== undefined ? { messageBuffer: options.messageBuffer } : {}),
+          ...options.hooks
         }).pipe(
           Layer.provide(network.layer(options.address)),
           Layer.provide(Discovery.layer(Effect.zipRight(Ref.update(discoveries, (n) => n + 1), Ref.get(seeds)))),

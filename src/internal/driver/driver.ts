@@ -86,6 +86,8 @@ export const make = (core: CoreState, runtime: Runtime, options: DriverOptions =
         return runtime.streamPing(output.to, output.ping, output.deadline)
       case "Discover":
         return runtime.discover()
+      case "MergeAppState":
+        return runtime.mergeAppState(output.state, output.join)
       case "Dropped":
         return runtime.dropped(output)
       case "JoinCompleted": {

@@ -38,6 +38,11 @@ export interface Runtime {
   readonly publish: (event: MembershipEvent) => void
   /** Delivers a user message to the application; `origin` names its broadcaster, `sender` the member that sent it, when known. */
   readonly deliver: (from: Address, payload: Uint8Array, origin: string | undefined, sender: string | undefined) => void
+  /**
+   * Hands a push/pull's application state to the application; nothing comes
+   * back. The local state a push/pull sends is the runtime's to supply.
+   */
+  readonly mergeAppState: (state: Uint8Array, join: boolean) => void
   /** Asks discovery for addresses; the answer comes back as a `Discovered` input. */
   readonly discover: () => void
   /** An input the core ignored: count it, log it. */

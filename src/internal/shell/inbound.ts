@@ -34,24 +34,42 @@ export const onPacket = (wire: WireOptions, submit: Submit) => (from: Address, b
   return messages.length === 0 ? Effect.void : submit((d) => d.handle({ _tag: "Received", from, messages, via: "packet" }))
 }
 
-/** Reads one framed message from an accepted stream, lets the driver answer it, writes the answer, closes. */
-export const onConnection = (wire: WireOptions, tcpTimeout: number, submit: Submit) => (connection: Connection) =>
+/**
+ * Reads one framed message from an accepted stream, lets the driver answer
+ * it, writes the answer, closes. A push/pull's answer carries the
+ * application state `localState` gives, asked for before the driver merges
+ * the request's (as memberlist does).
+ */
+export const onConnection = (
+  wire: WireOptions,
+  tcpTimeout: number,
+  submit: Submit,
+  localState: (join: boolean) => Effect.Effect<Uint8Array>
+) =>
+(connection: Connection) =>
   Effect.gen(function*() {
     const message = yield* readFrame(connection, wire.decodeStream(), tcpTimeout)
     const from = connection.remote
     if (message._tag !== "PushPull" && message._tag !== "Ping") {
       return yield* submit((d) => d.handle({ _tag: "Received", from, messages: [message], via: "stream" }))
     }
+    const userState = message._tag === "PushPull" ? yield* localState(message.join) : undefined
     const answered = yield* Deferred.make<StreamAnswer | undefined>()
     const respond = (answer: StreamAnswer | undefined) => Deferred.unsafeDone(answered, Exit.succeed(answer))
     yield* submit(
       message._tag === "PushPull"
-        ? (d) => d.request({ _tag: "PushPullRequest", from, join: message.join, states: message.states }, respond)
+        ? (d) =>
+          d.request(
+            { _tag: "PushPullRequest", from, join: message.join, states: message.states, userState: message.userState },
+            respond
+          )
         : (d) => d.request({ _tag: "Received", from, messages: [message] }, respond)
     )
     const answer = yield* Deferred.await(answered)
-    if (answer?._tag === "PushPull") {
-      yield* writeFrame(connection, { _tag: "PushPull", join: false, states: answer.states, userState: new Uint8Array(0) }, wire.stream())
+    if (answer?._tag === "PushPull" && message._tag === "PushPull") {
+      // memberlist answers with the join flag it was asked with.
+      const reply = { _tag: "PushPull", join: message.join, states: answer.states, userState: userState ?? new Uint8Array(0) } as const
+      yield* writeFrame(connection, reply, wire.stream())
     } else if (answer?._tag === "Messages" && answer.messages[0] !== undefined) {
       yield* writeFrame(connection, answer.messages[0], wire.stream())
     } else {

@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { META_MAX_SIZE } from "../limits.js"
+import { APP_STATE_MAX_SIZE, META_MAX_SIZE } from "../limits.js"
 import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
@@ -35,8 +35,10 @@ import { formatAddress, NodeState } from "../swim/messages.js"
 import { encodeSenderEnvelope, ownVersions, wantsSenderEnvelope } from "../swim/sender.js"
 import { EventQueue } from "../driver/eventQueue.js"
 import { messageSize } from "../wire/messages.js"
+import { MAX_PUSH_STATE_BYTES as MAX_APP_STATE_ON_WIRE } from "../wire/stream.js"
 import { encodePacket } from "../wire/packet.js"
 import { advertiseHostFor } from "./advertise.js"
+import * as AppState from "./appState.js"
 import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
 import { onConnection, onPacket } from "./inbound.js"
@@ -64,12 +66,15 @@ const maxStreams = 128
 const maxInboundStreams = 256
 const maxInboundStreamsPerHost = 64
 
+/** What the core takes from `Options` beyond the SwimConfig. */
+type CoreOptions = Pick<CoreConfig, "rediscoverInterval" | "maxAppStateSize" | "filterJoin" | "filterMerge">
+
 const coreConfigOf = (
   config: SwimConfigShape,
   address: Address,
   meta: Uint8Array,
   packetBudget: number,
-  rediscoverInterval: number
+  options: CoreOptions
 ): CoreConfig => ({
   name: config.name,
   address,
@@ -95,8 +100,17 @@ const coreConfigOf = (
   maxUserQueue: 1024,
   maxMetaSize: META_MAX_SIZE,
   joinTimeout: 2 * Duration.toMillis(config.tcpTimeout),
-  rediscoverInterval
+  ...options
 })
+
+/** The application's filters, in the core's terms. */
+const filtersOf = <A, I>(options: Options<A, I>): Pick<CoreConfig, "filterJoin" | "filterMerge"> => {
+  const { filterJoin, filterMerge } = options
+  return {
+    filterJoin,
+    filterMerge: filterMerge === undefined ? undefined : (peers, join) => filterMerge(peers.map(toMember), join)
+  }
+}
 
 /** Starts a member in the current scope. */
 export const make = <A, I>(options: Options<A, I>) =>
@@ -128,7 +142,18 @@ export const make = <A, I>(options: Options<A, I>) =>
       return yield* new InvalidOptions({ option: "meta", problem: `${meta.length} bytes, over the ${META_MAX_SIZE}-byte limit` })
     }
     const rediscoverInterval = Duration.toMillis(Duration.decode(options.rediscoverInterval ?? Duration.seconds(30)))
-    const coreConfig = coreConfigOf(config, advertise, meta, wire.packetBudget, rediscoverInterval)
+    const maxAppStateSize = options.maxAppStateSize ?? APP_STATE_MAX_SIZE
+    if (!Number.isInteger(maxAppStateSize) || maxAppStateSize < 0 || maxAppStateSize > MAX_APP_STATE_ON_WIRE) {
+      return yield* new InvalidOptions({
+        option: "maxAppStateSize",
+        problem: `must be a whole number of bytes from 0 to ${MAX_APP_STATE_ON_WIRE}`
+      })
+    }
+    const coreConfig = coreConfigOf(config, advertise, meta, wire.packetBudget, {
+      rediscoverInterval,
+      maxAppStateSize,
+      ...filtersOf(options)
+    })
     const problem = Core.invalidConfig(coreConfig)
     // Options were checked above, so what the core refuses comes from the SwimConfig (or rediscoverInterval).
     if (problem !== undefined) return yield* new InvalidOptions({ option: "SwimConfig", problem })
@@ -148,11 +173,19 @@ export const make = <A, I>(options: Options<A, I>) =>
     )
     const submit = (command: Command) => commands.offer(command)
 
+    const appState = AppState.make({
+      localState: options.localState,
+      mergeRemoteState: options.mergeRemoteState,
+      maxSize: maxAppStateSize,
+      timeout: config.tcpTimeout
+    })
+
     const runtime = makeNodeRuntime({
       transport,
       discovery,
       wire,
       codec,
+      appState,
       tcpTimeout,
       maxStreams,
       now: () => clock.unsafeCurrentTimeMillis(),
@@ -197,8 +230,9 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
     fork(runSender(transport, outbox))
+    fork(appState.run)
     fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit)(p.from, p.bytes)))
-    const handleConnection = onConnection(wire, tcpTimeout, submit)
+    const handleConnection = onConnection(wire, tcpTimeout, submit, appState.local)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     fork(Stream.runForEach(transport.connections, (connection) =>
       Effect.sync(() => {

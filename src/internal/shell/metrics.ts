@@ -77,3 +77,15 @@ export const withReason = <A extends Metric.Metric.Counter<number>>(metric: A, r
   }
   return counter as A
 }
+
+/**
+ * Application state in push/pull, by `reason`: `sent` and `merged` when it
+ * went through; `local_too_large`, `local_failed`, `remote_too_large`,
+ * `merge_failed` and `merge_queue_full` for what was dropped.
+ */
+export const appState = Metric.counter("memberlist_app_state", { description: "application states sent, merged or dropped" })
+
+/** Members and merges the application's filters refused, tagged `reason`: `filterJoin` or `filterMerge`. */
+export const refusals = Metric.counter("memberlist_refusals", {
+  description: "alive messages and push/pull merges refused by the application's filters"
+})

@@ -20,6 +20,7 @@ import type { MembershipEvent as CoreEvent, Timer } from "../swim/io.js"
 import { formatAddress } from "../swim/messages.js"
 import type { EventQueue } from "../driver/eventQueue.js"
 import { encodePacket } from "../wire/packet.js"
+import type { AppState } from "./appState.js"
 import type { Delivery } from "./delivery.js"
 import type { Mailbox } from "./mailbox.js"
 import * as metrics from "./metrics.js"
@@ -42,6 +43,7 @@ export interface NodeRuntimeOptions<A> {
   readonly discovery: DiscoveryShape
   readonly wire: WireOptions
   readonly codec: UserCodec<A>
+  readonly appState: AppState
   readonly tcpTimeout: number
   /** Most stream exchanges (push/pull, stream ping, discovery) this member runs at once. */
   readonly maxStreams: number
@@ -111,10 +113,11 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       ),
     pushPull: (to, join, states, token) =>
       exchange(
-        pushPullClient(transport, to, join, states, wire.stream(), wire.decodeStream(), tcpTimeout).pipe(
+        Effect.flatMap(options.appState.local(join), (userState) =>
+          pushPullClient(transport, to, join, states, userState, wire.stream(), wire.decodeStream(), tcpTimeout)).pipe(
           Effect.map((remote): Command => {
             metrics.withReason(metrics.pushPulls, "ok").unsafeUpdate(1, [])
-            return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote })
+            return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote.states, userState: remote.userState })
           }),
           Effect.catchAll((error) => {
             metrics.withReason(metrics.pushPulls, "failed").unsafeUpdate(1, [])
@@ -158,9 +161,24 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
         )
       )
     },
+    mergeAppState: (state, join) => options.appState.merge(state, join),
     dropped: (dropped) => {
       metrics.withReason(metrics.coreDropped, dropped.reason).unsafeUpdate(1, [])
-      pending.push(Effect.logDebug("core dropped an input", dropped.reason, dropped.detail))
+      switch (dropped.reason) {
+        case "JoinRefused":
+        case "MergeRefused": {
+          const hook = dropped.reason === "JoinRefused" ? "filterJoin" : "filterMerge"
+          metrics.withReason(metrics.refusals, hook).unsafeUpdate(1, [])
+          pending.push(Effect.logInfo(`refused by ${hook}`, dropped.detail))
+          return
+        }
+        case "AppStateTooLarge":
+          metrics.withReason(metrics.appState, "remote_too_large").unsafeUpdate(1, [])
+          pending.push(Effect.logWarning("dropped received application state", dropped.detail))
+          return
+        default:
+          pending.push(Effect.logDebug("core dropped an input", dropped.reason, dropped.detail))
+      }
     }
   }
 }

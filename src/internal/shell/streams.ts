@@ -95,21 +95,25 @@ const exchange = (
     })
   )
 
-/** A push/pull as the initiator: our states out, theirs back. */
+/** A push/pull as the initiator: our states and application state out, theirs back. */
 export const pushPullClient = (
   transport: TransportShape,
   to: Address,
   join: boolean,
   states: ReadonlyArray<PushNodeState>,
+  userState: Uint8Array,
   encode: EncodeStreamOptions,
   decode: DecodeStreamOptions,
   timeoutMillis: number
-): Effect.Effect<ReadonlyArray<PushNodeState>, TransportError | DecodeError> =>
+): Effect.Effect<
+  { readonly states: ReadonlyArray<PushNodeState>; readonly userState: Uint8Array },
+  TransportError | DecodeError
+> =>
   Effect.flatMap(
-    exchange(transport, to, { _tag: "PushPull", join, states, userState: new Uint8Array(0) }, encode, decode, timeoutMillis),
+    exchange(transport, to, { _tag: "PushPull", join, states, userState }, encode, decode, timeoutMillis),
     (reply) =>
       reply._tag === "PushPull"
-        ? Effect.succeed(reply.states)
+        ? Effect.succeed({ states: reply.states, userState: reply.userState })
         : Effect.fail(new TransportError({ reason: "StreamFailed", message: `expected push/pull, got ${reply._tag}` }))
   )
 

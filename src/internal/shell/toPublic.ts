@@ -9,8 +9,8 @@ import type { Member as CoreMember } from "../swim/member.js"
 
 const stateNames = ["alive", "suspect", "dead", "left"] as const
 
-/** A core member as a public `Member`. */
-export const toMember = (m: CoreMember): Member => ({
+/** A core member (or a push/pull entry) as a public `Member`. */
+export const toMember = (m: Omit<CoreMember, "stateChangedAt">): Member => ({
   name: m.name,
   address: m.address,
   state: stateNames[m.state],

@@ -154,6 +154,8 @@ export class SimulatedNetwork {
         this.queue.push(at, { kind: "input", node, generation: node.generation, input: { _tag: "TimerFired", timer } }),
       publish: (event) => this.options.onEvent(node, event),
       deliver: () => {},
+      // Simulated nodes run no application: they send no application state and keep none.
+      mergeAppState: () => {},
       discover: () =>
         this.queue.push(this.now() + this.latency(node, undefined), {
           kind: "input",

@@ -7,6 +7,10 @@
  * update about a member makes the old one pointless). The queue is capped:
  * beyond the cap, the most-sent messages are dropped first.
  *
+ * A message may go out in another form to some destinations: the caller of
+ * `takeBroadcasts` picks, per item, what one destination gets (see
+ * `Selection`).
+ *
  * @internal
  */
 import type { PacketMessage } from "./messages.js"
@@ -19,8 +23,21 @@ export interface QueuedBroadcast {
   readonly id: number
   /** Set when someone waits for this broadcast to be fully sent (the leave announcement). */
   readonly notify: boolean
+  /**
+   * Another form of the message, for destinations that cannot read the
+   * queued one, with the destinations (by address) it went to: each gets it
+   * at most once. Undefined when there is none.
+   */
+  readonly alternate: { readonly message: PacketMessage; readonly sentTo: Set<string> } | undefined
   transmits: number
 }
+
+/**
+ * What one destination gets of a queued item: a message (one transmission),
+ * `covered` (it needs nothing more: counts as a transmission, sends nothing)
+ * or `skip` (nothing now; the item stays as it was).
+ */
+export type Selection = PacketMessage | "covered" | "skip"
 
 /** The queue's state: buckets indexed by how often their messages were sent. */
 export interface BroadcastQueue {
@@ -85,7 +102,8 @@ export const enqueueBroadcast = (
   message: PacketMessage,
   size: number,
   key: string | undefined,
-  notify = false
+  notify = false,
+  alternate?: PacketMessage
 ): Array<Finished> => {
   const finished: Array<Finished> = []
   if (key !== undefined) {
@@ -95,7 +113,15 @@ export const enqueueBroadcast = (
       if (previous.notify) finished.push({ message: previous.message, how: "replaced" })
     }
   }
-  const item: QueuedBroadcast = { key, message, size, id: queue.nextId++, notify, transmits: 0 }
+  const item: QueuedBroadcast = {
+    key,
+    message,
+    size,
+    id: queue.nextId++,
+    notify,
+    alternate: alternate === undefined ? undefined : { message: alternate, sentTo: new Set() },
+    transmits: 0
+  }
   bucketAt(queue, 0).push(item)
   noteSize(queue, 0, size)
   queue.size++
@@ -171,7 +197,9 @@ const smallestMessage = 8
  * Takes messages for one packet: least-sent first, newest first among
  * equals, each costing its size plus `overhead`, within `budget` bytes and
  * `maxCount` messages. Every taken message counts one transmission; those
- * that reach `limit` leave the queue.
+ * that reach `limit` leave the queue. `select`, when given, says what this
+ * packet's destination gets of each item (an alternate no larger than the
+ * queued message, since the budget is reckoned with the queued size).
  */
 export const takeBroadcasts = (
   queue: BroadcastQueue,
@@ -180,7 +208,8 @@ export const takeBroadcasts = (
   maxCount: number,
   limit: number,
   taken: Array<PacketMessage>,
-  finished: Array<Finished>
+  finished: Array<Finished>,
+  select?: (item: QueuedBroadcast) => Selection
 ): number => {
   let used = 0
   const moved: Array<QueuedBroadcast> = []
@@ -199,8 +228,12 @@ export const takeBroadcasts = (
       const item = bucket[i] as QueuedBroadcast
       const cost = item.size + overhead
       if (cost > budget - used) continue
-      used += cost
-      taken.push(item.message)
+      const selected = select === undefined ? item.message : select(item)
+      if (selected === "skip") continue
+      if (selected !== "covered") {
+        used += cost
+        taken.push(selected)
+      }
       moved.push(item)
       bucket[i] = undefined as unknown as QueuedBroadcast
       lowest = i

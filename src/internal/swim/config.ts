@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import { META_MAX_SIZE } from "../limits.js"
-import type { Address, PacketMessage, Versions } from "./messages.js"
+import { APP_STATE_MAX_SIZE, META_MAX_SIZE } from "../limits.js"
+import type { Address, NodeState, PacketMessage, Versions } from "./messages.js"
 import { makeVersions, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from "./versions.js"
 
 /** Everything the core needs to know about itself and how to behave. */
@@ -73,7 +73,43 @@ export interface CoreConfig {
    * whatever this is.
    */
   readonly rediscoverInterval: number
+
+  /** Largest application state (push/pull user state) handed to the application, in bytes; more is dropped. */
+  readonly maxAppStateSize: number
+  /**
+   * Decides whether another node may be a member (memberlist's `NotifyAlive`):
+   * asked for every alive message that would change what we know of it, from
+   * gossip or a push/pull. A reason refuses the message; undefined admits it.
+   * Must be pure and quick: it runs inside the step.
+   */
+  readonly filterJoin?: JoinFilter | undefined
+  /**
+   * Decides whether a push/pull's states may be merged (memberlist's
+   * `NotifyMerge`, which sees joins only; this sees every push/pull and is
+   * told which): a reason refuses the whole merge, application state included.
+   */
+  readonly filterMerge?: MergeFilter | undefined
 }
+
+/** A node as the join filter sees it. */
+export interface JoinCandidate {
+  readonly name: string
+  readonly address: Address
+  readonly meta: Uint8Array
+  readonly versions: Versions
+}
+
+/** A push/pull entry as the merge filter sees it. */
+export interface MergeCandidate extends JoinCandidate {
+  readonly incarnation: number
+  readonly state: NodeState
+}
+
+/** Returns why `candidate` is refused, or undefined to admit it. */
+export type JoinFilter = (candidate: JoinCandidate) => string | undefined
+
+/** Returns why a push/pull with these states is refused, or undefined to merge it. */
+export type MergeFilter = (peers: ReadonlyArray<MergeCandidate>, join: boolean) => string | undefined
 
 /**
  * How often the core considers asking discovery for peers: two probe
@@ -114,7 +150,8 @@ const common = {
   maxUserQueue: 1024,
   maxMetaSize: META_MAX_SIZE,
   joinTimeout: 20_000,
-  rediscoverInterval: 30_000
+  rediscoverInterval: 30_000,
+  maxAppStateSize: APP_STATE_MAX_SIZE
 } as const
 
 /** memberlist's DefaultLANConfig timings. */

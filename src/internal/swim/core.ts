@@ -58,10 +58,14 @@ export const invalidConfig = (c: CoreConfig): string | undefined => {
   if (c.packetBudget < 128) return "packetBudget below 128 bytes cannot carry the protocol"
   if (!(c.userBroadcastShare >= 0 && c.userBroadcastShare <= 1)) return "userBroadcastShare must be in [0, 1]"
   const nonNegative = [
-    "indirectChecks", "gossipNodes", "pushPullInterval", "gossipToTheDeadTime", "deadNodeReclaimTime", "rediscoverInterval"
+    "indirectChecks", "gossipNodes", "pushPullInterval", "gossipToTheDeadTime", "deadNodeReclaimTime", "rediscoverInterval",
+    "maxAppStateSize"
   ] as const
   for (const key of nonNegative) {
     if (!Number.isFinite(c[key]) || c[key] < 0) return `${key} must not be negative`
+  }
+  for (const key of ["filterJoin", "filterMerge"] as const) {
+    if (c[key] !== undefined && typeof c[key] !== "function") return `${key} must be a function`
   }
   return undefined
 }
@@ -212,11 +216,11 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         break
       }
       noteHeard(state, now)
-      pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo)
+      pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo, input.join === true, input.userState)
       break
     case "PushPullResponse":
       if (state.status !== "idle") noteHeard(state, now)
-      pushPullAnswered(s, input.token, Array.isArray(input.states) ? input.states : [])
+      pushPullAnswered(s, input.token, Array.isArray(input.states) ? input.states : [], input.userState)
       break
     case "PushPullFailed":
       pushPullFailed(s, input.token)

@@ -6,6 +6,13 @@
  * packet's spare room, so a burst of membership churn in a big cluster
  * cannot starve them (memberlist's single queue can).
  *
+ * A user broadcast leaves in the form its destination reads, chosen here as
+ * each packet is filled: our envelope (origin, sequence, key) to members
+ * that advertise it, and, from the node that made it, the plain bytes, once,
+ * to any other member — exactly what a Go memberlist broadcaster sends. A
+ * member that does not read the envelope never gets a relayed copy, so it
+ * hears each broadcast once, from its origin.
+ *
  * @internal
  */
 import {
@@ -18,13 +25,16 @@ import {
   enqueueBroadcast,
   type Finished,
   pruneOverLimit,
+  type QueuedBroadcast,
+  type Selection,
   takeBroadcasts
 } from "./broadcastQueue.js"
 import type { Address, PacketMessage } from "./messages.js"
-import { NodeState } from "./messages.js"
+import { formatAddress, NodeState } from "./messages.js"
 import { sampleDistinct } from "./random.js"
 import { sendPacket, type SendOptions } from "./send.js"
 import { clusterSize, type CoreState, emit, selfRecord, type Step } from "./state.js"
+import { readsBroadcastEnvelope } from "./userBroadcast.js"
 
 /** memberlist's count of sends per update: retransmitMult × ceil(log10(n + 1)). */
 const retransmitLimit = (retransmitMult: number, n: number): number =>
@@ -82,10 +92,56 @@ export const broadcastMembership = (step: Step, node: string, message: PacketMes
   finishBroadcasts(step, enqueueBroadcast(state.membershipQueue, message, state.sizeOf(message), node, notify))
 }
 
-/** Queues a user broadcast. */
-export const broadcastUser = (step: Step, message: PacketMessage, key: string | undefined): void => {
+/**
+ * Queues a user broadcast: `message` in our envelope and, for one this node
+ * made, `plain`, its bare bytes for members that do not read the envelope.
+ */
+export const broadcastUser = (
+  step: Step,
+  message: PacketMessage,
+  key: string | undefined,
+  plain?: PacketMessage
+): void => {
   const { state } = step
-  finishBroadcasts(step, enqueueBroadcast(state.userQueue, message, state.sizeOf(message), key === undefined ? undefined : `user:${key}`))
+  const queueKey = key === undefined ? undefined : `user:${key}`
+  finishBroadcasts(step, enqueueBroadcast(state.userQueue, message, state.sizeOf(message), queueKey, false, plain))
+}
+
+const unknownDestination = (): Selection => "skip"
+
+/**
+ * What `to` gets of each queued user broadcast: the envelope when it reads
+ * it; else the plain form, once, of the broadcasts we made (later ones count
+ * as sent: it has what it needs); nothing of those we relay, nor anything at
+ * all for an address that is no member (it may be either kind).
+ */
+const userSelection = (state: CoreState, to: Address): ((item: QueuedBroadcast) => Selection) | undefined => {
+  const where = formatAddress(to)
+  const peer = state.byAddress.get(where)
+  if (peer === undefined) return unknownDestination
+  if (readsBroadcastEnvelope(peer.versions)) return undefined
+  return (item) => {
+    const plain = item.alternate
+    if (plain === undefined) return "skip"
+    if (plain.sentTo.has(where)) return "covered"
+    plain.sentTo.add(where)
+    return plain.message
+  }
+}
+
+/**
+ * The user queue is taken from twice per packet (its reserved share, then
+ * what membership updates left): an item taken the first time moved to the
+ * next bucket and must not go into the same packet again.
+ */
+const onceEach = (select: ((item: QueuedBroadcast) => Selection) | undefined) => {
+  const seen = new Set<QueuedBroadcast>()
+  return (item: QueuedBroadcast): Selection => {
+    if (seen.has(item)) return "skip"
+    const selected = select === undefined ? item.message : select(item)
+    if (selected !== "skip") seen.add(item)
+    return selected
+  }
 }
 
 const take = (
@@ -93,15 +149,17 @@ const take = (
   budget: number,
   limit: number,
   taken: Array<PacketMessage>,
-  finished: Array<Finished>
-): number => budget <= 0 ? 0 : takeBroadcasts(queue, budget, compoundPartOverhead, maxCompoundParts, limit, taken, finished)
+  finished: Array<Finished>,
+  select?: (item: QueuedBroadcast) => Selection
+): number =>
+  budget <= 0 ? 0 : takeBroadcasts(queue, budget, compoundPartOverhead, maxCompoundParts, limit, taken, finished, select)
 
 /**
- * Fills `room` bytes with queued broadcasts: user broadcasts up to their
- * reserved share first, then membership updates, then more user broadcasts
- * in whatever is left.
+ * Fills `room` bytes of a packet to `to` with queued broadcasts: user
+ * broadcasts up to their reserved share first, then membership updates,
+ * then more user broadcasts in whatever is left.
  */
-const collectBroadcasts = (step: Step, room: number, taken: Array<PacketMessage>): void => {
+const collectBroadcasts = (step: Step, to: Address, room: number, taken: Array<PacketMessage>): void => {
   const { state } = step
   const n = clusterSize(state)
   const limit = transmitLimit(state.config, n)
@@ -110,9 +168,10 @@ const collectBroadcasts = (step: Step, room: number, taken: Array<PacketMessage>
   pruneOverLimit(state.membershipQueue, limit, finished)
   pruneOverLimit(state.userQueue, userLimit, finished)
   const reserved = Math.floor(room * state.config.userBroadcastShare)
-  let used = take(state.userQueue, reserved, userLimit, taken, finished)
+  const select = state.userQueue.size === 0 ? undefined : onceEach(userSelection(state, to))
+  let used = take(state.userQueue, reserved, userLimit, taken, finished, select)
   used += take(state.membershipQueue, room - used, limit, taken, finished)
-  take(state.userQueue, room - used, userLimit, taken, finished)
+  take(state.userQueue, room - used, userLimit, taken, finished, select)
   finishBroadcasts(step, finished)
 }
 
@@ -127,7 +186,7 @@ export const sendWithPiggyback = (
   let room = state.config.packetBudget - compoundHeaderOverhead
   for (const m of primary) room -= state.sizeOf(m) + compoundPartOverhead
   const messages = [...primary]
-  collectBroadcasts(step, room, messages)
+  collectBroadcasts(step, to, room, messages)
   sendPacket(step, to, messages, options)
 }
 
@@ -150,8 +209,9 @@ export const gossipRound = (step: Step): void => {
   const targets = sampleDistinct(state.rng, state.probeOrder, state.config.gossipNodes, gossipTarget(state, now))
   for (const target of targets) {
     const messages: Array<PacketMessage> = []
-    collectBroadcasts(step, state.config.packetBudget - compoundHeaderOverhead, messages)
-    if (messages.length === 0) return
+    collectBroadcasts(step, target.address, state.config.packetBudget - compoundHeaderOverhead, messages)
+    // Another target may still get something: what one gets depends on what it reads.
+    if (messages.length === 0) continue
     sendPacket(step, target.address, messages)
   }
 }

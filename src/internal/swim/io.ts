@@ -52,9 +52,16 @@ export type Input =
     readonly join: boolean
     readonly states: ReadonlyArray<PushNodeState>
     readonly replyTo: number
+    /** The application state it sent (memberlist's user state); empty or absent when none. */
+    readonly userState?: Uint8Array | undefined
   }
-  /** The answer to a push/pull this node started. */
-  | { readonly _tag: "PushPullResponse"; readonly token: number; readonly states: ReadonlyArray<PushNodeState> }
+  /** The answer to a push/pull this node started, with the application state it carried. */
+  | {
+    readonly _tag: "PushPullResponse"
+    readonly token: number
+    readonly states: ReadonlyArray<PushNodeState>
+    readonly userState?: Uint8Array | undefined
+  }
   /** A push/pull this node started could not complete (connect, timeout, decode). */
   | { readonly _tag: "PushPullFailed"; readonly token: number; readonly reason: string }
   /**
@@ -116,6 +123,9 @@ export type DropReason =
   | "NotRunning" // an input before Start or after leaving that cannot apply
   | "Rejected" // an API call that cannot be honoured (see detail)
   | "InTouch" // another member's `dead` about a member we heard from lately, applied as a suspicion (inTouch.ts)
+  | "JoinRefused" // an alive message the join filter refused: its node is not (or no longer) taken as a member
+  | "MergeRefused" // a push/pull the merge filter refused: nothing of it was merged
+  | "AppStateTooLarge" // a push/pull's application state over maxAppStateSize: not handed to the application
 
 /** What the shell must do. */
 export type Output =
@@ -176,5 +186,11 @@ export type Output =
    * failure). No other goes out until it is answered, or for four ticks.
    */
   | { readonly _tag: "Discover"; readonly reason: "alone" | "periodic" }
+  /**
+   * Hand a push/pull's application state to the application (memberlist's
+   * `MergeRemoteState`): only non-empty state, only from a push/pull whose
+   * membership was merged, after it was.
+   */
+  | { readonly _tag: "MergeAppState"; readonly state: Uint8Array; readonly join: boolean }
   /** An input was ignored; the shell counts and logs it. */
   | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }

@@ -188,7 +188,7 @@ export const broadcast = (step: Step, body: Uint8Array, key: string | undefined)
   markSeen(state.seenBroadcasts, `${state.config.name}/${seq}`)
   const id = key === undefined ? undefined : keyedId(state.config.name, key)
   if (id !== undefined) markLatest(state.seenBroadcasts, id, seq)
-  broadcastUser(step, message, id)
+  broadcastUser(step, message, id, { _tag: "User", payload: body })
 }
 
 /**

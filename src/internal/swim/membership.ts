@@ -97,6 +97,27 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord => {
   return record
 }
 
+/**
+ * Whether the join filter refuses `a` (reported as a drop). Asked only of an
+ * alive message that could change what we know — about a node we do not
+ * know, or at a higher incarnation, or from another address — so a stale
+ * echo of an admitted member costs nothing. A filter that throws refuses.
+ */
+const refusedByFilter = (step: Step, a: Alive, record: MemberRecord | undefined): boolean => {
+  const filter = step.state.config.filterJoin
+  if (filter === undefined) return false
+  if (record !== undefined && a.incarnation <= record.incarnation && sameAddress(record.address, a.address)) return false
+  let reason: string | undefined
+  try {
+    reason = filter({ name: a.node, address: a.address, meta: a.meta, versions: a.versions })
+  } catch (error) {
+    reason = `filterJoin threw: ${String(error)}`
+  }
+  if (reason === undefined) return false
+  step.out.push({ _tag: "Dropped", reason: "JoinRefused", detail: `${a.node} (${formatAddress(a.address)}): ${reason}` })
+  return true
+}
+
 /** Applies an alive message (from a packet, a push/pull, or this node itself when `bootstrap`). */
 export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   const { state, now } = step
@@ -104,6 +125,7 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   if (isSelf && state.status !== "alive" && !bootstrap) return
 
   let record = state.members.get(a.node)
+  if (!isSelf && refusedByFilter(step, a, record)) return
   let isNew = false
   let changesAddress = false
   if (record === undefined) {

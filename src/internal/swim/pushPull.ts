@@ -42,12 +42,40 @@ const validStates = (step: Step, states: ReadonlyArray<PushNodeState>): Readonly
   return ok
 }
 
+/** The merge filter's verdict on `states` (a filter that throws refuses: a broken policy admits no one). */
+const mergeRefusal = (step: Step, states: ReadonlyArray<PushNodeState>, join: boolean): string | undefined => {
+  const filter = step.state.config.filterMerge
+  if (filter === undefined) return undefined
+  try {
+    return filter(states, join)
+  } catch (error) {
+    return `filterMerge threw: ${String(error)}`
+  }
+}
+
+/** Hands non-empty application state to the application, within its bound. */
+const mergeAppState = (step: Step, userState: Uint8Array | undefined, join: boolean): void => {
+  if (!(userState instanceof Uint8Array) || userState.length === 0) return
+  const limit = step.state.config.maxAppStateSize
+  if (userState.length > limit) {
+    step.out.push({ _tag: "Dropped", reason: "AppStateTooLarge", detail: `application state of ${userState.length} bytes, over ${limit}` })
+    return
+  }
+  step.out.push({ _tag: "MergeAppState", state: userState, join })
+}
+
 /**
  * Merges remote states if every member, theirs and ours, can speak with
- * every other (memberlist's `verifyProtocol`); otherwise merges nothing and
- * reports it. Returns whether they were merged.
+ * every other (memberlist's `verifyProtocol`) and the merge filter admits
+ * them; otherwise merges nothing and reports it. Application state follows
+ * the membership it came with. Returns whether they were merged.
  */
-const mergeIfCompatible = (step: Step, states: ReadonlyArray<PushNodeState>): boolean => {
+const mergeIfCompatible = (
+  step: Step,
+  states: ReadonlyArray<PushNodeState>,
+  userState: Uint8Array | undefined,
+  join: boolean
+): boolean => {
   const remote = validStates(step, states)
   const remoteMembers = remote.map((s) => ({ name: s.name, state: s.state, versions: s.versions }))
   const incompatible = verifyProtocol(Array.from(step.state.members.values()), remoteMembers)
@@ -55,14 +83,26 @@ const mergeIfCompatible = (step: Step, states: ReadonlyArray<PushNodeState>): bo
     step.out.push({ _tag: "Dropped", reason: "IncompatibleVersions", detail: describeIncompatibility(incompatible) })
     return false
   }
+  const refused = mergeRefusal(step, remote, join)
+  if (refused !== undefined) {
+    step.out.push({ _tag: "Dropped", reason: "MergeRefused", detail: `push/pull of ${remote.length} states: ${refused}` })
+    return false
+  }
   mergeRemoteStates(step, remote)
+  mergeAppState(step, userState, join)
   return true
 }
 
 /** A remote node opened a push/pull: answer with our state (memberlist sends it before checking theirs), then merge theirs. */
-export const pushPullRequested = (step: Step, states: ReadonlyArray<PushNodeState>, replyTo: number): void => {
+export const pushPullRequested = (
+  step: Step,
+  states: ReadonlyArray<PushNodeState>,
+  replyTo: number,
+  join: boolean,
+  userState: Uint8Array | undefined
+): void => {
   step.out.push({ _tag: "PushPullReply", replyTo, states: localStates(step.state) })
-  mergeIfCompatible(step, states)
+  mergeIfCompatible(step, states, userState, join)
 }
 
 /**
@@ -70,12 +110,19 @@ export const pushPullRequested = (step: Step, states: ReadonlyArray<PushNodeStat
  * only if its states could be merged. An answer that comes after the join's
  * deadline is still merged, but settles nothing.
  */
-export const pushPullAnswered = (step: Step, token: number, states: ReadonlyArray<PushNodeState>): void => {
-  if (!step.state.pushPulls.delete(token)) {
+export const pushPullAnswered = (
+  step: Step,
+  token: number,
+  states: ReadonlyArray<PushNodeState>,
+  userState: Uint8Array | undefined
+): void => {
+  const pending = step.state.pushPulls.get(token)
+  if (pending === undefined) {
     step.out.push({ _tag: "Dropped", reason: "NotRunning", detail: "answer to an unknown push/pull" })
     return
   }
-  settleJoin(step, token, mergeIfCompatible(step, states))
+  step.state.pushPulls.delete(token)
+  settleJoin(step, token, mergeIfCompatible(step, states, userState, pending.join))
 }
 
 /** Our push/pull failed. */

@@ -16,10 +16,10 @@
  */
 import { type Address, formatAddress, type Versions } from "./messages.js"
 import type { CoreState } from "./state.js"
-import { makeVersions, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from "./versions.js"
+import { ENVELOPE_DELEGATE_VERSION, makeVersions, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from "./versions.js"
 
-/** The delegate version that means "reads the sender envelope". */
-export const SENDER_ENVELOPE_VERSION = 1
+/** The delegate version that means "reads the sender envelope" (and the broadcast envelope). */
+export const SENDER_ENVELOPE_VERSION = ENVELOPE_DELEGATE_VERSION
 
 /** The versions this implementation advertises: memberlist's protocol range, and the envelope as delegate maximum. */
 export const ownVersions = (protocolVersion: number): Versions =>

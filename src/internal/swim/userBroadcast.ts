@@ -11,6 +11,11 @@
  * big-endian), body. A user message without this prefix (from a Go node,
  * or a direct send) is delivered once and not re-gossiped.
  *
+ * Only members that advertise it get the envelope: delegate maximum version
+ * 1 or more, the same marker as the sender envelope (`sender.ts`). Any other
+ * member (Go memberlist advertises 0..0) gets the plain body from the origin
+ * alone, once, as a Go broadcaster would send it (see `dissemination.ts`).
+ *
  * A keyed broadcast (0xB5 0x03) also carries its key after the seq (length,
  * 1 byte, then UTF-8): a newer broadcast with the same origin and key
  * replaces the older one in every queue it reaches, and an older one that
@@ -20,6 +25,9 @@
  * @internal
  */
 
+import type { Versions } from "./messages.js"
+import { ENVELOPE_DELEGATE_VERSION } from "./versions.js"
+
 const magic0 = 0xb5
 const plain = 0x01
 const keyed = 0x03
@@ -27,6 +35,9 @@ const keyed = 0x03
 export const maxBroadcastKeyBytes = 255
 const encoder = new TextEncoder()
 const decoder = new TextDecoder("utf-8", { fatal: true })
+
+/** Whether a member with these versions reads the broadcast envelope. */
+export const readsBroadcastEnvelope = (versions: Versions): boolean => versions[4] >= ENVELOPE_DELEGATE_VERSION
 
 /** A broadcast's identity and body. */
 export interface BroadcastEnvelope {

@@ -22,6 +22,14 @@ export const PROTOCOL_VERSION_MIN = 1
 /** The highest protocol version memberlist understands (5 adds the packet CRC). */
 export const PROTOCOL_VERSION_MAX = 5
 
+/**
+ * The delegate maximum version by which an effect-memberlist member says it
+ * reads our envelopes (sender and broadcast). We advertise delegate range
+ * 0..1 at current 0: Go memberlist advertises 0..0, accepts it, and a
+ * current version of 0 keeps every member within the common range.
+ */
+export const ENVELOPE_DELEGATE_VERSION = 1
+
 /** A member as `verifyProtocol` sees it. */
 export interface VersionedMember {
   readonly name: string

@@ -41,7 +41,7 @@ import { packetCodecs } from "./messages.js"
 import { MsgpackReader, uintSize } from "./msgpack.js"
 
 /** memberlist's maxPushStateBytes: the largest sealed frame and the largest user state. */
-const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
+export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
 /** upstream memberlist's maxUserMsgBytes. */
 const MAX_USER_MSG_BYTES = 20 * 1024 * 1024
 /** upstream memberlist's maxPushStateNodes (the default for `maxNodes`). */

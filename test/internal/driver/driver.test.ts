@@ -26,6 +26,7 @@ const recording = () => {
     },
     publish: record("publish"),
     deliver: record("deliver"),
+    mergeAppState: record("mergeAppState"),
     discover: record("discover"),
     dropped: record("dropped")
   }

@@ -5,6 +5,7 @@
  * the timers the core asked for and fires them in time order, and offers
  * helpers to feed messages and read back what was sent and published.
  */
+import { ownVersions } from "../../../src/internal/swim/sender.js"
 import { defaultVersions, lanTimings, type MessageSizer, type Timings } from "../../../src/internal/swim/config.js"
 import * as Core from "../../../src/internal/swim/core.js"
 import type { Input, MembershipEvent, Output, Timer } from "../../../src/internal/swim/io.js"
@@ -35,6 +36,11 @@ export const gossipRelay: Address = { host: "10.255.255.254", port: 7946 }
 
 /** The member name an address was handed out for (or the formatted address if none). */
 export const nameOf = (address: Address): string => names.get(formatAddress(address)) ?? formatAddress(address)
+
+/** Versions of another effect-memberlist member (it reads our envelopes): what `addMember` gives by default. */
+export const ourVersions: Versions = ownVersions(2)
+/** Versions of a Go memberlist member (delegate range 0..0): it reads no envelope. */
+export const goVersions: Versions = defaultVersions
 
 /** Versions of a member that speaks protocol up to `pMax`. */
 export const versionsUpTo = (pMax: number): Versions => [1, pMax, 2, 0, 0, 0]
@@ -188,13 +194,14 @@ export class CoreDriver {
    * Makes `name` known (alive) by feeding its Alive message as gossip
    * relayed by a node that is no member, so it does not count as hearing
    * from `name` itself (see inTouch.ts): a test that needs that sends a
-   * packet from the member's address.
+   * packet from the member's address. By default the member is one of ours
+   * (`ourVersions`).
    */
   addMember(name: string, opts: MemberOptions = {}): Array<Output> {
     const message = alive(name, opts.incarnation ?? 1, {
       ...(opts.address === undefined ? {} : { address: opts.address }),
       ...(opts.meta === undefined ? {} : { meta: opts.meta }),
-      ...(opts.versions === undefined ? {} : { versions: opts.versions })
+      versions: opts.versions ?? ourVersions
     })
     return this.receive(gossipRelay, message)
   }

@@ -31,6 +31,7 @@
 //	{"event":"members","members":[{"name","addr","state","meta","vsn"}]}  answer to "members" (vsn: [pMin,pMax,pCur,dMin,dMax,dCur])
 //	{"event":"sent","mode":"udp"|"tcp"|"broadcast","to":N,"bytes":K}
 //	{"event":"updated"}                                              answer to "meta"
+//	{"event":"state","bytes":K}                                      answer to "state"
 //	{"event":"left"}                                                 after "leave"
 //	{"event":"keyring","op":OP,"keys":N}                            after key-install/key-use/key-remove
 //	{"event":"keys","keys":[B64...]}                                 answer to "keys" (primary first)
@@ -44,6 +45,7 @@
 //	send-reliable NAME TEXT      reliable TCP user message to member NAME
 //	broadcast-b64 / send-b64 / send-reliable-b64   same, the payload given as base64
 //	meta TEXT                    change node metadata and UpdateNode
+//	state TEXT                   change what LocalState returns from now on (prints a "state" event)
 //	leave                        Leave (with -leave-timeout), then print left
 //	key-install B64              Keyring.AddKey: install a key for decryption
 //	key-use B64                  Keyring.UseKey: make an installed key primary
@@ -166,7 +168,17 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 	return d.queue.GetBroadcasts(overhead, limit)
 }
 
-func (d *delegate) LocalState(join bool) []byte { return d.state }
+func (d *delegate) LocalState(join bool) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]byte(nil), d.state...)
+}
+
+func (d *delegate) setState(state []byte) {
+	d.mu.Lock()
+	d.state = state
+	d.mu.Unlock()
+}
 
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	if len(buf) > 0 {
@@ -452,6 +464,9 @@ func main() {
 				continue
 			}
 			emit(M{"event": "updated"})
+		case "state":
+			d.setState([]byte(rest))
+			emit(M{"event": "state", "bytes": len(rest)})
 		case "leave":
 			if err := list.Leave(*leaveTimeout); err != nil {
 				emitError("leave: %v", err)
