@@ -9,7 +9,7 @@
  */
 import { Command, HelpDoc, Options } from "@effect/cli"
 import { NodeStream } from "@effect/platform-node"
-import { Console, Data, Deferred, Effect, Layer, Schema, Stream } from "effect"
+import { Console, Data, Deferred, Effect, Layer, Option, Schema, Stream } from "effect"
 import * as Discovery from "effect-memberlist/Discovery"
 import * as Memberlist from "effect-memberlist/Memberlist"
 import * as SwimConfig from "effect-memberlist/SwimConfig"
@@ -17,6 +17,7 @@ import * as Transport from "effect-memberlist/Transport"
 import { hostname } from "node:os"
 import { resolve } from "./agentConfig.js"
 import { type Print, runLine, usage } from "./lineProtocol.js"
+import { resolveMembersFile } from "./membersFile.js"
 import { describeError, reportError } from "./usage.js"
 
 /** The agent relays any JSON value as a message. */
@@ -52,6 +53,11 @@ const options = {
     Options.optional
   ),
   dnsServer: text("dns-server", "IP[:PORT]", "resolver to ask instead of the system's (SWIM_DNS_SERVER)").pipe(Options.optional),
+  membersFile: text(
+    "members-file",
+    "PATH",
+    "file of members to join, one HOST:PORT per line, # comments; re-read on every rediscovery, so editing it adds seeds (SWIM_MEMBERS_FILE)"
+  ).pipe(Options.optional),
   requireJoin: flag("require-join", "exit 1 if no member to join answers at start, instead of starting alone and retrying"),
   preset: text("preset", "PRESET", "timings to start from: lan, wan or local (SWIM_PRESET; default lan)").pipe(Options.optional),
   key: text(
@@ -142,6 +148,11 @@ const run = (print: Print, exitOnEof: boolean) =>
 export const agent = Command.make("agent", options, (o) =>
   Effect.gen(function*() {
     const config = yield* resolve(o, process.env, hostname())
+    const file = yield* resolveMembersFile(o.membersFile, process.env, config.swim.bindPort)
+    const discovery = Option.match(file, {
+      onNone: () => config.discovery,
+      onSome: (members) => Discovery.combine([config.discovery, members])
+    })
     const print: Print = (json, text) => Console.log(o.json ? JSON.stringify(json) : text)
     const member = Memberlist.layer(Agent, { messages: AgentMessage, encoding: "json", requireJoin: o.requireJoin }).pipe(
       Layer.mapError((error) =>
@@ -153,7 +164,7 @@ export const agent = Command.make("agent", options, (o) =>
       ),
       // A failure to bind says so itself: "cannot bind 127.0.0.1:7946: listen EADDRINUSE: ...".
       Layer.provide(Transport.layerNode),
-      Layer.provide(Layer.succeed(Discovery.Discovery, config.discovery)),
+      Layer.provide(Layer.succeed(Discovery.Discovery, discovery)),
       Layer.provide(SwimConfig.layer(config.swim))
     )
     yield* run(print, o.exitOnEof).pipe(Effect.scoped, Effect.provide(member))
