@@ -1,9 +1,11 @@
 /**
- * Multicast discovery on a real LAN: four member processes, each in its own
- * network namespace on one bridge (see support/multicastLan.ts), none given
- * a seed. Three share a label and a key and must form one cluster; the
- * fourth has the same label but another key, so its announcements fail
- * authentication and it must stay alone. Needs root (network namespaces).
+ * Multicast discovery on a real LAN: three hosts, each a network namespace
+ * on one bridge (see support/multicastLan.ts), and four member processes,
+ * none given a seed. Three, one per host, share a label and a key and must
+ * form one cluster; the fourth runs on the first host beside m0 (so the two
+ * share the group's port and hear each other by loopback) with the same
+ * label but another key, so its announcements fail authentication and it
+ * must stay alone. Needs root (network namespaces).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -24,11 +26,12 @@ interface Proc {
 
 const procs: Array<Proc> = []
 
-const start = (i: number, label: string, key: string): Proc => {
+/** Starts member `name` in host (namespace) `host`, gossiping on `port`. */
+const start = (name: string, host: number, port: number, label: string, key: string): Proc => {
   const child = spawn(
     "ip",
-    ["netns", "exec", Lan.memberNs(i), process.execPath, "--import", "tsx", script,
-      "--name", `m${i}`, "--bind", `${Lan.memberIp(i)}:7946`, "--label", label, "--key", key, "--announce-ms", "500"],
+    ["netns", "exec", Lan.memberNs(host), process.execPath, "--import", "tsx", script,
+      "--name", name, "--bind", `${Lan.memberIp(host)}:${port}`, "--label", label, "--key", key, "--announce-ms", "500"],
     { cwd: root, stdio: ["pipe", "pipe", "pipe"] }
   )
   const proc: Proc = { child, lines: [], stderr: "" }
@@ -77,7 +80,7 @@ const untilMembers = async (p: Proc, names: ReadonlyArray<string>, ms: number) =
 }
 
 describe("Discovery.multicast on a LAN of network namespaces", () => {
-  beforeAll(() => Lan.create(4), 60_000)
+  beforeAll(() => Lan.create(3), 60_000)
   afterAll(() => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL")
     Lan.destroy()
@@ -86,8 +89,9 @@ describe("Discovery.multicast on a LAN of network namespaces", () => {
   it("three members with no seeds find each other and form one cluster; a member with another key is not announced to them", async () => {
     const key = randomBytes(32).toString("base64")
     const other = randomBytes(32).toString("base64")
-    const members = [0, 1, 2].map((i) => start(i, "a", key))
-    const stranger = start(3, "a", other)
+    const members = [0, 1, 2].map((i) => start(`m${i}`, i, 7946, "a", key))
+    // On m0's host: m0 hears it through multicast loopback, m1 and m2 over the LAN.
+    const stranger = start("m3", 0, 7950, "a", other)
     await Promise.all([...members, stranger].map((p) => waitFor(p, "ready", (l) => l["event"] === "ready", 30_000)))
 
     for (const p of members) await untilMembers(p, ["m0", "m1", "m2"], 30_000)
