@@ -1,12 +1,16 @@
 /**
  * How a member finds seeds to join: a static list of addresses, DNS records
  * (A/AAAA of a name such as a Kubernetes headless service, or SRV records with
- * their own ports), or a source of your own. The Memberlist shell calls
+ * their own ports), announcements heard on a LAN multicast group, entries in a
+ * shared key-value store, or a source of your own. The Memberlist shell calls
  * `discover` at start, periodically, and whenever it knows no live peer, so a
  * node that lost everyone finds the cluster again without a restart. Every
- * source is therefore cheap and free of side effects to call again: it
- * re-reads (re-resolves) each time, keeps no cache, and returns a sorted list
- * without duplicates, so the same records give the same answer.
+ * `discover` is therefore cheap and free of side effects to call again: it
+ * re-reads (re-resolves) each time, keeps no cache of what it read, and
+ * returns a sorted list without duplicates, so the same records give the same
+ * answer. The sources that publish this member (multicast, the store) do so
+ * from a fiber of their layer's scope, never from `discover`. See
+ * docs/discovery.md.
  *
  * Swapping one source for another changes one line:
  *
