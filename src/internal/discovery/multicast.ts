@@ -118,17 +118,26 @@ const openSocket = (c: Checked) =>
       })
   )
 
-const send = (socket: Dgram.Socket, bytes: Uint8Array, c: Checked) =>
-  Effect.async<void>((resume) => {
+/**
+ * Sends one announcement. The first failure is a warning (no route to the
+ * group, say: nobody will hear this member); the same failure every interval
+ * after it is only logged at debug level, and counted.
+ */
+const sender = (socket: Dgram.Socket, bytes: Uint8Array, c: Checked) => {
+  let warned = false
+  return Effect.async<void>((resume) => {
     socket.send(bytes, c.port, c.group, (error) => {
-      metrics.count(metrics.multicast, error === null || error === undefined ? "sent" : "send_failed")
-      resume(
-        error === null || error === undefined
-          ? Effect.void
-          : Effect.logDebug("multicast announcement not sent", error.message)
-      )
+      if (error === null || error === undefined) {
+        metrics.count(metrics.multicast, "sent")
+        return resume(Effect.void)
+      }
+      metrics.count(metrics.multicast, "send_failed")
+      const log = warned ? Effect.logDebug : Effect.logWarning
+      warned = true
+      resume(log(`multicast announcement to ${c.group}:${c.port} not sent`, error.message))
     })
   })
+}
 
 /**
  * Multicast discovery for the member whose `SwimConfig` and `Transport`
@@ -162,7 +171,7 @@ export const makeMulticast = (
     })
     // Jittered, so members started together do not announce in lockstep.
     yield* Effect.forkScoped(
-      Effect.repeat(send(socket, announcement, c), Schedule.spaced(Duration.millis(c.announceMillis)).pipe(Schedule.jittered))
+      Effect.repeat(sender(socket, announcement, c), Schedule.spaced(Duration.millis(c.announceMillis)).pipe(Schedule.jittered))
     )
     return make(
       Effect.map(Clock.currentTimeMillis, (now): ReadonlyArray<Address> => table.live(now)).pipe(
