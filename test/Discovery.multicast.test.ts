@@ -65,7 +65,7 @@ const waitFor = (p: Proc, what: string, match: (l: Record<string, unknown>) => b
 const ask = async (p: Proc, command: string) => {
   const from = p.lines.length
   p.child.stdin.write(`${command}\n`)
-  return waitFor(p, `answer to ${command}`, (l) => l["event"] === command, 10_000, from)
+  return waitFor(p, `answer to ${command}`, (l) => l["event"] === command, 30_000, from)
 }
 
 /** Asks `members` until the answer is `names`, within `ms`. */
@@ -92,9 +92,9 @@ describe("Discovery.multicast on a LAN of network namespaces", () => {
     const members = [0, 1, 2].map((i) => start(`m${i}`, i, 7946, "a", key))
     // On m0's host: m0 hears it through multicast loopback, m1 and m2 over the LAN.
     const stranger = start("m3", 0, 7950, "a", other)
-    await Promise.all([...members, stranger].map((p) => waitFor(p, "ready", (l) => l["event"] === "ready", 30_000)))
+    await Promise.all([...members, stranger].map((p) => waitFor(p, "ready", (l) => l["event"] === "ready", 120_000)))
 
-    for (const p of members) await untilMembers(p, ["m0", "m1", "m2"], 30_000)
+    for (const p of members) await untilMembers(p, ["m0", "m1", "m2"], 60_000)
     // Each member's discovery lists the other two, and never the stranger, whose announcements it rejected.
     const answers = await Promise.all(members.map((p) => ask(p, "discover")))
     answers.forEach((answer, i) => {
@@ -116,5 +116,5 @@ describe("Discovery.multicast on a LAN of network namespaces", () => {
       [...members, stranger].map((p) => new Promise<number | null>((resolve) => (p.child.exitCode !== null ? resolve(p.child.exitCode) : p.child.once("exit", resolve))))
     )
     expect(exits).toEqual([0, 0, 0, 0])
-  }, 120_000)
+  }, 300_000)
 })
