@@ -298,8 +298,9 @@ export const fromEnv = (prefix = "swim"): Layer.Layer<Discovery, DiscoveryError>
  *
  * - `group`: the multicast group (default `239.255.77.46`, in the
  *   organisation-local 239.255.0.0/16 scope), IPv4 or IPv6 (`ff..`).
- * - `port`: the group's UDP port (default 7947). Every member of a cluster
- *   uses the same group and port; it is not the member's gossip port.
+ * - `port`: the group's UDP port (default 17946, away from the gossip ports
+ *   7946, 7947, … that members sharing a host take). Every member of a
+ *   cluster uses the same group and port.
  * - `interface`: the local interface to announce and listen on, as its IPv4
  *   address (`"10.0.0.5"`) or, for an IPv6 group, `"::%eth0"`. Default: the
  *   one the system picks (the route to the group).
@@ -329,7 +330,7 @@ export interface MulticastOptions extends internalMulticast.MulticastOptions {}
 export const DEFAULT_MULTICAST_GROUP: string = internalMulticast.DEFAULT_MULTICAST_GROUP
 
 /**
- * The default UDP port of `multicast`'s group: 7947.
+ * The default UDP port of `multicast`'s group: 17946.
  *
  * @since 0.1.0
  * @category constants

@@ -40,8 +40,12 @@ export interface MulticastOptions {
 
 /** An administratively scoped (site-local) group: it does not leave the organisation's network. */
 export const DEFAULT_MULTICAST_GROUP = "239.255.77.46"
-/** memberlist's port plus one, so a member's gossip port and the group's do not collide by default. */
-export const DEFAULT_MULTICAST_PORT = 7947
+/**
+ * Away from 7946, 7947, …: members on one host often take consecutive gossip
+ * ports from memberlist's, and a gossip socket on the group's port would
+ * refuse to share it.
+ */
+export const DEFAULT_MULTICAST_PORT = 17946
 const defaultAnnounceInterval = Duration.seconds(5)
 const defaultMaxEntries = 256
 
@@ -71,7 +75,7 @@ const check = (options: MulticastOptions): Effect.Effect<Checked, DiscoveryError
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) return Effect.fail(invalid(`ttl must be in 1..255, got ${ttl}`))
   const announceMillis = millisOf(options.announceInterval, defaultAnnounceInterval)
   if (!(announceMillis > 0)) return Effect.fail(invalid(`announceInterval must be positive`))
-  const expireMillis = options.expireAfter === undefined ? 3 * announceMillis : millisOf(options.expireAfter, defaultAnnounceInterval)
+  const expireMillis = options.expireAfter === undefined ? 3 * announceMillis : Duration.toMillis(Duration.decode(options.expireAfter))
   if (!(expireMillis >= announceMillis)) {
     return Effect.fail(invalid(`expireAfter must be at least announceInterval, or every entry expires between announcements`))
   }
