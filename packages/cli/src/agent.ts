@@ -21,6 +21,7 @@ import { hostname } from "node:os"
 import { resolve } from "./agentConfig.js"
 import { type HttpConfig, httpVariables, resolveHttp } from "./agentHttp.js"
 import { type Print, runLine, usage } from "./lineProtocol.js"
+import { resolveMembersFile } from "./membersFile.js"
 import { describeError, reportError } from "./usage.js"
 
 /** The agent relays any JSON value as a message. */
@@ -56,6 +57,11 @@ const options = {
     Options.optional
   ),
   dnsServer: text("dns-server", "IP[:PORT]", "resolver to ask instead of the system's (SWIM_DNS_SERVER)").pipe(Options.optional),
+  membersFile: text(
+    "members-file",
+    "PATH",
+    "file of members to join, one HOST:PORT per line, # comments; re-read on every rediscovery, so editing it adds seeds (SWIM_MEMBERS_FILE)"
+  ).pipe(Options.optional),
   requireJoin: flag("require-join", "exit 1 if no member to join answers at start, instead of starting alone and retrying"),
   preset: text("preset", "PRESET", "timings to start from: lan, wan or local (SWIM_PRESET; default lan)").pipe(Options.optional),
   key: text(
@@ -182,6 +188,11 @@ export const agent = Command.make("agent", options, (o) =>
   Effect.gen(function*() {
     const config = yield* resolve(o, process.env, hostname())
     const http = yield* resolveHttp(o, process.env)
+    const file = yield* resolveMembersFile(o.membersFile, process.env, config.swim.bindPort)
+    const discovery = Option.match(file, {
+      onNone: () => config.discovery,
+      onSome: (members) => Discovery.combine([config.discovery, members])
+    })
     const print: Print = (json, text) => Console.log(o.json ? JSON.stringify(json) : text)
     const member = Memberlist.layer(Agent, { messages: AgentMessage, encoding: "json", requireJoin: o.requireJoin }).pipe(
       Layer.mapError((error) =>
@@ -193,7 +204,7 @@ export const agent = Command.make("agent", options, (o) =>
       ),
       // A failure to bind says so itself: "cannot bind 127.0.0.1:7946: listen EADDRINUSE: ...".
       Layer.provide(Transport.layerNode),
-      Layer.provide(Layer.succeed(Discovery.Discovery, config.discovery)),
+      Layer.provide(Layer.succeed(Discovery.Discovery, discovery)),
       Layer.provide(SwimConfig.layer(config.swim))
     )
     yield* run(print, o.exitOnEof, http).pipe(Effect.scoped, Effect.provide(member))

@@ -37,17 +37,20 @@ export const DEFAULT_PORT = 7946
 /** How long one discovery may take by default. */
 const DEFAULT_TIMEOUT_MILLIS = 5_000
 
-const invalidOptions = (message: string, input?: string): DiscoveryError =>
+/** An `InvalidOptions` error, about `input` when given. */
+export const invalidOptions = (message: string, input?: string): DiscoveryError =>
   new DiscoveryError(input === undefined ? { reason: "InvalidOptions", message } : { reason: "InvalidOptions", message, input })
 
-const checkTimeout = (timeoutMillis: number | undefined): Effect.Effect<number, DiscoveryError> => {
+/** The timeout option, defaulted and checked to be positive. */
+export const checkTimeout = (timeoutMillis: number | undefined): Effect.Effect<number, DiscoveryError> => {
   const value = timeoutMillis ?? DEFAULT_TIMEOUT_MILLIS
   return Number.isFinite(value) && value > 0
     ? Effect.succeed(value)
     : Effect.fail(invalidOptions(`timeoutMillis must be a positive number, got ${value}`))
 }
 
-const withTimeout = (timeoutMillis: number, what: string) =>
+/** Fails with `Timeout` (naming `what`) when `self` takes longer than `timeoutMillis`. */
+export const withTimeout = (timeoutMillis: number, what: string) =>
 <A>(self: Effect.Effect<A, DiscoveryError>): Effect.Effect<A, DiscoveryError> =>
   Effect.timeoutFail(self, {
     duration: Duration.millis(timeoutMillis),

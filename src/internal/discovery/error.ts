@@ -11,8 +11,17 @@ import { Data } from "effect"
  *   connection refused, ...). A name that does not exist, or has no records,
  *   is not a failure: it is an empty list.
  * - `Timeout`: no answer within `timeoutMillis`.
+ * - `SourceFailed`: the source itself could not be used: the key-value store
+ *   failed, a members file cannot be read, the multicast socket cannot be
+ *   opened. `cause` holds the underlying error.
  */
-export type DiscoveryErrorReason = "InvalidAddress" | "InvalidOptions" | "InvalidConfig" | "ResolveFailed" | "Timeout"
+export type DiscoveryErrorReason =
+  | "InvalidAddress"
+  | "InvalidOptions"
+  | "InvalidConfig"
+  | "ResolveFailed"
+  | "Timeout"
+  | "SourceFailed"
 
 /** Discovery failed or was misconfigured; `reason` says which way. */
 export class DiscoveryError extends Data.TaggedError("DiscoveryError")<{

@@ -7,6 +7,8 @@
  * @internal
  */
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os"
+import type { SwimConfigShape } from "../../SwimConfig.js"
+import type { Address } from "../../Transport.js"
 
 const isPrivateV4 = (ip: string): boolean => {
   const [a, b] = ip.split(".").map(Number) as [number, number]
@@ -26,3 +28,17 @@ export const advertiseHostFor = (
   const chosen = v4.find(isPrivateV4) ?? v4[0] ?? (bindHost === "::" ? v6[0] : undefined)
   return chosen ?? (bindHost === "::" && v4.length === 0 && v6.length === 0 ? "::1" : "127.0.0.1")
 }
+
+/**
+ * The address a member tells others: the configured advertise host and port,
+ * else those of its bound transport (see `advertiseHostFor`). Discovery
+ * sources that publish this member (multicast, a key-value store) use it too,
+ * so they announce exactly the address the member gossips.
+ */
+export const advertisedAddress = (
+  config: Pick<SwimConfigShape, "advertiseHost" | "advertisePort">,
+  bound: Address
+): Address => ({
+  host: config.advertiseHost ?? advertiseHostFor(bound.host),
+  port: config.advertisePort ?? bound.port
+})

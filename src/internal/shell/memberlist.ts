@@ -37,7 +37,7 @@ import { EventQueue } from "../driver/eventQueue.js"
 import { messageSize } from "../wire/messages.js"
 import { MAX_PUSH_STATE_BYTES as MAX_APP_STATE_ON_WIRE } from "../wire/stream.js"
 import { encodePacket } from "../wire/packet.js"
-import { advertiseHostFor } from "./advertise.js"
+import { advertisedAddress } from "./advertise.js"
 import * as AppState from "./appState.js"
 import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
@@ -133,10 +133,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       if (problem !== undefined) return yield* new InvalidOptions({ option: name, problem })
     }
     const bound = transport.boundAddress
-    const advertise: Address = {
-      host: config.advertiseHost ?? advertiseHostFor(bound.host),
-      port: config.advertisePort ?? bound.port
-    }
+    const advertise: Address = advertisedAddress(config, bound)
     const meta = options.meta ?? new Uint8Array(0)
     if (meta.length > META_MAX_SIZE) {
       return yield* new InvalidOptions({ option: "meta", problem: `${meta.length} bytes, over the ${META_MAX_SIZE}-byte limit` })
