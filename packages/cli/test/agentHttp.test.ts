@@ -65,9 +65,18 @@ describe("effect-memberlist agent --http, as processes", () => {
     }
     expect(last).toEqual({ status: 200, body: { ready: true, members: 2 } })
 
-    const metrics = await fetch(url + HttpView.paths.metrics, { signal: AbortSignal.timeout(10_000) })
-    expect(metrics.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8")
-    const families = parsePrometheus(await metrics.text())
+    // The join was a TCP exchange: the first UDP packet from the newcomer may still be a probe interval away.
+    const scrape = async () => {
+      const response = await fetch(url + HttpView.paths.metrics, { signal: AbortSignal.timeout(10_000) })
+      expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8")
+      return parsePrometheus(await response.text())
+    }
+    const packetsDeadline = Date.now() + periods(10)
+    let families = await scrape()
+    while (!families.has("memberlist_packets_in") && Date.now() < packetsDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      families = await scrape()
+    }
     const packetsIn = family(families, "memberlist_packets_in")
     expect(packetsIn.type).toBe("counter")
     expect(packetsIn.samples.reduce((sum, s) => sum + s.value, 0)).toBeGreaterThan(0)
