@@ -12,6 +12,7 @@ import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
+import { counterTotal } from "../src/internal/metricTotal.js"
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -35,7 +36,8 @@ const start = (name: string, seeds: ReadonlyArray<Transport.Address>, scope: Sco
     (context) => Context.get(context, Bench)
   )
 
-const counter = (metric: Metric.Metric.Counter<number>) => Effect.map(Metric.value(metric), (s) => s.count)
+/** Summed over the members in this process (each member has its own series). */
+const counter = (metric: Metric.Metric.Counter<number>) => counterTotal(metric)
 
 const program = Effect.gen(function*() {
   const scope = yield* Scope.make()

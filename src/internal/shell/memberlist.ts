@@ -43,6 +43,7 @@ import * as LiveKeyring from "./keyring.js"
 import { maxBroadcastKeyBytes } from "../swim/userBroadcast.js"
 import { InboundLimit } from "./inboundLimit.js"
 import { Mailbox } from "./mailbox.js"
+import { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
@@ -134,8 +135,9 @@ export const make = <A, I>(options: Options<A, I>) =>
     const seed = options.seed ?? (yield* Random.nextIntBetween(0, 2 ** 31))
     const core = Core.make({ config: coreConfig, seed, sizeOf: messageSize })
 
-    const events = Delivery.make<MembershipEvent>("events", options.eventBuffer)
-    const messages = Delivery.make<Received<A>>("messages", options.messageBuffer)
+    const memberMetrics = new MemberMetrics(config.name)
+    const events = Delivery.make<MembershipEvent>("events", options.eventBuffer, memberMetrics)
+    const messages = Delivery.make<Received<A>>("messages", options.messageBuffer, memberMetrics)
     const commands = new Mailbox<Command>(commandCapacity)
     const outbox = new Mailbox<Outgoing>(outboxCapacity)
     const timers = new EventQueue<Timer>()
@@ -161,7 +163,8 @@ export const make = <A, I>(options: Options<A, I>) =>
       messages,
       toEvent,
       fork,
-      submit
+      submit,
+      metrics: memberMetrics
     })
     const driver = Driver.make(core, runtime)
 
@@ -172,10 +175,10 @@ export const make = <A, I>(options: Options<A, I>) =>
     }
     const afterBatch = () => {
       const depths = Core.queueDepths(core)
-      metrics.healthScore.unsafeUpdate(Core.healthScore(core), [])
-      metrics.membershipQueue.unsafeUpdate(depths.membership, [])
-      metrics.userQueue.unsafeUpdate(depths.user, [])
-      metrics.aliveMembers.unsafeUpdate(aliveCount(), [])
+      memberMetrics.set(metrics.healthScore, Core.healthScore(core))
+      memberMetrics.set(metrics.membershipQueue, depths.membership)
+      memberMetrics.set(metrics.userQueue, depths.user)
+      memberMetrics.set(metrics.aliveMembers, aliveCount())
     }
 
     /**
@@ -195,15 +198,15 @@ export const make = <A, I>(options: Options<A, I>) =>
       )
 
     fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
-    fork(runSender(transport, outbox))
-    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit)(p.from, p.bytes)))
-    const handleConnection = onConnection(wire, tcpTimeout, submit)
+    fork(runSender(transport, outbox, memberMetrics))
+    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit, memberMetrics)(p.from, p.bytes)))
+    const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     fork(Stream.runForEach(transport.connections, (connection) =>
       Effect.sync(() => {
         const admitted = inbound.admit(connection.remote.host)
         if (admitted.evicted !== undefined) {
-          metrics.inboundStreamsEvicted.unsafeUpdate(1, [])
+          memberMetrics.count(metrics.inboundStreamsEvicted)
           fork(Fiber.interrupt(admitted.evicted))
         }
         const fiber = fork(Effect.ensuring(handleConnection(connection), Effect.sync(() => inbound.release(admitted.id))))
