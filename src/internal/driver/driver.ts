@@ -88,6 +88,8 @@ export const make = (core: CoreState, runtime: Runtime, options: DriverOptions =
         return runtime.discover()
       case "Dropped":
         return runtime.dropped(output)
+      case "Observed":
+        return runtime.observe?.(output.observation)
       case "JoinCompleted": {
         const waiters = joinWaiters
         joinWaiters = []

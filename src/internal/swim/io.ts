@@ -11,6 +11,7 @@
  */
 import type { Address, PacketMessage, PushNodeState } from "./messages.js"
 import type { Member } from "./member.js"
+import type { Observation } from "./observation.js"
 
 // ---------------------------------------------------------------- timers
 
@@ -177,3 +178,5 @@ export type Output =
   | { readonly _tag: "Discover"; readonly reason: "alone" | "periodic" }
   /** An input was ignored; the shell counts and logs it. */
   | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }
+  /** A fact for telemetry (see observation.ts); nothing to perform. */
+  | { readonly _tag: "Observed"; readonly observation: Observation }
