@@ -8,7 +8,7 @@
  * @internal
  */
 import { META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Random, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Option, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import {
@@ -49,6 +49,7 @@ import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from 
 import { sendUserStream } from "./streams.js"
 import { claimTransport } from "./transportClaim.js"
 import { toEvent, toMember } from "./toPublic.js"
+import * as Telemetry from "./telemetry.js"
 import { makeUserCodec } from "./userCodec.js"
 import { makeWireOptions } from "./wireOptions.js"
 
@@ -136,6 +137,8 @@ export const make = <A, I>(options: Options<A, I>) =>
     const core = Core.make({ config: coreConfig, seed, sizeOf: messageSize })
 
     const memberMetrics = new MemberMetrics(config.name)
+    const telemetry = Telemetry.make({ metrics: memberMetrics, tracer: yield* Telemetry.installedTracer, clock })
+    yield* Effect.addFinalizer(() => Effect.sync(telemetry.close))
     const events = Delivery.make<MembershipEvent>("events", options.eventBuffer, memberMetrics)
     const messages = Delivery.make<Received<A>>("messages", options.messageBuffer, memberMetrics)
     const commands = new Mailbox<Command>(commandCapacity)
@@ -164,7 +167,8 @@ export const make = <A, I>(options: Options<A, I>) =>
       toEvent,
       fork,
       submit,
-      metrics: memberMetrics
+      metrics: memberMetrics,
+      telemetry
     })
     const driver = Driver.make(core, runtime)
 
@@ -219,12 +223,20 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     const join = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {
+        if (telemetry.tracing) telemetry.setJoinSpan(Option.getOrUndefined(yield* Effect.option(Effect.currentSpan)))
         const outcome = yield* ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done))
         // The core refuses a join only before Start, and `make` started it before anyone can call this.
         if (outcome._tag === "Refused") return yield* Effect.dieMessage(`join refused: ${outcome.dropped.detail}`)
+        yield* Effect.annotateCurrentSpan({ contacted: outcome.contacted, failed: outcome.failed })
         if (outcome.contacted === 0 && seeds.length > 0) return yield* new JoinFailed({ seeds })
         return outcome.contacted
-      }).pipe(Effect.withSpan("Memberlist.join"))
+      }).pipe(
+        Effect.ensuring(Effect.sync(() => telemetry.setJoinSpan(undefined))),
+        Effect.onExit((exit) => Effect.annotateCurrentSpan("outcome", Exit.isSuccess(exit) ? "ok" : "failed")),
+        Effect.withSpan("Memberlist.join", {
+          attributes: { member: config.name, peer: seeds.map(formatAddress).join(",") }
+        })
+      )
 
     // The first join goes through discovery here, so `requireJoin` can fail the layer; later
     // rediscovery (while alone, and periodically) is the core's decision.

@@ -24,6 +24,7 @@ import type { Delivery } from "./delivery.js"
 import type { Mailbox } from "./mailbox.js"
 import type { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
+import type { Telemetry } from "./telemetry.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
 import type { UserCodec } from "./userCodec.js"
 import type { WireOptions } from "./wireOptions.js"
@@ -58,6 +59,8 @@ export interface NodeRuntimeOptions<A> {
   readonly submit: (command: Command) => Effect.Effect<void>
   /** The member's metrics. */
   readonly metrics: MemberMetrics
+  /** The member's histograms and spans. */
+  readonly telemetry: Telemetry
 }
 
 /** The runtime, and the work it left for the driver fiber to do after the step. */
@@ -115,6 +118,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     pushPull: (to, join, states, token) =>
       exchange(
         pushPullClient(transport, to, join, states, wire.stream(), wire.decodeStream(), tcpTimeout).pipe(
+          (exchange) => options.telemetry.pushPull(exchange, to, join),
           Effect.map((remote): Command => {
             member.countAs(metrics.pushPulls, "reason", "ok")
             return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote })
@@ -161,6 +165,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
         )
       )
     },
+    observe: options.telemetry.observe,
     dropped: (dropped) => {
       member.countAs(metrics.coreDropped, "reason", dropped.reason)
       pending.push(Effect.logDebug("core dropped an input", dropped.reason, dropped.detail))
