@@ -1,0 +1,129 @@
+/**
+ * What telemetry costs: the CPU of a steady cluster of N members (default
+ * 20) over real UDP/TCP on 127.0.0.1 in one process, LAN preset, without a
+ * tracer and with `@effect/opentelemetry`'s `NodeSdk.layer` installed (spans
+ * through a `BatchSpanProcessor` to an exporter that only counts them,
+ * metrics read every 10 s into an in-memory exporter).
+ *
+ * Usage:
+ *   npx tsx bench/telemetry.ts [--nodes 20] [--seconds 30] [--rounds 2]
+ *     runs each mode in its own process, alternating, and prints one JSON line per run
+ *   npx tsx bench/telemetry.ts --mode none|otel [--nodes 20] [--seconds 30]
+ *     runs one mode here
+ */
+import { NodeSdk } from "@effect/opentelemetry"
+import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics"
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base"
+import { Context, Duration, Effect, Exit, Layer, Schema, Scope } from "effect"
+import { spawnSync } from "node:child_process"
+import * as Discovery from "../src/Discovery.js"
+import * as Memberlist from "../src/Memberlist.js"
+import * as SwimConfig from "../src/SwimConfig.js"
+import * as Transport from "../src/Transport.js"
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? String(process.argv[i + 1]) : fallback
+}
+const nodes = Number(arg("nodes", "20"))
+const seconds = Number(arg("seconds", "30"))
+
+class Bench extends Memberlist.Tag("bench/Telemetry")<Bench, unknown>() {}
+
+const start = (name: string, seeds: ReadonlyArray<Transport.Address>, scope: Scope.Scope) =>
+  Effect.map(
+    Layer.buildWithScope(
+      Memberlist.layer(Bench, { messages: Schema.Unknown, leaveOnClose: false }).pipe(
+        Layer.provide(Transport.layerNode),
+        Layer.provide(Discovery.layer(Effect.succeed(seeds))),
+        Layer.provide(SwimConfig.layer(SwimConfig.lan({ name, bindHost: "127.0.0.1", bindPort: 0 })))
+      ),
+      scope
+    ),
+    (context) => Context.get(context, Bench)
+  )
+
+/** Converges, waits 5 s, then measures the process's CPU over the window. */
+const steadyCluster = Effect.gen(function*() {
+  const scope = yield* Scope.make()
+  const first = yield* start("bench-0", [], scope)
+  const seed = (yield* first.localMember).address
+  const rest = yield* Effect.forEach(Array.from({ length: nodes - 1 }, (_, i) => `bench-${i + 1}`), (n) => start(n, [seed], scope), {
+    concurrency: 4
+  })
+  const members = [first, ...rest]
+  const began = Date.now()
+  for (;;) {
+    const views = yield* Effect.forEach(members, (m) => m.members)
+    if (views.every((v) => v.length === nodes)) break
+    if (Date.now() - began > 120_000) return yield* Effect.fail(new Error("did not converge in 120 s"))
+    yield* Effect.sleep(Duration.millis(200))
+  }
+  yield* Effect.sleep(Duration.seconds(5))
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  yield* Effect.sleep(Duration.seconds(seconds))
+  const cpu = process.cpuUsage(cpu0)
+  const window = (performance.now() - t0) / 1000
+  const lost = (yield* Effect.forEach(members, (m) => m.members)).some((v) => v.length !== nodes)
+  yield* Scope.close(scope, Exit.void)
+  return {
+    windowSeconds: Number(window.toFixed(1)),
+    cpuPercentOfOneCore: Number((((cpu.user + cpu.system) / 1e6 / window) * 100).toFixed(2)),
+    cpuMicrosPerNodeSecond: Number(((cpu.user + cpu.system) / window / nodes).toFixed(0)),
+    memberLostDuringWindow: lost
+  }
+})
+
+/** Counts what it is given and keeps nothing. */
+class CountingExporter implements SpanExporter {
+  spans = 0
+  export(spans: Array<ReadableSpan>, done: Parameters<SpanExporter["export"]>[1]): void {
+    this.spans += spans.length
+    done({ code: 0 })
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
+const runMode = (mode: string) => {
+  if (mode === "none") return Effect.map(steadyCluster, (r) => ({ mode, nodes, ...r }))
+  const exporter = new CountingExporter()
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 10_000
+  })
+  return steadyCluster.pipe(
+    Effect.map((r) => ({ mode, nodes, ...r, spansExported: exporter.spans })),
+    Effect.provide(
+      NodeSdk.layer(() => ({
+        resource: { serviceName: "memberlist-bench" },
+        spanProcessor: new BatchSpanProcessor(exporter),
+        metricReader: reader
+      }))
+    )
+  )
+}
+
+const mode = arg("mode", "all")
+if (mode === "all") {
+  const rounds = Number(arg("rounds", "2"))
+  for (let round = 0; round < rounds; round++) {
+    for (const m of ["none", "otel"]) {
+      const child = spawnSync("npx", ["tsx", process.argv[1]!, "--mode", m, "--nodes", String(nodes), "--seconds", String(seconds)], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"]
+      })
+      process.stdout.write(child.stdout)
+    }
+  }
+} else {
+  Effect.runPromise(runMode(mode)).then(
+    (result) => console.log(JSON.stringify(result)),
+    (error) => {
+      console.error(error)
+      process.exit(1)
+    }
+  )
+}
