@@ -14,12 +14,9 @@
 import { NodeSdk } from "@effect/opentelemetry"
 import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics"
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base"
-import { Context, Duration, Effect, Exit, Layer, Schema, Scope } from "effect"
+import { Duration, Effect, Exit, Scope } from "effect"
 import { spawnSync } from "node:child_process"
-import * as Discovery from "../src/Discovery.js"
-import * as Memberlist from "../src/Memberlist.js"
-import * as SwimConfig from "../src/SwimConfig.js"
-import * as Transport from "../src/Transport.js"
+import { anyLost, startConverged } from "./loopbackCluster.js"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -28,44 +25,17 @@ const arg = (name: string, fallback: string) => {
 const nodes = Number(arg("nodes", "20"))
 const seconds = Number(arg("seconds", "30"))
 
-class Bench extends Memberlist.Tag("bench/Telemetry")<Bench, unknown>() {}
-
-const start = (name: string, seeds: ReadonlyArray<Transport.Address>, scope: Scope.Scope) =>
-  Effect.map(
-    Layer.buildWithScope(
-      Memberlist.layer(Bench, { messages: Schema.Unknown, leaveOnClose: false }).pipe(
-        Layer.provide(Transport.layerNode),
-        Layer.provide(Discovery.layer(Effect.succeed(seeds))),
-        Layer.provide(SwimConfig.layer(SwimConfig.lan({ name, bindHost: "127.0.0.1", bindPort: 0 })))
-      ),
-      scope
-    ),
-    (context) => Context.get(context, Bench)
-  )
-
 /** Converges, waits 5 s, then measures the process's CPU over the window. */
 const steadyCluster = Effect.gen(function*() {
   const scope = yield* Scope.make()
-  const first = yield* start("bench-0", [], scope)
-  const seed = (yield* first.localMember).address
-  const rest = yield* Effect.forEach(Array.from({ length: nodes - 1 }, (_, i) => `bench-${i + 1}`), (n) => start(n, [seed], scope), {
-    concurrency: 4
-  })
-  const members = [first, ...rest]
-  const began = Date.now()
-  for (;;) {
-    const views = yield* Effect.forEach(members, (m) => m.members)
-    if (views.every((v) => v.length === nodes)) break
-    if (Date.now() - began > 120_000) return yield* Effect.fail(new Error("did not converge in 120 s"))
-    yield* Effect.sleep(Duration.millis(200))
-  }
+  const { members } = yield* startConverged(nodes, scope, 4)
   yield* Effect.sleep(Duration.seconds(5))
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   yield* Effect.sleep(Duration.seconds(seconds))
   const cpu = process.cpuUsage(cpu0)
   const window = (performance.now() - t0) / 1000
-  const lost = (yield* Effect.forEach(members, (m) => m.members)).some((v) => v.length !== nodes)
+  const lost = yield* anyLost(members, nodes)
   yield* Scope.close(scope, Exit.void)
   return {
     windowSeconds: Number(window.toFixed(1)),
