@@ -117,7 +117,9 @@ export const make = (options: {
       Effect.withSpan("memberlist.push_pull", {
         attributes: { member: name, peer: formatAddress(peer), join },
         ...(parent === undefined ? { root: true } : { parent }),
-        kind: "client"
+        kind: "client",
+        // The call site is always this line: a stack trace would say nothing.
+        captureStackTrace: false
       })
     ) as Effect.Effect<A, E, R>
   }
