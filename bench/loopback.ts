@@ -7,11 +7,10 @@
  * Usage: npx tsx bench/loopback.ts [--nodes 50] [--seconds 30]
  * Prints one JSON line.
  */
-import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope } from "effect"
-import * as Discovery from "../src/Discovery.js"
+import { Duration, Effect, Exit, Metric, Scope } from "effect"
 import * as Memberlist from "../src/Memberlist.js"
-import * as SwimConfig from "../src/SwimConfig.js"
-import * as Transport from "../src/Transport.js"
+import { counterTotal } from "../src/internal/metricTotal.js"
+import { anyLost, startConverged } from "./loopbackCluster.js"
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -20,39 +19,12 @@ const arg = (name: string, fallback: number) => {
 const nodes = arg("nodes", 50)
 const seconds = arg("seconds", 30)
 
-class Bench extends Memberlist.Tag("bench/Loopback")<Bench, unknown>() {}
-
-const start = (name: string, seeds: ReadonlyArray<Transport.Address>, scope: Scope.Scope) =>
-  Effect.map(
-    Layer.buildWithScope(
-      Memberlist.layer(Bench, { messages: Schema.Unknown, leaveOnClose: false }).pipe(
-        Layer.provide(Transport.layerNode),
-        Layer.provide(Discovery.layer(Effect.succeed(seeds))),
-        Layer.provide(SwimConfig.layer(SwimConfig.lan({ name, bindHost: "127.0.0.1", bindPort: 0 })))
-      ),
-      scope
-    ),
-    (context) => Context.get(context, Bench)
-  )
-
-const counter = (metric: Metric.Metric.Counter<number>) => Effect.map(Metric.value(metric), (s) => s.count)
+/** Summed over the members in this process (each member has its own series). */
+const counter = (metric: Metric.Metric.Counter<number>) => counterTotal(metric)
 
 const program = Effect.gen(function*() {
   const scope = yield* Scope.make()
-  const first = yield* start("bench-0", [], scope)
-  const seed = (yield* first.localMember).address
-  const rest = yield* Effect.forEach(Array.from({ length: nodes - 1 }, (_, i) => `bench-${i + 1}`), (n) => start(n, [seed], scope), {
-    concurrency: 8
-  })
-  const members = [first, ...rest]
-  const began = Date.now()
-  for (;;) {
-    const views = yield* Effect.forEach(members, (m) => m.members)
-    if (views.every((v) => v.length === nodes)) break
-    if (Date.now() - began > 120_000) return yield* Effect.fail(new Error("did not converge in 120 s"))
-    yield* Effect.sleep(Duration.millis(200))
-  }
-  const convergedAfter = Date.now() - began
+  const { convergedAfter, members } = yield* startConverged(nodes, scope, 8)
   yield* Effect.sleep(Duration.seconds(5))
   const before = {
     packets: yield* counter(Memberlist.metrics.packetsOut),
@@ -66,7 +38,7 @@ const program = Effect.gen(function*() {
   const window = (performance.now() - before.at) / 1000
   const packets = (yield* counter(Memberlist.metrics.packetsOut)) - before.packets
   const bytes = (yield* counter(Memberlist.metrics.bytesOut)) - before.bytes
-  const failed = (yield* Effect.forEach(members, (m) => m.members)).some((v) => v.length !== nodes)
+  const failed = yield* anyLost(members, nodes)
   yield* Scope.close(scope, Exit.void)
   return {
     nodes,

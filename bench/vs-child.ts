@@ -22,6 +22,7 @@ import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
+import { counterTotal } from "../src/internal/metricTotal.js"
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
@@ -134,7 +135,8 @@ const start = (name: string) =>
     return { name, member, scope, counter, address } satisfies Member
   })
 
-const count = (metric: Metric.Metric.Counter<number>) => Effect.map(Metric.value(metric), (s) => s.count)
+/** Summed over the members in this process (each member has its own series). */
+const count = (metric: Metric.Metric.Counter<number>) => counterTotal(metric)
 const bytesOf = (members: ReadonlyArray<Member>) => {
   let bytes = 0
   let packets = 0

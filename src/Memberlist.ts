@@ -610,13 +610,19 @@ export const metadata = <M, I>(
 /**
  * The member's metrics: packets and bytes in and out, decoder rejections and
  * core drops (tagged with `reason`), probes, suspicions, deaths, push/pulls,
- * queue depths, local health and live members; and what each bound dropped:
+ * queue depths, local health and live members; what each bound dropped:
  * events and messages a full subscriber could not take (tagged `stream`),
  * stream requests closed unanswered, stream exchanges refused and packets the
  * send queue could not take; application state sent, merged and dropped
  * (`appState`, by reason) and what the filters refused (`refusals`, by
- * filter). Read them with
- * `Metric.value`, or export them with any Effect metrics backend.
+ * filter); and three histograms, in milliseconds: probe
+ * round trips, suspicion to death, and join duration (see
+ * `histogramBoundaries` and docs/observability.md).
+ *
+ * Every member updates its own series, labelled `member=<name>` (after the
+ * metric's own label, if any), so members in one process are told apart.
+ * Read one member's with `Metric.value(Metric.tagged(metric, "member",
+ * name))`, or export them all with any Effect metrics backend.
  *
  * @since 0.1.0
  * @category metrics
@@ -643,8 +649,31 @@ export const metrics = {
   outboxDropped: internalMetrics.outboxDropped,
   inboundStreamsEvicted: internalMetrics.inboundStreamsEvicted,
   appState: internalMetrics.appState,
-  refusals: internalMetrics.refusals
+  refusals: internalMetrics.refusals,
+  /** `memberlist_probe_rtt_ms`: time from a probe's ping to its first ack (direct, relayed or by stream), for acked probes. */
+  probeRtt: internalMetrics.probeRtt,
+  /** `memberlist_suspicion_to_death_ms`: for each member this one declared dead, how long it had held it suspect. */
+  suspicionToDeath: internalMetrics.suspicionToDeath,
+  /** `memberlist_join_duration_ms`: time from a join's start until the state of its first seed to answer was merged. */
+  joinDuration: internalMetrics.joinDuration
 } as const
+
+/**
+ * The upper bounds, in milliseconds, of the buckets of the histograms in
+ * `metrics` (a last bucket takes everything above).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const histogramBoundaries: {
+  readonly probeRtt: ReadonlyArray<number>
+  readonly suspicionToDeath: ReadonlyArray<number>
+  readonly joinDuration: ReadonlyArray<number>
+} = {
+  probeRtt: internalMetrics.probeRttBoundaries,
+  suspicionToDeath: internalMetrics.suspicionToDeathBoundaries,
+  joinDuration: internalMetrics.joinDurationBoundaries
+}
 
 export type {
   /**

@@ -243,10 +243,12 @@ export const makeMemoryNetwork = (options?: MemoryNetworkOptions): MemoryNetwork
 }
 
 /**
- * The transport's counters, shared by every transport in the process:
- * packets dropped as oversized or because the receive queue was full
- * (`memberlist_transport_packets_dropped` tagged `reason`), streams refused
- * because the accept queue was full, and sends the OS refused.
+ * The transport's counters: packets dropped as oversized or because the
+ * receive queue was full (`memberlist_transport_packets_dropped` tagged
+ * `reason`), streams refused because the accept queue was full, and sends
+ * the OS refused. A transport a member holds counts with that member's
+ * `member` label (after `reason`); one no member holds, without it. Read a
+ * member's with `Metric.tagged(metric, "member", name)`.
  *
  * @since 0.1.0
  * @category metrics

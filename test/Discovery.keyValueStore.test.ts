@@ -1,7 +1,7 @@
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Layer, Option, Ref, Schema, Scope, TestClock } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Schema, Scope, TestClock } from "effect"
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -10,7 +10,6 @@ import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
 import { hashOf } from "../src/internal/discovery/keyValueStore.js"
-import { withReason } from "../src/internal/shell/metrics.js"
 import { advanceUntil, counted } from "./support/virtualCluster.js"
 
 class Cluster extends Memberlist.Tag("test/StoreCluster")<Cluster, unknown>() {}
@@ -18,7 +17,7 @@ class Cluster extends Memberlist.Tag("test/StoreCluster")<Cluster, unknown>() {}
 const addressOf = (i: number): Transport.Address => ({ host: `127.0.0.${i + 1}`, port: 7946 })
 const configOf = (name: string, address: Transport.Address) =>
   SwimConfig.layer(SwimConfig.local({ name, bindHost: address.host, bindPort: address.port }))
-const storeCount = (reason: string) => counted(withReason(Discovery.metrics.store, reason))
+const storeCount = (reason: string) => counted(Metric.tagged(Discovery.metrics.store, "reason", reason))
 const options: Discovery.KeyValueStoreOptions = { publishInterval: Duration.seconds(1) }
 
 /** A member whose discovery is the store, on `network`; stopped with the test's scope, without leaving. */

@@ -4,6 +4,7 @@ import * as Memberlist from "../src/Memberlist.js"
 import * as Transport from "../src/Transport.js"
 import { encodePacket } from "../src/internal/wire/packet.js"
 import { eventually, Hello, Invalidate, seesExactly, startCluster, startMember } from "./support/cluster.js"
+import { counterTotal } from "../src/internal/metricTotal.js"
 
 // The local preset probes every second; bounds below are in those periods.
 const probe = Duration.seconds(1)
@@ -113,8 +114,8 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       expect(tooBigToGossip.size).toBeGreaterThan(5000)
       expect(tooBigToGossip.limit).toBeLessThan(1400)
 
-      const rejectedBefore = (yield* Metric.value(schemaRejections)).count
-      const malformedBefore = (yield* Metric.value(decodeRejections)).count
+      const rejectedBefore = yield* counterTotal(schemaRejections)
+      const malformedBefore = yield* counterTotal(decodeRejections)
       const inbox = yield* Effect.fork(Stream.runCollect(Stream.take(yield* b.member.receive, 1)))
       // Raw packets from a plain socket: a user message that is not our schema, then garbage.
       const raw = yield* Transport.makeNode({ host: "127.0.0.1", port: 0 })
@@ -124,12 +125,12 @@ describe("Memberlist over real UDP/TCP on loopback", () => {
       const [first] = Chunk.toReadonlyArray(yield* Fiber.join(inbox).pipe(Effect.timeout(periods(10))))
       expect(first?.message).toEqual(new Hello({ from: "a", n: 7 }))
       yield* eventually(
-        Effect.map(Metric.value(schemaRejections), (s) => s.count > rejectedBefore),
+        Effect.map(counterTotal(schemaRejections), (n) => n > rejectedBefore),
         periods(5),
         "the schema rejection is counted"
       )
       yield* eventually(
-        Effect.map(Metric.value(decodeRejections), (s) => s.count > malformedBefore),
+        Effect.map(counterTotal(decodeRejections), (n) => n > malformedBefore),
         periods(5),
         "the garbage packet is counted"
       )

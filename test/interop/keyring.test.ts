@@ -17,7 +17,8 @@ import { randomBytes } from "node:crypto"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import type * as Keyring from "../../src/Keyring.js"
 import type { MembershipEvent, Received } from "../../src/Memberlist.js"
-import { decodeRejected, withReason } from "../../src/internal/shell/metrics.js"
+import { decodeRejected } from "../../src/internal/shell/metrics.js"
+import { counterTotal } from "../../src/internal/metricTotal.js"
 import { formatAddress } from "../../src/internal/swim/messages.js"
 import type { Address } from "../../src/Transport.js"
 import { eventually, Hello, type Message, type StartOptions, startMember, type TestMember } from "../support/cluster.js"
@@ -127,8 +128,7 @@ const recordEvents = (m: TestMember) =>
 const goTrouble = (peer: GoPeer): Array<string> =>
   peer.stderr().split("\n").filter((l) => /\[(ERR|ERROR|WARN)\]|Suspect .* has failed|Marking .* as failed|Refuting/.test(l))
 
-const decryptFailed = withReason(decodeRejected, "DecryptFailed")
-const decryptFailures = Effect.map(Metric.value(decryptFailed), (s) => s.count)
+const decryptFailures = counterTotal(Metric.tagged(decodeRejected, "reason", "DecryptFailed"))
 
 beforeAll(() => ensureGoPeerBuilt(), 180_000)
 afterEach(() => stopAll())

@@ -11,7 +11,6 @@
  */
 import { Duration, Effect, Layer, Metric, Schema, Stream } from "effect"
 import { createInterface } from "node:readline"
-import { withReason } from "../../src/internal/shell/metrics.js"
 import * as Discovery from "../../src/Discovery.js"
 import * as Memberlist from "../../src/Memberlist.js"
 import * as SwimConfig from "../../src/SwimConfig.js"
@@ -49,7 +48,7 @@ const program = Effect.gen(function*() {
           const found = yield* discovery.discover
           const counts: Record<string, number> = {}
           for (const reason of reasons) {
-            counts[reason] = (yield* Metric.value(withReason(Discovery.metrics.multicast, reason))).count
+            counts[reason] = (yield* Metric.value(Metric.tagged(Discovery.metrics.multicast, "reason", reason))).count
           }
           yield* print({ event: "discover", found: found.map(Transport.formatAddress), counts })
         }).pipe(Effect.orDie))

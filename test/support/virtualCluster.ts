@@ -12,6 +12,7 @@ import * as Discovery from "../../src/Discovery.js"
 import * as Memberlist from "../../src/Memberlist.js"
 import * as SwimConfig from "../../src/SwimConfig.js"
 import * as Transport from "../../src/Transport.js"
+import { counterTotal } from "../../src/internal/metricTotal.js"
 
 export class Note extends Schema.TaggedClass<Note>()("Note", { n: Schema.Number }) {}
 export type Message = Note
@@ -202,6 +203,5 @@ export const recordEvents = (member: VirtualMember) =>
 export const eventsAbout = (events: ReadonlyArray<Memberlist.MembershipEvent>, name: string): ReadonlyArray<string> =>
   events.flatMap((e) => ("member" in e && e.member.name === name ? [e._tag] : []))
 
-/** A counter's value now (metrics are process-wide: compare before and after). */
-export const counted = (metric: Metric.Metric.Counter<number>): Effect.Effect<number> =>
-  Effect.map(Metric.value(metric), (state) => state.count)
+/** A counter's value now, summed over every member (metrics are process-wide: compare before and after). */
+export const counted = (metric: Metric.Metric.Counter<number>): Effect.Effect<number> => counterTotal(metric)

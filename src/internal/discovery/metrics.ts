@@ -4,8 +4,7 @@
  *
  * @internal
  */
-import { Metric } from "effect"
-import { withReason } from "../shell/metrics.js"
+import { Metric, MetricLabel } from "effect"
 
 /**
  * Multicast announcements, by reason: `sent`, `send_failed`, `heard` (a
@@ -28,6 +27,19 @@ export const store = Metric.counter("memberlist_discovery_store", {
   description: "key-value store discovery entries published, read and dropped"
 })
 
-/** Adds one to `counter` under `reason`, outside any effect (socket callbacks). */
-export const count = (counter: Metric.Metric.Counter<number>, reason: string): void =>
-  withReason(counter, reason).unsafeUpdate(1, [])
+// One label array per reason: Effect caches a series by the array's identity.
+const reasonLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+
+/**
+ * Adds one to `counter` under `reason`, outside any effect (socket
+ * callbacks). A discovery source is no member's: its series carry no
+ * `member` label.
+ */
+export const count = (counter: Metric.Metric.Counter<number>, reason: string): void => {
+  let labels = reasonLabels.get(reason)
+  if (labels === undefined) {
+    labels = [MetricLabel.make("reason", reason)]
+    reasonLabels.set(reason, labels)
+  }
+  counter.unsafeUpdate(1, labels)
+}

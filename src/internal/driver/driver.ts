@@ -90,6 +90,8 @@ export const make = (core: CoreState, runtime: Runtime, options: DriverOptions =
         return runtime.mergeAppState(output.state, output.join)
       case "Dropped":
         return runtime.dropped(output)
+      case "Observed":
+        return runtime.observe?.(output.observation)
       case "JoinCompleted": {
         const waiters = joinWaiters
         joinWaiters = []

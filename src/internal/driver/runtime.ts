@@ -9,6 +9,7 @@
  */
 import type { MembershipEvent, Output, Timer } from "../swim/io.js"
 import type { Address, PacketMessage, PushNodeState } from "../swim/messages.js"
+import type { Observation } from "../swim/observation.js"
 
 /** A packet the core wants sent. */
 export type SendPacket = Extract<Output, { readonly _tag: "SendPacket" }>
@@ -47,4 +48,6 @@ export interface Runtime {
   readonly discover: () => void
   /** An input the core ignored: count it, log it. */
   readonly dropped: (dropped: Dropped) => void
+  /** A fact for telemetry (histograms, spans); a runtime that keeps none leaves this out. */
+  readonly observe?: ((observation: Observation) => void) | undefined
 }

@@ -14,6 +14,7 @@ import type { Scope } from "effect"
 import type { Memberlist } from "../../Memberlist.js"
 import { formatAddress } from "../swim/messages.js"
 import * as Delivery from "../shell/delivery.js"
+import { MemberMetrics } from "../shell/memberMetrics.js"
 import { type Readiness, readiness } from "./health.js"
 import { type EventView, eventView, memberViews, type MemberView, type Sample, type ViewState } from "./model.js"
 import { Ring } from "./ring.js"
@@ -52,7 +53,7 @@ export const make = <A>(member: Memberlist<A>, options: LiveOptions): Effect.Eff
     const self = yield* member.localMember
     const samples = new Ring<Sample>(options.historySize)
     const events = new Ring<EventView>(options.eventsSize)
-    const pages = Delivery.make<Uint8Array>("http_view", { capacity: streamCapacity, strategy: "sliding" })
+    const pages = Delivery.make<Uint8Array>("http_view", { capacity: streamCapacity, strategy: "sliding" }, new MemberMetrics(self.name))
     let status: string = self.state === "alive" ? "alive" : self.state
     let refutedAt: number | undefined
     let changed = false

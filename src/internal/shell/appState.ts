@@ -16,6 +16,7 @@
  */
 import { Cause, Duration, Effect } from "effect"
 import { Mailbox } from "./mailbox.js"
+import type { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 
 /** Received states waiting for the application; beyond it, new ones are dropped and counted. */
@@ -31,6 +32,8 @@ export interface AppStateOptions {
   readonly maxSize: number
   /** How long the application may take to give or take one state. */
   readonly timeout: Duration.Duration
+  /** Whose series `metrics.appState` counts in. */
+  readonly member: MemberMetrics
 }
 
 /** The shell's handle on the application's state. */
@@ -43,10 +46,9 @@ export interface AppState {
   readonly run: Effect.Effect<never>
 }
 
-const count = (reason: string): void => metrics.withReason(metrics.appState, reason).unsafeUpdate(1, [])
-
 /** The application's hooks, bounded and counted. */
 export const make = (options: AppStateOptions): AppState => {
+  const count = (reason: string): void => options.member.countAs(metrics.appState, "reason", reason)
   const queue = new Mailbox<{ readonly state: Uint8Array; readonly join: boolean }>(mergeQueueCapacity)
 
   const local = (join: boolean): Effect.Effect<Uint8Array> => {

@@ -11,11 +11,12 @@
  *   calls back into the member must not use it).
  *
  * Every dropped item is counted in `memberlist_delivery_dropped` (tagged
- * with `stream`) and logged, at most once per `logEvery`.
+ * with `stream` and the member) and logged, at most once per `logEvery`.
  *
  * @internal
  */
-import { Effect, Metric, MetricLabel, Option, Queue, type Scope } from "effect"
+import { Effect, Option, Queue, type Scope } from "effect"
+import type { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 
 /** What happens to an item a full subscriber queue cannot take. */
@@ -59,10 +60,9 @@ export const invalidDeliveryOptions = (options: DeliveryOptions | undefined): st
 const logEvery = 10_000
 
 /** A delivery for the `stream` named (events, messages). */
-export const make = <A>(stream: string, options: DeliveryOptions | undefined): Delivery<A> => {
+export const make = <A>(stream: string, options: DeliveryOptions | undefined, member: MemberMetrics): Delivery<A> => {
   const capacity = options?.capacity ?? 1024
   const strategy = options?.strategy ?? "dropping"
-  const counter = Metric.taggedWithLabels(metrics.deliveryDropped, [MetricLabel.make("stream", stream)])
   const subscribers = new Set<Queue.Queue<A>>()
   let droppedTotal = 0
   let droppedSinceLog = 0
@@ -71,7 +71,7 @@ export const make = <A>(stream: string, options: DeliveryOptions | undefined): D
   const countDrop = Effect.suspend(() => {
     droppedTotal++
     droppedSinceLog++
-    counter.unsafeUpdate(1, [])
+    member.countAs(metrics.deliveryDropped, "stream", stream)
     return Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (now) => {
       if (now - lastLog < logEvery) return Effect.void
       const count = droppedSinceLog

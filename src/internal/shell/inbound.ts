@@ -8,11 +8,12 @@
  *
  * @internal
  */
-import { Deferred, Effect, Either, Exit, Metric } from "effect"
+import { Deferred, Effect, Either, Exit } from "effect"
 import type { Address, Connection } from "../../Transport.js"
 import type { StreamAnswer } from "../driver/driver.js"
 import { formatAddress } from "../swim/messages.js"
 import { decodePacket } from "../wire/packet.js"
+import type { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 import type { Command } from "./nodeRuntime.js"
 import { readFrame, writeFrame } from "./streams.js"
@@ -21,16 +22,17 @@ import type { WireOptions } from "./wireOptions.js"
 type Submit = (command: Command) => Effect.Effect<void>
 
 /** Decodes one packet and hands its messages to the driver. */
-export const onPacket = (wire: WireOptions, submit: Submit) => (from: Address, bytes: Uint8Array): Effect.Effect<void> => {
+export const onPacket = (wire: WireOptions, submit: Submit, member: MemberMetrics) =>
+(from: Address, bytes: Uint8Array): Effect.Effect<void> => {
   const decoded = decodePacket(bytes, wire.decodePacket())
   if (Either.isLeft(decoded)) {
-    metrics.withReason(metrics.decodeRejected, decoded.left.reason).unsafeUpdate(1, [])
+    member.countAs(metrics.decodeRejected, "reason", decoded.left.reason)
     return Effect.logDebug("dropped a packet", formatAddress(from), decoded.left.reason, decoded.left.message)
   }
   const { messages, truncated } = decoded.right
-  metrics.packetsIn.unsafeUpdate(1, [])
-  metrics.bytesIn.unsafeUpdate(bytes.length, [])
-  if (truncated > 0) metrics.withReason(metrics.decodeRejected, "BadCompound").unsafeUpdate(1, [])
+  member.count(metrics.packetsIn)
+  member.count(metrics.bytesIn, bytes.length)
+  if (truncated > 0) member.countAs(metrics.decodeRejected, "reason", "BadCompound")
   return messages.length === 0 ? Effect.void : submit((d) => d.handle({ _tag: "Received", from, messages, via: "packet" }))
 }
 
@@ -44,6 +46,7 @@ export const onConnection = (
   wire: WireOptions,
   tcpTimeout: number,
   submit: Submit,
+  member: MemberMetrics,
   localState: (join: boolean) => Effect.Effect<Uint8Array>
 ) =>
 (connection: Connection) =>
@@ -73,13 +76,13 @@ export const onConnection = (
     } else if (answer?._tag === "Messages" && answer.messages[0] !== undefined) {
       yield* writeFrame(connection, answer.messages[0], wire.stream())
     } else {
-      yield* Metric.increment(metrics.streamsUnanswered)
+      member.count(metrics.streamsUnanswered)
     }
   }).pipe(
     Effect.catchAll((error) =>
       Effect.zipRight(
         error._tag === "DecodeError"
-          ? Metric.increment(metrics.withReason(metrics.decodeRejected, error.reason))
+          ? Effect.sync(() => member.countAs(metrics.decodeRejected, "reason", error.reason))
           : Effect.void,
         Effect.logDebug("stream ended badly", formatAddress(connection.remote), error.message)
       )

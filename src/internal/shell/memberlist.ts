@@ -8,7 +8,7 @@
  * @internal
  */
 import { APP_STATE_MAX_SIZE, META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Random, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Option, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import {
@@ -46,11 +46,13 @@ import * as LiveKeyring from "./keyring.js"
 import { maxBroadcastKeyBytes } from "../swim/userBroadcast.js"
 import { InboundLimit } from "./inboundLimit.js"
 import { Mailbox } from "./mailbox.js"
+import { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
 import { claimTransport } from "./transportClaim.js"
 import { toEvent, toMember } from "./toPublic.js"
+import * as Telemetry from "./telemetry.js"
 import { makeUserCodec } from "./userCodec.js"
 import { makeWireOptions } from "./wireOptions.js"
 
@@ -157,8 +159,11 @@ export const make = <A, I>(options: Options<A, I>) =>
     const seed = options.seed ?? (yield* Random.nextIntBetween(0, 2 ** 31))
     const core = Core.make({ config: coreConfig, seed, sizeOf: messageSize })
 
-    const events = Delivery.make<MembershipEvent>("events", options.eventBuffer)
-    const messages = Delivery.make<Received<A>>("messages", options.messageBuffer)
+    const memberMetrics = new MemberMetrics(config.name)
+    const telemetry = Telemetry.make({ metrics: memberMetrics, tracer: yield* Telemetry.installedTracer, clock })
+    yield* Effect.addFinalizer(() => Effect.sync(telemetry.close))
+    const events = Delivery.make<MembershipEvent>("events", options.eventBuffer, memberMetrics)
+    const messages = Delivery.make<Received<A>>("messages", options.messageBuffer, memberMetrics)
     const commands = new Mailbox<Command>(commandCapacity)
     const outbox = new Mailbox<Outgoing>(outboxCapacity)
     const timers = new EventQueue<Timer>()
@@ -171,6 +176,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const submit = (command: Command) => commands.offer(command)
 
     const appState = AppState.make({
+      member: memberMetrics,
       localState: options.localState,
       mergeRemoteState: options.mergeRemoteState,
       maxSize: maxAppStateSize,
@@ -192,7 +198,9 @@ export const make = <A, I>(options: Options<A, I>) =>
       messages,
       toEvent,
       fork,
-      submit
+      submit,
+      metrics: memberMetrics,
+      telemetry
     })
     const driver = Driver.make(core, runtime)
 
@@ -203,10 +211,10 @@ export const make = <A, I>(options: Options<A, I>) =>
     }
     const afterBatch = () => {
       const depths = Core.queueDepths(core)
-      metrics.healthScore.unsafeUpdate(Core.healthScore(core), [])
-      metrics.membershipQueue.unsafeUpdate(depths.membership, [])
-      metrics.userQueue.unsafeUpdate(depths.user, [])
-      metrics.aliveMembers.unsafeUpdate(aliveCount(), [])
+      memberMetrics.set(metrics.healthScore, Core.healthScore(core))
+      memberMetrics.set(metrics.membershipQueue, depths.membership)
+      memberMetrics.set(metrics.userQueue, depths.user)
+      memberMetrics.set(metrics.aliveMembers, aliveCount())
     }
 
     /**
@@ -226,16 +234,16 @@ export const make = <A, I>(options: Options<A, I>) =>
       )
 
     fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
-    fork(runSender(transport, outbox))
+    fork(runSender(transport, outbox, memberMetrics))
     fork(appState.run)
-    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit)(p.from, p.bytes)))
-    const handleConnection = onConnection(wire, tcpTimeout, submit, appState.local)
+    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit, memberMetrics)(p.from, p.bytes)))
+    const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     fork(Stream.runForEach(transport.connections, (connection) =>
       Effect.sync(() => {
         const admitted = inbound.admit(connection.remote.host)
         if (admitted.evicted !== undefined) {
-          metrics.inboundStreamsEvicted.unsafeUpdate(1, [])
+          memberMetrics.count(metrics.inboundStreamsEvicted)
           fork(Fiber.interrupt(admitted.evicted))
         }
         const fiber = fork(Effect.ensuring(handleConnection(connection), Effect.sync(() => inbound.release(admitted.id))))
@@ -248,12 +256,20 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     const join = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {
+        if (telemetry.tracing) telemetry.setJoinSpan(Option.getOrUndefined(yield* Effect.option(Effect.currentSpan)))
         const outcome = yield* ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done))
         // The core refuses a join only before Start, and `make` started it before anyone can call this.
         if (outcome._tag === "Refused") return yield* Effect.dieMessage(`join refused: ${outcome.dropped.detail}`)
+        yield* Effect.annotateCurrentSpan({ contacted: outcome.contacted, failed: outcome.failed })
         if (outcome.contacted === 0 && seeds.length > 0) return yield* new JoinFailed({ seeds })
         return outcome.contacted
-      }).pipe(Effect.withSpan("Memberlist.join"))
+      }).pipe(
+        Effect.ensuring(Effect.sync(() => telemetry.setJoinSpan(undefined))),
+        Effect.onExit((exit) => Effect.annotateCurrentSpan("outcome", Exit.isSuccess(exit) ? "ok" : "failed")),
+        Effect.withSpan("Memberlist.join", {
+          attributes: { member: config.name, peer: seeds.map(formatAddress).join(",") }
+        })
+      )
 
     // The first join goes through discovery here, so `requireJoin` can fail the layer; later
     // rediscovery (while alone, and periodically) is the core's decision.

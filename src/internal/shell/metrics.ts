@@ -1,10 +1,11 @@
 /**
  * The member's metrics, as Effect `Metric`s (exported through whatever
- * metrics backend the application installs).
+ * metrics backend the application installs). Each member updates them with
+ * its own `member` label (see `memberMetrics.ts`).
  *
  * @internal
  */
-import { Metric, MetricLabel } from "effect"
+import { Metric, MetricBoundaries } from "effect"
 
 /** Packets sent. */
 export const packetsOut = Metric.counter("memberlist_packets_out", { description: "UDP packets sent" })
@@ -61,22 +62,8 @@ export const inboundStreamsEvicted = Metric.counter("memberlist_inbound_streams_
   description: "accepted streams closed to make room for a newer one"
 })
 
-const tagged = new WeakMap<Metric.Metric.Counter<number>, Map<string, Metric.Metric.Counter<number>>>()
-
-/** A counter tagged with a reason: made once per counter and reason, then reused. */
-export const withReason = <A extends Metric.Metric.Counter<number>>(metric: A, reason: string): A => {
-  let byReason = tagged.get(metric)
-  if (byReason === undefined) {
-    byReason = new Map()
-    tagged.set(metric, byReason)
-  }
-  let counter = byReason.get(reason)
-  if (counter === undefined) {
-    counter = Metric.taggedWithLabels(metric, [MetricLabel.make("reason", reason)])
-    byReason.set(reason, counter)
-  }
-  return counter as A
-}
+/** Bucket upper bounds (ms) of `probeRtt`: loopback and LAN round trips up to a probe that is acked late, via relays. */
+export const probeRttBoundaries: ReadonlyArray<number> = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
 
 /**
  * Application state in push/pull, by `reason`: `sent` and `merged` when it
@@ -89,3 +76,32 @@ export const appState = Metric.counter("memberlist_app_state", { description: "a
 export const refusals = Metric.counter("memberlist_refusals", {
   description: "alive messages and push/pull merges refused by the application's filters"
 })
+
+/** Bucket upper bounds (ms) of `suspicionToDeath`: the suspicion timeouts of LAN timings (4 s to tens of seconds) and beyond. */
+export const suspicionToDeathBoundaries: ReadonlyArray<number> = [
+  500, 1000, 2000, 3000, 4000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 45_000, 60_000, 120_000
+]
+
+/** Bucket upper bounds (ms) of `joinDuration`: a loopback exchange up to a join that waits out its deadline. */
+export const joinDurationBoundaries: ReadonlyArray<number> = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000]
+
+/** Round-trip time of successful probes, from the probe's ping to the first ack (direct, relayed or by stream). */
+export const probeRtt = Metric.histogram(
+  "memberlist_probe_rtt_ms",
+  MetricBoundaries.fromIterable(probeRttBoundaries),
+  "round-trip time of acked probes, in milliseconds"
+)
+
+/** How long members declared dead had been suspected. */
+export const suspicionToDeath = Metric.histogram(
+  "memberlist_suspicion_to_death_ms",
+  MetricBoundaries.fromIterable(suspicionToDeathBoundaries),
+  "time from suspecting a member to declaring it dead, in milliseconds"
+)
+
+/** How long a join took to learn the cluster: from its start to the first seed state merged. */
+export const joinDuration = Metric.histogram(
+  "memberlist_join_duration_ms",
+  MetricBoundaries.fromIterable(joinDurationBoundaries),
+  "time from a join's start until the first seed's state was merged, in milliseconds"
+)

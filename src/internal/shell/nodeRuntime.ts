@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Effect, type Fiber, Metric } from "effect"
+import { Effect, type Fiber } from "effect"
 import type { DiscoveryShape } from "../../Discovery.js"
 import type { MembershipEvent, Received } from "../../Memberlist.js"
 import type { Address, TransportShape } from "../../Transport.js"
@@ -23,7 +23,9 @@ import { encodePacket } from "../wire/packet.js"
 import type { AppState } from "./appState.js"
 import type { Delivery } from "./delivery.js"
 import type { Mailbox } from "./mailbox.js"
+import type { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
+import type { Telemetry } from "./telemetry.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
 import type { UserCodec } from "./userCodec.js"
 import type { WireOptions } from "./wireOptions.js"
@@ -57,6 +59,10 @@ export interface NodeRuntimeOptions<A> {
   readonly fork: <X>(effect: Effect.Effect<X>) => Fiber.RuntimeFiber<X, never>
   /** Hands a command to the driver fiber (from another fiber). */
   readonly submit: (command: Command) => Effect.Effect<void>
+  /** The member's metrics. */
+  readonly metrics: MemberMetrics
+  /** The member's histograms and spans. */
+  readonly telemetry: Telemetry
 }
 
 /** The runtime, and the work it left for the driver fiber to do after the step. */
@@ -69,7 +75,7 @@ export interface NodeRuntime extends Runtime {
 
 /** A Node runtime. */
 export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
-  const { transport, wire, tcpTimeout, events, messages, outbox } = options
+  const { transport, wire, tcpTimeout, events, messages, outbox, metrics: member } = options
   const pending: Array<Effect.Effect<void>> = []
   const later: Array<Command> = []
   let streamsInFlight = 0
@@ -77,7 +83,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
   /** Runs a stream exchange on its own fiber, within the cap; `refused` runs instead when the cap is reached. */
   const exchange = (work: Effect.Effect<Command>, refused: Command): void => {
     if (streamsInFlight >= options.maxStreams) {
-      metrics.streamsRefused.unsafeUpdate(1, [])
+      member.count(metrics.streamsRefused)
       later.push(refused)
       return
     }
@@ -97,10 +103,10 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     send: (packet) => {
       const bytes = encodePacket(packet.messages, wire.packet(packet.crc))
       if (!outbox.unsafeOffer({ to: packet.to, bytes })) {
-        metrics.outboxDropped.unsafeUpdate(1, [])
+        member.count(metrics.outboxDropped)
         return
       }
-      if (packet.probe) metrics.probes.unsafeUpdate(1, [])
+      if (packet.probe) member.count(metrics.probes)
     },
     schedule: (at, timer) => options.timers.push(at, timer),
     streamPing: (to, ping, deadline) =>
@@ -115,12 +121,13 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       exchange(
         Effect.flatMap(options.appState.local(join), (userState) =>
           pushPullClient(transport, to, join, states, userState, wire.stream(), wire.decodeStream(), tcpTimeout)).pipe(
+          (exchange) => options.telemetry.pushPull(exchange, to, join),
           Effect.map((remote): Command => {
-            metrics.withReason(metrics.pushPulls, "ok").unsafeUpdate(1, [])
+            member.countAs(metrics.pushPulls, "reason", "ok")
             return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote.states, userState: remote.userState })
           }),
           Effect.catchAll((error) => {
-            metrics.withReason(metrics.pushPulls, "failed").unsafeUpdate(1, [])
+            member.countAs(metrics.pushPulls, "reason", "failed")
             return Effect.as(
               Effect.logDebug("push/pull failed", formatAddress(to), error.message),
               (d: Driver) => d.handle({ _tag: "PushPullFailed", token, reason: error.message })
@@ -140,8 +147,8 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
         (d) => d.handle({ _tag: "Discovered", addresses: [] })
       ),
     publish: (event) => {
-      if (event._tag === "MemberSuspected") metrics.suspicions.unsafeUpdate(1, [])
-      else if (event._tag === "MemberFailed") metrics.deaths.unsafeUpdate(1, [])
+      if (event._tag === "MemberSuspected") member.count(metrics.suspicions)
+      else if (event._tag === "MemberFailed") member.count(metrics.deaths)
       pending.push(events.publish(options.toEvent(event, options.now())))
     },
     deliver: (from, payload, origin, sender) => {
@@ -154,7 +161,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
           Effect.flatMap((message) => messages.publish({ from, sender, origin, message })),
           Effect.catchAll((error) =>
             Effect.zipRight(
-              Metric.increment(metrics.userMessagesRejected),
+              Effect.sync(() => member.count(metrics.userMessagesRejected)),
               Effect.logDebug("dropped a user message that fails the schema", String(error.message).slice(0, 200))
             )
           )
@@ -162,18 +169,19 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       )
     },
     mergeAppState: (state, join) => options.appState.merge(state, join),
+    observe: options.telemetry.observe,
     dropped: (dropped) => {
-      metrics.withReason(metrics.coreDropped, dropped.reason).unsafeUpdate(1, [])
+      member.countAs(metrics.coreDropped, "reason", dropped.reason)
       switch (dropped.reason) {
         case "JoinRefused":
         case "MergeRefused": {
           const hook = dropped.reason === "JoinRefused" ? "filterJoin" : "filterMerge"
-          metrics.withReason(metrics.refusals, hook).unsafeUpdate(1, [])
+          member.countAs(metrics.refusals, "reason", hook)
           pending.push(Effect.logInfo(`refused by ${hook}`, dropped.detail))
           return
         }
         case "AppStateTooLarge":
-          metrics.withReason(metrics.appState, "remote_too_large").unsafeUpdate(1, [])
+          member.countAs(metrics.appState, "reason", "remote_too_large")
           pending.push(Effect.logWarning("dropped received application state", dropped.detail))
           return
         default:
@@ -184,12 +192,12 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
 }
 
 /** Sends what the outbox holds, one packet after another, for as long as the member runs. */
-export const runSender = (transport: TransportShape, outbox: Mailbox<Outgoing>) => {
+export const runSender = (transport: TransportShape, outbox: Mailbox<Outgoing>, member: MemberMetrics) => {
   const sendOne = ({ bytes, to }: Outgoing) =>
     transport.sendPacket(to, bytes).pipe(
       Effect.tap(() => {
-        metrics.packetsOut.unsafeUpdate(1, [])
-        metrics.bytesOut.unsafeUpdate(bytes.length, [])
+        member.count(metrics.packetsOut)
+        member.count(metrics.bytesOut, bytes.length)
       }),
       Effect.catchAll((error) => Effect.logDebug("send failed", error.message))
     )

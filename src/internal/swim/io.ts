@@ -11,6 +11,7 @@
  */
 import type { Address, PacketMessage, PushNodeState } from "./messages.js"
 import type { Member } from "./member.js"
+import type { Observation } from "./observation.js"
 
 // ---------------------------------------------------------------- timers
 
@@ -194,3 +195,5 @@ export type Output =
   | { readonly _tag: "MergeAppState"; readonly state: Uint8Array; readonly join: boolean }
   /** An input was ignored; the shell counts and logs it. */
   | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }
+  /** A fact for telemetry (see observation.ts); nothing to perform. */
+  | { readonly _tag: "Observed"; readonly observation: Observation }

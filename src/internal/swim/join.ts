@@ -7,6 +7,7 @@
  * @internal
  */
 import { scheduleCatchUp } from "./catchUp.js"
+import { observe } from "./observation.js"
 import { newToken, type PendingJoin, setTimer, type Step } from "./state.js"
 
 /**
@@ -19,7 +20,7 @@ export const openJoin = (step: Step): PendingJoin => {
   const { state, now } = step
   if (state.join !== undefined) return state.join
   const deadlineToken = newToken(state)
-  state.join = { outstanding: new Set(), contacted: 0, failed: 0, deadlineToken }
+  state.join = { outstanding: new Set(), contacted: 0, failed: 0, startedAt: now, deadlineToken }
   setTimer(step, now + state.config.joinTimeout, { _tag: "JoinDeadline", token: deadlineToken })
   return state.join
 }
@@ -38,8 +39,12 @@ const complete = (step: Step, pending: PendingJoin): void => {
 export const settleJoin = (step: Step, token: number, ok: boolean): void => {
   const pending = step.state.join
   if (pending === undefined || !pending.outstanding.delete(token)) return
-  if (ok) pending.contacted++
-  else pending.failed++
+  if (ok) {
+    pending.contacted++
+    if (pending.contacted === 1) observe(step, { _tag: "JoinMerged", elapsed: step.now - pending.startedAt })
+  } else {
+    pending.failed++
+  }
   if (pending.outstanding.size === 0) complete(step, pending)
 }
 

@@ -17,6 +17,7 @@ import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import { type MemberRecord, toMember } from "./member.js"
 import { nextInt } from "./random.js"
+import { observe } from "./observation.js"
 import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import {
   confirmSuspicion,
@@ -303,6 +304,8 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
   }
 
   if (spread) broadcastMembership(step, d.node, d)
+  // While suspect, `stateChangedAt` is when the suspicion began (a suspicion started over keeps it).
+  const suspectedAt = record.state === NodeState.Suspect ? record.stateChangedAt : undefined
   record.incarnation = d.incarnation
   record.state = d.node === d.from ? NodeState.Left : NodeState.Dead
   record.stateChangedAt = now
@@ -310,6 +313,7 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
     emit(step, { _tag: "MemberLeft", member: toMember(record) })
   } else {
     emit(step, { _tag: "MemberFailed", member: toMember(record), from: d.from })
+    if (suspectedAt !== undefined) observe(step, { _tag: "SuspectDied", node: d.node, suspectedFor: now - suspectedAt })
   }
 }
 

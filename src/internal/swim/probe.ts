@@ -11,6 +11,7 @@ import type { Ack, Address, IndirectPing, Nack, PacketMessage, Ping } from "./me
 import { formatAddress, NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import { handleSuspect } from "./membership.js"
+import { observe } from "./observation.js"
 import { sampleDistinct, shuffleInPlace } from "./random.js"
 import { sendPacket } from "./send.js"
 import { maxVerificationsPerTick, type Suspicion, verificationSpacing } from "./suspicion.js"
@@ -136,17 +137,28 @@ export const probeTick = (step: Step, token: number): void => {
     target: target.name,
     address: target.address,
     incarnation: target.incarnation,
+    startedAt: now,
     deadline: now + interval,
     acked: false,
     indirectAt: undefined,
     expectedNacks: 0,
     nacks: 0
   }
+  observe(step, { _tag: "ProbeStarted", seqNo, target: target.name, address: target.address })
   setTimer(step, now + scaleByAwareness(state.config.probeTimeout, state.awareness), {
     _tag: "ProbeTimeout",
     seqNo
   })
 }
+
+const probeEnded = (step: Step, probe: Probe, acked: boolean) => ({
+  _tag: "ProbeEnded" as const,
+  seqNo: probe.seqNo,
+  target: probe.target,
+  acked,
+  elapsed: step.now - probe.startedAt,
+  indirect: probe.indirectAt !== undefined
+})
 
 /** A failed probe raises a suspicion, and counts against local health unless the relays' nacks show the fault is not ours. */
 const finishProbe = (step: Step): void => {
@@ -154,6 +166,7 @@ const finishProbe = (step: Step): void => {
   const probe = state.probe
   state.probe = undefined
   if (probe === undefined || probe.acked) return
+  observe(step, probeEnded(step, probe, false))
   if (state.members.has(probe.target)) {
     handleSuspect(step, {
       _tag: "Suspect",
@@ -307,6 +320,7 @@ export const handleAck = (step: Step, ack: Ack): void => {
   if (probe !== undefined && probe.seqNo === ack.seqNo) {
     if (!probe.acked) {
       probe.acked = true
+      observe(step, probeEnded(step, probe, true))
       state.awareness = applyAwarenessDelta(state.awareness, -1, state.config.awarenessMaxMultiplier)
     }
     return

@@ -23,6 +23,8 @@ export interface Probe {
   readonly target: string
   readonly address: Address
   readonly incarnation: number
+  /** When its ping went out. */
+  readonly startedAt: number
   readonly deadline: number
   acked: boolean
   /** When the indirect probes went out; undefined before. */
@@ -51,6 +53,8 @@ export interface PendingJoin {
   readonly outstanding: Set<number>
   contacted: number
   failed: number
+  /** When it was opened (a join that joins it keeps this). */
+  readonly startedAt: number
   /** Token of this join's `JoinDeadline` timer. */
   readonly deadlineToken: number
 }

@@ -30,6 +30,8 @@ interface Member {
   readonly packets: Queue.Queue<Packet>
   readonly connections: Queue.Queue<Connection>
   open: boolean
+  /** Labels of the drops counted against this member (it is the receiver). */
+  readonly metrics: Metrics.TransportLabels
 }
 
 /** First port handed out when a member asks for port 0 (high, so it never looks like a real one). */
@@ -74,7 +76,8 @@ export const makeNetwork = (options: MemoryNetworkOptions = {}): Omit<MemoryNetw
         address,
         packets: yield* Queue.bounded<Packet>(options.packetQueueCapacity ?? 1024),
         connections: yield* Queue.bounded<Connection>(options.connectionQueueCapacity ?? 64),
-        open: true
+        open: true,
+        metrics: new Metrics.TransportLabels()
       }
       members.set(key, member)
       yield* Effect.addFinalizer(() =>
@@ -105,12 +108,12 @@ export const makeNetwork = (options: MemoryNetworkOptions = {}): Omit<MemoryNetw
             return Effect.void
           }
           if (bytes.length > maxPacketSize) {
-            Metrics.bump(Metrics.packetsDroppedOversized)
+            Metrics.dropOversized(destination.metrics)
             return Effect.void
           }
           // A copy: the sender may reuse its buffer once sendPacket returns.
           if (destination.packets.unsafeOffer({ from: address, bytes: bytes.slice() })) stats.delivered++
-          else Metrics.bump(Metrics.packetsDroppedQueueFull)
+          else Metrics.dropQueueFull(destination.metrics)
           return Effect.void
         })
 
@@ -131,7 +134,7 @@ export const makeNetwork = (options: MemoryNetworkOptions = {}): Omit<MemoryNetw
           }
           const pair = makePair(address, destination.address, (done) => pairs.delete(done))
           if (!destination.connections.unsafeOffer(pair.serverConnection)) {
-            Metrics.bump(Metrics.connectionsDropped)
+            Metrics.dropConnection(destination.metrics)
             return Effect.fail(Errors.connectFailed(to, "the peer's accept queue is full"))
           }
           pairs.add(pair)
@@ -145,7 +148,7 @@ export const makeNetwork = (options: MemoryNetworkOptions = {}): Omit<MemoryNetw
         connections: Stream.fromQueue(member.connections),
         connect: (to, timeoutMillis) => Effect.acquireRelease(dial(to, timeoutMillis), (connection) => connection.close)
       }
-      return shape
+      return Metrics.register(shape, member.metrics)
     })
 
   const sides = (side: Address | ReadonlyArray<Address>): ReadonlyArray<string> =>

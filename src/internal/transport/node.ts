@@ -39,17 +39,18 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       Queue.shutdown
     )
     const sockets = new SocketSet()
+    const owner = new Metrics.TransportLabels()
     let open = true
 
     const deliver = (packet: Packet) => {
       // Never block the socket: a full queue means the reader is behind, and
       // UDP is allowed to lose the packet.
-      if (!packets.unsafeOffer(packet)) Metrics.bump(Metrics.packetsDroppedQueueFull)
+      if (!packets.unsafeOffer(packet)) Metrics.dropQueueFull(owner)
     }
     const accept = (socket: Net.Socket) => {
       const connection = fromSocket(socket, remoteOf(socket, { host: "unknown", port: 0 }))
       if (!connections.unsafeOffer(connection)) {
-        Metrics.bump(Metrics.connectionsDropped)
+        Metrics.dropConnection(owner)
         socket.destroy()
       }
     }
@@ -63,7 +64,7 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
           // TCP first: with port 0 it is the one that picks the port.
           const server = yield* listen({ host, port, sockets, accept })
           const actual = boundPort(server)
-          const udp = yield* bindUdp({ host, port: actual, maxPacketSize, deliver })
+          const udp = yield* bindUdp({ host, port: actual, maxPacketSize, deliver, owner })
           return { port: actual, udp }
         })
         return yield* bound.pipe(
@@ -91,7 +92,7 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
     const shape: TransportShape = {
       boundAddress,
       packets: Stream.fromQueue(packets),
-      sendPacket: (to, bytes) => send(udp, ipFamily(host) === 6, () => open, to, bytes),
+      sendPacket: (to, bytes) => send(udp, ipFamily(host) === 6, () => open, to, bytes, owner),
       connections: Stream.fromQueue(connections),
       connect: (to, timeoutMillis) =>
         Effect.uninterruptibleMask((restore) =>
@@ -111,5 +112,5 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
           })
         )
     }
-    return shape
+    return Metrics.register(shape, owner)
   })

@@ -33,6 +33,7 @@ export const bindUdp = (options: {
   readonly port: number
   readonly maxPacketSize: number
   readonly deliver: (packet: Packet) => void
+  readonly owner: Metrics.TransportLabels
 }) =>
   Effect.acquireRelease(
     Effect.async<Dgram.Socket, Errors.TransportError>((resume) => {
@@ -45,7 +46,7 @@ export const bindUdp = (options: {
       socket.once("error", onBindError)
       socket.on("message", (message, rinfo) => {
         if (message.length > options.maxPacketSize) {
-          Metrics.bump(Metrics.packetsDroppedOversized)
+          Metrics.dropOversized(options.owner)
           return
         }
         options.deliver({ from: { host: normalizeHost(rinfo.address), port: rinfo.port }, bytes: toBytes(message) })
@@ -83,7 +84,8 @@ export const send = (
   v6: boolean,
   isOpen: () => boolean,
   to: Address,
-  bytes: Uint8Array
+  bytes: Uint8Array,
+  owner: Metrics.TransportLabels
 ): Effect.Effect<void, Errors.TransportError> =>
   Effect.async<void, Errors.TransportError>((resume) => {
     if (!isOpen()) {
@@ -92,13 +94,13 @@ export const send = (
     }
     const family = ipFamily(to.host)
     if (!v6 && family === 6) {
-      Metrics.bump(Metrics.sendFailures)
+      Metrics.sendFailed(owner)
       resume(Effect.fail(Errors.sendFailed(to, "an IPv6 destination from an IPv4 socket")))
       return
     }
     const host = v6 && family === 4 ? `::ffff:${to.host}` : to.host
     const fail = (cause: unknown) => {
-      Metrics.bump(Metrics.sendFailures)
+      Metrics.sendFailed(owner)
       resume(Effect.fail(Errors.sendFailed(to, cause)))
     }
     try {

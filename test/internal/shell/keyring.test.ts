@@ -7,10 +7,10 @@
  * retired key is kept out. Bounds are in probe intervals of the local preset.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Option, Redacted, Ref, Stream, TestClock } from "effect"
+import { Duration, Effect, Either, Metric, Option, Redacted, Ref, Stream, TestClock } from "effect"
 import * as Keyring from "../../../src/Keyring.js"
 import * as Memberlist from "../../../src/Memberlist.js"
-import { decodeRejected, withReason } from "../../../src/internal/shell/metrics.js"
+import { decodeRejected } from "../../../src/internal/shell/metrics.js"
 import * as VirtualCluster from "../../support/virtualCluster.js"
 import { Note } from "../../support/virtualCluster.js"
 
@@ -26,7 +26,7 @@ const periods = (n: number) => Duration.times(PROBE, n)
 const keysOf = (member: { readonly keyring: Keyring.MemberKeyring }) =>
   Effect.map(member.keyring.keys, (keys) => keys.map((key) => Array.from(Redacted.value(key))))
 
-const decryptFailures = VirtualCluster.counted(withReason(decodeRejected, "DecryptFailed"))
+const decryptFailures = VirtualCluster.counted(Metric.tagged(decodeRejected, "reason", "DecryptFailed"))
 
 /** What `member` receives from now on. */
 const inbox = (member: VirtualCluster.VirtualMember) =>
