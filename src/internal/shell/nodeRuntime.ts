@@ -139,6 +139,13 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     publish: (event) => {
       if (event._tag === "MemberSuspected") metrics.suspicions.unsafeUpdate(1, [])
       else if (event._tag === "MemberFailed") metrics.deaths.unsafeUpdate(1, [])
+      else if (event._tag === "NameConflict") {
+        metrics.nameConflicts.unsafeUpdate(1, [])
+        pending.push(Effect.logWarning(
+          "name conflict",
+          `${event.existing.name} stays at ${formatAddress(event.existing.address)}; refused ${formatAddress(event.claimant)}`
+        ))
+      }
       pending.push(events.publish(options.toEvent(event, options.now())))
     },
     deliver: (from, payload, origin, sender) => {

@@ -11,6 +11,7 @@
  *
  * @internal
  */
+import { claimAddress, claimedElsewhere } from "./addressChange.js"
 import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
@@ -104,22 +105,17 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
 
   let record = state.members.get(a.node)
   let isNew = false
-  let changesAddress = false
   if (record === undefined) {
     record = insertNewMember(step, a)
     isNew = true
   } else if (!sameAddress(record.address, a.address)) {
-    const reclaimable = state.config.deadNodeReclaimTime > 0 &&
-      now - record.stateChangedAt > state.config.deadNodeReclaimTime
-    if (record.state === NodeState.Left || (record.state === NodeState.Dead && reclaimable)) {
-      changesAddress = true
-    } else {
-      emit(step, { _tag: "NameConflict", existing: toMember(record), claimant: a.address })
-      return
-    }
+    // A name from another address moves only after a check (addressChange.ts); about us, we refute.
+    if (!isSelf) claimAddress(step, record, a)
+    else if (!bootstrap && claimedElsewhere(step, a)) refute(step, a.incarnation)
+    return
   }
 
-  if (!isNew && !isSelf && !changesAddress && a.incarnation <= record.incarnation) return
+  if (!isNew && !isSelf && a.incarnation <= record.incarnation) return
   if (isSelf && a.incarnation < record.incarnation) return
 
   state.suspicions.delete(a.node)
@@ -136,12 +132,6 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   broadcastMembership(step, a.node, a)
   record.incarnation = a.incarnation
   record.meta = a.meta
-  if (changesAddress) {
-    const oldKey = formatAddress(record.address)
-    if (state.byAddress.get(oldKey) === record) state.byAddress.delete(oldKey)
-    state.byAddress.set(formatAddress(a.address), record)
-  }
-  record.address = a.address
   record.versions = a.versions
   if (record.state !== NodeState.Alive) {
     record.state = NodeState.Alive
@@ -150,7 +140,7 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
 
   if (isNew || oldState === NodeState.Dead || oldState === NodeState.Left) {
     emit(step, { _tag: "MemberJoined", member: toMember(record) })
-  } else if (!sameBytes(oldMeta, record.meta) || changesAddress) {
+  } else if (!sameBytes(oldMeta, record.meta)) {
     emit(step, { _tag: "MemberUpdated", member: toMember(record) })
   } else if (oldState === NodeState.Suspect) {
     emit(step, { _tag: "MemberRecovered", member: toMember(record) })
