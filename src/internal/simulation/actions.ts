@@ -52,6 +52,8 @@ const planAction = (a: Action, ctx: ActionContext): void => {
       return planAsymmetricLoss(a, ctx)
     case "Pause":
       return planPause(a, ctx)
+    case "Relocate":
+      return planRelocate(a, ctx)
   }
 }
 
@@ -172,6 +174,20 @@ const planPause = (a: Of<"Pause">, ctx: ActionContext): void => {
       for (const i of chosen) cluster.resume(nodeName(i), a.order)
       pool.release(chosen)
       mark(ctx, `${formatAction(a)} (resumed)`)
+    })
+  })
+}
+
+/** The picked nodes crash together and come back `downtime` later, each under its name at a new address. */
+const planRelocate = (a: Of<"Relocate">, ctx: ActionContext): void => {
+  const { cluster, pool, timeline } = ctx
+  timeline.at(a.at, () => {
+    const chosen = pool.choose(a.count)
+    for (const i of chosen) cluster.kill(nodeName(i))
+    timeline.at(a.at + a.downtime, () => {
+      for (const i of chosen) cluster.relocate(nodeName(i), [seedNode])
+      pool.release(chosen)
+      mark(ctx, `${formatAction(a)} (back)`)
     })
   })
 }
