@@ -37,7 +37,7 @@ import { scaleByAwareness } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Address, Alive, Ack } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
-import { type MemberRecord, toMember } from "./member.js"
+import { type MemberRecord, takeAlive, toMember } from "./member.js"
 import { sampleDistinct } from "./random.js"
 import { sendPacket } from "./send.js"
 import { emit, newSeqNo, newToken, selfRecord, setTimer, type Step } from "./state.js"
@@ -243,13 +243,7 @@ const moveMember = (step: Step, record: MemberRecord, claim: Alive): void => {
   if (state.byAddress.get(oldKey) === record) state.byAddress.delete(oldKey)
   state.byAddress.set(formatAddress(claim.address), record)
   record.address = claim.address
-  record.incarnation = claim.incarnation
-  record.meta = claim.meta
-  record.versions = claim.versions
-  if (record.state !== NodeState.Alive) {
-    record.state = NodeState.Alive
-    record.stateChangedAt = now
-  }
+  takeAlive(record, claim, now)
   if (oldState === NodeState.Dead || oldState === NodeState.Left) {
     emit(step, { _tag: "MemberJoined", member: toMember(record) })
   } else {

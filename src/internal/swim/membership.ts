@@ -16,7 +16,7 @@ import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
-import { type MemberRecord, toMember } from "./member.js"
+import { type MemberRecord, takeAlive, toMember } from "./member.js"
 import { nextInt } from "./random.js"
 import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import {
@@ -130,13 +130,7 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   }
 
   broadcastMembership(step, a.node, a)
-  record.incarnation = a.incarnation
-  record.meta = a.meta
-  record.versions = a.versions
-  if (record.state !== NodeState.Alive) {
-    record.state = NodeState.Alive
-    record.stateChangedAt = now
-  }
+  takeAlive(record, a, now)
 
   if (isNew || oldState === NodeState.Dead || oldState === NodeState.Left) {
     emit(step, { _tag: "MemberJoined", member: toMember(record) })

@@ -24,6 +24,15 @@ const answerFrom = (d: CoreDriver, at: Address, node: string, mark: number): voi
   for (const ping of pingsTo(d, at, node, mark)) d.receive(at, { _tag: "Ack", seqNo: ping.seqNo, payload: new Uint8Array(0) })
 }
 
+/** `name` is claimed at `elsewhere` with `incarnation`, the claimant answers there, and one probe interval passes. */
+const claimAnswered = (d: CoreDriver, name: string, incarnation: number): number => {
+  const mark = d.mark()
+  d.receive(elsewhere, alive(name, incarnation, { address: elsewhere }))
+  answerFrom(d, elsewhere, name, mark)
+  d.advanceBy(d.config.probeInterval)
+  return mark
+}
+
 describe("a member's name claimed from a new address", () => {
   it("the old address answers: the member keeps its name, one NameConflict, the member is told, a repeat claim is ignored", () => {
     const d = cluster(["a", "c"], ["a", "c"])
@@ -127,10 +136,7 @@ describe("a member's name claimed from a new address", () => {
     const d = cluster(["a", "c"], ["a"])
     d.addMember("c", { incarnation: 7 })
     d.receive("c", dead("c", 7, "c"))
-    const mark = d.mark()
-    d.receive(elsewhere, alive("c", 1, { address: elsewhere }))
-    answerFrom(d, elsewhere, "c", mark)
-    d.advanceBy(d.config.probeInterval)
+    const mark = claimAnswered(d, "c", 1)
     expect(d.member("c")).toMatchObject({ state: NodeState.Alive, address: elsewhere, incarnation: 1 })
     expect(d.eventsOf("MemberJoined", mark).map((e) => e.member.address)).toEqual([elsewhere])
   })
@@ -139,22 +145,17 @@ describe("a member's name claimed from a new address", () => {
     const strict = cluster(["a", "c"], ["a"])
     strict.addMember("c", { incarnation: 3 })
     strict.receive("a", dead("c", 3, "a"))
-    let mark = strict.mark()
+    const mark = strict.mark()
     strict.receive(elsewhere, alive("c", 1, { address: elsewhere }))
     expect(pingsTo(strict, elsewhere, "c", mark)).toEqual([])
-    strict.receive(elsewhere, alive("c", 4, { address: elsewhere }))
-    answerFrom(strict, elsewhere, "c", mark)
-    strict.advanceBy(strict.config.probeInterval)
+    claimAnswered(strict, "c", 4)
     expect(strict.member("c")).toMatchObject({ state: NodeState.Alive, address: elsewhere, incarnation: 4 })
 
     const reclaiming = cluster(["a", "c"], ["a"], { timings: { deadNodeReclaimTime: 10_000 } })
     reclaiming.addMember("c", { incarnation: 3 })
     reclaiming.receive("a", dead("c", 3, "a"))
     reclaiming.advanceBy(10_001)
-    mark = reclaiming.mark()
-    reclaiming.receive(elsewhere, alive("c", 1, { address: elsewhere }))
-    answerFrom(reclaiming, elsewhere, "c", mark)
-    reclaiming.advanceBy(reclaiming.config.probeInterval)
+    claimAnswered(reclaiming, "c", 1)
     expect(reclaiming.member("c")).toMatchObject({ state: NodeState.Alive, address: elsewhere, incarnation: 1 })
   })
 
