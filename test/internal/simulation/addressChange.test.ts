@@ -78,7 +78,9 @@ describe("simulated: a member restarts under its name at a new address", () => {
     expect(action).toEqual({ _tag: "Relocate", at: 10_000, count: 3, downtime: 2000 })
     expect(parseAction(formatAction(action as Exclude<typeof action, string>))).toEqual(action)
     const report = runScenario(makeScenario({ nodes: 30, seed: 5, duration: 40_000, actions: [action as Exclude<typeof action, string>] }))
+    // Accusations of the addresses the nodes left are true: the processes there are gone.
     expect(report.result.accuracy.falseDeaths).toBe(0)
+    expect(report.result.accuracy.falseSuspicions).toBe(0)
     expect(report.result.actions.map((a) => a.reconverged !== undefined)).toEqual([true])
     expect(report.result.finalConverged).toBe(1)
   })
