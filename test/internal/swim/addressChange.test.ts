@@ -55,6 +55,12 @@ describe("a member's name claimed from a new address", () => {
     expect(pingsTo(d, elsewhere, "c", again)).toEqual([])
     expect(d.eventsOf("NameConflict", again)).toEqual([])
     expect(d.member("c")!.address).toEqual(addressOf("c"))
+
+    // Once c is held dead, the refused claimant is worth a check again.
+    d.receive("a", dead("c", 1, "a"))
+    const afterDeath = d.mark()
+    d.receive(elsewhere, alive("c", 13, { address: elsewhere }))
+    expect(pingsTo(d, elsewhere, "c", afterDeath).length).toBe(1)
   })
 
   it("the old address is silent for a whole probe and the new one answers: the name moves at the probe's end and is gossiped", () => {
@@ -64,6 +70,9 @@ describe("a member's name claimed from a new address", () => {
     d.receive(elsewhere, alive("c", 4, { address: elsewhere }))
     const check = pingsTo(d, addressOf("c"), "c", mark)[0]!
     answerFrom(d, elsewhere, "c", mark)
+    // The claimant raises its incarnation during the check: the same check takes the higher one.
+    d.receive(elsewhere, alive("c", 6, { address: elsewhere }))
+    expect(pingsTo(d, elsewhere, "c", mark).length).toBe(1)
     // At the probe timeout the old address is pinged again, directly and through relays.
     d.advanceTo(claimedAt + d.config.probeTimeout)
     expect(pingsTo(d, addressOf("c"), "c", mark).filter((p) => p.seqNo === check.seqNo).length).toBe(2)
@@ -73,7 +82,7 @@ describe("a member's name claimed from a new address", () => {
     expect(d.member("c")!.address).toEqual(addressOf("c"))
 
     d.advanceTo(claimedAt + d.config.probeInterval)
-    expect(d.member("c")).toMatchObject({ state: NodeState.Alive, address: elsewhere, incarnation: 4 })
+    expect(d.member("c")).toMatchObject({ state: NodeState.Alive, address: elsewhere, incarnation: 6 })
     const updated = d.eventsOf("MemberUpdated", mark)
     expect(updated.map((e) => [e.member.address, e.previousAddress])).toEqual([[elsewhere, addressOf("c")]])
     expect(d.eventsOf("NameConflict", mark)).toEqual([])
