@@ -25,6 +25,11 @@
  * dressed up; the only window is a member that fails a whole probe (as it
  * would to be suspected) while someone else answers for it.
  *
+ * A member that lost its name this way (it missed a whole probe) takes it
+ * back with its refutation: for `gossipToTheDeadTime` after a move, a claim
+ * from the address the member moved from wins once it answers, whatever the
+ * current address says, and the address it had moved to is refused.
+ *
  * A member that hears itself claimed at another address refutes once per
  * address (a stale view of its previous life, or a forgery); if that address
  * comes back above the refutation, another process holds the name: it
@@ -56,6 +61,14 @@ export interface PendingClaim {
   /** The old address was pinged again (at the probe timeout). */
   retried: boolean
   readonly deadline: number
+  /** The claimant is where the member was before its last move: an answer at the old address does not refuse it. */
+  readonly takingBack: boolean
+}
+
+/** A member's last move: where it was, and until when an answer from there takes the name back. */
+export interface Move {
+  readonly previous: Address
+  readonly until: number
 }
 
 /** What a node remembers about claims: those in progress, those refused, and rivals for its own name. */
@@ -66,6 +79,8 @@ export interface AddressClaims {
   readonly refused: Map<string, Address>
   /** Other addresses that claimed this node's own name: refuted once, then reported once. */
   readonly rivals: Map<string, "refuted" | "reported">
+  /** Recent moves, by member name (see `takeBack`). */
+  readonly moves: Map<string, Move>
 }
 
 /** Most checks at once; a claim beyond is dropped (it comes back with the next gossip or push/pull). */
@@ -74,23 +89,28 @@ export const maxPendingClaims = 16
 export const maxRefusedClaims = 256
 /** Most rival addresses for our own name remembered; the oldest is forgotten. */
 export const maxRivals = 64
+/** Most recent moves remembered; the oldest is forgotten (its member can no longer take its name back). */
+export const maxMoves = 64
 
 /** An empty claim table. */
-export const makeAddressClaims = (): AddressClaims => ({ pending: new Map(), refused: new Map(), rivals: new Map() })
+export const makeAddressClaims = (): AddressClaims => ({
+  pending: new Map(),
+  refused: new Map(),
+  rivals: new Map(),
+  moves: new Map()
+})
 
 const refusedKey = (name: string, claimant: Address): string => `${name}\n${formatAddress(claimant)}`
 
-/** Adds to a bounded map, forgetting the oldest entry when full; returns whether one was forgotten. */
-const remember = <V>(map: Map<string, V>, key: string, value: V, limit: number): boolean => {
+/** Adds to a bounded map; when full, the oldest entry is forgotten, and that is a counted `Dropped`. */
+const remember = <V>(step: Step, map: Map<string, V>, key: string, value: V, limit: number, what: string): void => {
   map.delete(key)
-  let forgot = false
   if (map.size >= limit) {
     const oldest = map.keys().next().value
     if (oldest !== undefined) map.delete(oldest)
-    forgot = true
+    step.out.push({ _tag: "Dropped", reason: "Rejected", detail: `forgot the oldest ${what} (${limit} kept)` })
   }
   map.set(key, value)
-  return forgot
 }
 
 /**
@@ -142,7 +162,8 @@ export const claimAddress = (step: Step, record: MemberRecord, a: Alive): void =
     oldAnswered: false,
     newAnswered: false,
     retried: false,
-    deadline: now + scaleByAwareness(state.config.probeInterval, state.awareness)
+    deadline: now + scaleByAwareness(state.config.probeInterval, state.awareness),
+    takingBack: takeBack(step, a)
   }
   claims.pending.set(a.node, check)
   pingFor(step, record.address, check.oldSeqNo, a.node)
@@ -162,7 +183,7 @@ export const addressClaimAcked = (step: Step, from: Address, ack: Ack): boolean 
   for (const [name, check] of step.state.addressClaims.pending) {
     if (ack.seqNo === check.oldSeqNo) {
       check.oldAnswered = true
-      refuse(step, name, check)
+      if (!check.takingBack) refuse(step, name, check)
       return true
     }
     if (ack.seqNo === check.newSeqNo) {
@@ -217,6 +238,23 @@ const decide = (step: Step, name: string, check: PendingClaim): void => {
   }
   if (!incarnationAdmits(step, record, claim)) return
   moveMember(step, record, claim)
+  if (check.takingBack) {
+    // Back where it was: the address it was taken to is refused from now on, so it cannot take it again.
+    state.addressClaims.moves.delete(name)
+    remember(step, state.addressClaims.refused, refusedKey(name, check.from), claim.address, maxRefusedClaims, "refused address claim")
+  }
+}
+
+/**
+ * Whether `a` comes from where its member was before its last move, soon
+ * enough after it: the member lost one probe (packet loss, a stall) and its
+ * name went to an address that answered for it; its refutation takes the
+ * name back as soon as it answers again, whether or not the address it was
+ * taken to still answers.
+ */
+const takeBack = (step: Step, a: Alive): boolean => {
+  const move = step.state.addressClaims.moves.get(a.node)
+  return move !== undefined && step.now < move.until && sameAddress(move.previous, a.address)
 }
 
 /** The old address still answers: it keeps the name. Reported once; the member itself is told, so it refutes. */
@@ -225,9 +263,7 @@ const refuse = (step: Step, name: string, check: PendingClaim): void => {
   state.addressClaims.pending.delete(name)
   const record = state.members.get(name)
   if (record === undefined || !sameAddress(record.address, check.from)) return
-  if (remember(state.addressClaims.refused, refusedKey(name, check.claim.address), record.address, maxRefusedClaims)) {
-    step.out.push({ _tag: "Dropped", reason: "Rejected", detail: "forgot the oldest refused address claim" })
-  }
+  remember(step, state.addressClaims.refused, refusedKey(name, check.claim.address), record.address, maxRefusedClaims, "refused address claim")
   emit(step, { _tag: "NameConflict", existing: toMember(record), claimant: check.claim.address })
   sendPacket(step, record.address, [check.claim])
 }
@@ -244,6 +280,8 @@ const moveMember = (step: Step, record: MemberRecord, claim: Alive): void => {
   state.byAddress.set(formatAddress(claim.address), record)
   record.address = claim.address
   takeAlive(record, claim, now)
+  const move = { previous: previousAddress, until: now + state.config.gossipToTheDeadTime }
+  remember(step, state.addressClaims.moves, record.name, move, maxMoves, "address move")
   if (oldState === NodeState.Dead || oldState === NodeState.Left) {
     emit(step, { _tag: "MemberJoined", member: toMember(record) })
   } else {
@@ -264,7 +302,7 @@ export const claimedElsewhere = (step: Step, a: Alive): boolean => {
   const key = formatAddress(a.address)
   const seen = state.addressClaims.rivals.get(key)
   if (seen === undefined) {
-    remember(state.addressClaims.rivals, key, "refuted", maxRivals)
+    remember(step, state.addressClaims.rivals, key, "refuted", maxRivals, "rival for our name")
     return true
   }
   if (seen === "refuted") {

@@ -323,6 +323,7 @@ export const snapshot = (state: CoreState): unknown => ({
   addressClaims: {
     pending: Array.from(state.addressClaims.pending.entries()).map(([k, v]) => [k, { ...v }]),
     refused: [...state.addressClaims.refused.entries()],
-    rivals: [...state.addressClaims.rivals.entries()]
+    rivals: [...state.addressClaims.rivals.entries()],
+    moves: [...state.addressClaims.moves.entries()]
   }
 })

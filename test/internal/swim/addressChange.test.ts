@@ -168,6 +168,29 @@ describe("a member's name claimed from a new address", () => {
     expect(reclaiming.member("c")).toMatchObject({ state: NodeState.Alive, address: elsewhere, incarnation: 1 })
   })
 
+  it("a member that lost its name through a missed probe takes it back with its refutation, and the taker is refused from then on", () => {
+    const d = cluster(["a", "b", "c"], ["a", "b"])
+    const mark = claimAnswered(d, "c", 4)
+    expect(d.member("c")!.address).toEqual(elsewhere)
+    // c answers again and refutes at its own address; the address it was taken to answers for it too.
+    d.responders.add("c")
+    const back = d.mark()
+    d.receive("c", alive("c", 5))
+    answerFrom(d, elsewhere, "c", back)
+    expect(d.member("c")!.address).toEqual(elsewhere)
+    d.advanceBy(d.config.probeInterval)
+    expect(d.member("c")).toMatchObject({ state: NodeState.Alive, address: addressOf("c"), incarnation: 5 })
+    expect(d.eventsOf("MemberUpdated", mark).map((e) => [e.member.address, e.previousAddress])).toEqual([
+      [elsewhere, addressOf("c")],
+      [addressOf("c"), elsewhere]
+    ])
+    const again = d.mark()
+    d.receive(elsewhere, alive("c", 50, { address: elsewhere }))
+    expect(pingsTo(d, elsewhere, "c", again)).toEqual([])
+    d.advanceBy(3 * d.config.probeInterval)
+    expect(d.member("c")!.address).toEqual(addressOf("c"))
+  })
+
   it("at most maxPendingClaims checks at once; a claim beyond is Dropped and changes nothing", () => {
     const names = Array.from({ length: maxPendingClaims + 1 }, (_, i) => `m${i}`)
     const d = cluster(names, [])
