@@ -64,7 +64,23 @@ export interface Member {
  */
 export type MembershipEvent =
   | { readonly _tag: "MemberJoined"; readonly member: Member; readonly at: number }
-  | { readonly _tag: "MemberUpdated"; readonly member: Member; readonly at: number }
+  | {
+    readonly _tag: "MemberUpdated"
+    readonly member: Member
+    readonly at: number
+    /**
+     * What changed: `"metadata"` (the member announced new metadata) or
+     * `"address"` (the member answers at a new address, `member.address`,
+     * and no longer at `previousAddress`: a restart under the same name, see
+     * docs/address-change.md). Optional for events built by hand; this node
+     * always sets it.
+     */
+    readonly cause?: "metadata" | "address" | undefined
+    /**
+     * With cause `"address"`: where the member was before.
+     */
+    readonly previousAddress?: Address | undefined
+  }
   | { readonly _tag: "MemberSuspected"; readonly member: Member; readonly by: string; readonly at: number }
   | { readonly _tag: "MemberRecovered"; readonly member: Member; readonly at: number }
   | { readonly _tag: "MemberFailed"; readonly member: Member; readonly by: string; readonly at: number }
@@ -80,6 +96,12 @@ export type MembershipEvent =
     readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata" | "isolated" | "connected"
     readonly at: number
   }
+  /**
+   * Another address claimed `existing`'s name, and `existing` still answers
+   * at its own address, so it keeps the name; published once per claimant
+   * while `existing` stays where it is. Published on a member about itself
+   * when another process at `claimant` holds its name.
+   */
   | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address; readonly at: number }
 
 /**

@@ -226,6 +226,17 @@ export const pause = (options: {
 }): Action => ({ _tag: "Pause", at: options.at, count: options.count, duration: options.duration, order: options.order ?? "timers-first" })
 
 /**
+ * `count` random nodes crash together and, `downtime` ms later, restart
+ * under the same names at new addresses (pods back under new IPs) and
+ * rejoin through node-0.
+ *
+ * @since 0.1.0
+ * @category actions
+ */
+export const relocate = (options: { readonly at: number; readonly count: number; readonly downtime: number }): Action =>
+  ({ _tag: "Relocate", ...options })
+
+/**
  * `count` more nodes start and join through node-0.
  *
  * @since 0.1.0
@@ -255,7 +266,7 @@ export const run = (scenario: Scenario): Effect.Effect<SimulationReport> =>
  * Reads an action in its compact form, e.g. `kill:10@30s`,
  * `partition:0.3@20s+60s`, `pause:1@30s+10s`, `flap:1@10s+2m,period=4s`,
  * `asym:1@10s+1m,loss=0.9,dir=egress`, `rolling:all@10s,every=20s,down=5s`, `pause:1@30s+10s,order=due`,
- * `loss:0.2@0s+5m`, `leave:5@10s`, `join:50@1m`.
+ * `loss:0.2@0s+5m`, `leave:5@10s`, `join:50@1m`, `relocate:3@30s,down=2s`.
  *
  * @since 0.1.0
  * @category parsing

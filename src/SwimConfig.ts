@@ -53,7 +53,12 @@ export interface SwimConfigShape {
   readonly pushPullInterval: Duration.Duration
   /** Lifeguard: the most local health can slow probing down. */
   readonly awarenessMaxMultiplier: number
-  /** After this long dead, a member's name may be claimed from a new address (0: never). */
+  /**
+   * After this long dead, a claim of the member's name from a new address is
+   * considered at any incarnation, as memberlist's reclaim (0: only above the
+   * dead member's). Either way the name moves only once the old address stays
+   * silent for a probe and the new one answers (docs/address-change.md).
+   */
   readonly deadNodeReclaimTime: Duration.Duration
   /** Largest UDP packet we send, in bytes. */
   readonly udpBufferSize: number

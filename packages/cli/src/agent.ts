@@ -142,15 +142,29 @@ const run = (print: Print, exitOnEof: boolean, http: Option.Option<HttpConfig>) 
     }))
     yield* Effect.forkScoped(Stream.runForEach(events, (e) => {
       const name = eventName[e._tag]
+      if (e._tag === "NameConflict") {
+        const [kept, claimant] = [Transport.formatAddress(e.existing.address), Transport.formatAddress(e.claimant)]
+        return print(
+          { event: "conflict", name: e.existing.name, address: kept, claimant, at: e.at },
+          `conflict ${e.existing.name} stays at ${kept}, refused ${claimant}`
+        )
+      }
       if (name === undefined || !("member" in e)) {
         return e._tag === "LocalStatusChanged"
           ? print({ event: "self", status: e.status, incarnation: e.incarnation, cause: e.cause, at: e.at },
             `self ${e.status} (${e.cause}, incarnation ${e.incarnation})`)
           : Effect.void
       }
+      const moved = e._tag === "MemberUpdated" && e.previousAddress !== undefined ? Transport.formatAddress(e.previousAddress) : undefined
       return print(
-        { event: name, name: e.member.name, address: Transport.formatAddress(e.member.address), at: e.at },
-        `${name.padEnd(8)} ${e.member.name} ${Transport.formatAddress(e.member.address)}`
+        {
+          event: name,
+          name: e.member.name,
+          address: Transport.formatAddress(e.member.address),
+          ...(moved === undefined ? {} : { previousAddress: moved }),
+          at: e.at
+        },
+        `${name.padEnd(8)} ${e.member.name} ${Transport.formatAddress(e.member.address)}${moved === undefined ? "" : ` (was ${moved})`}`
       )
     }))
     const done = yield* Deferred.make<void>()

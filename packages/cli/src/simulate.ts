@@ -22,7 +22,7 @@ const options = {
     Options.repeated,
     Options.withDescription(
       "an action, repeatable: kill:10@30s leave:5@10s rolling:all@10s,every=20s,down=5s partition:0.3@20s+60s " +
-        "flap:1@10s+2m,period=4s loss:0.2@0s+5m asym:1@10s+1m,loss=0.9,dir=egress pause:1@30s+10s[,order=due] join:50@1m " +
+        "flap:1@10s+2m,period=4s loss:0.2@0s+5m asym:1@10s+1m,loss=0.9,dir=egress pause:1@30s+10s[,order=due] join:50@1m relocate:3@30s,down=2s " +
         "(default time @10s)"
     )
   ),

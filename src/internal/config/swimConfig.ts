@@ -168,7 +168,7 @@ const fields = {
   gossipToTheDeadTime: optional(Config.duration("gossipToTheDeadTime"), "How long dead members get gossip"),
   pushPullInterval: optional(Config.duration("pushPullInterval"), "Time between full state exchanges"),
   awarenessMaxMultiplier: optional(Config.integer("awarenessMaxMultiplier"), "Lifeguard max slow-down"),
-  deadNodeReclaimTime: optional(Config.duration("deadNodeReclaimTime"), "When a dead name may be reclaimed"),
+  deadNodeReclaimTime: optional(Config.duration("deadNodeReclaimTime"), "When a dead member's name may be claimed at any incarnation"),
   udpBufferSize: optional(Config.integer("udpBufferSize"), "Largest UDP packet, bytes"),
   userBroadcastShare: optional(Config.number("userBroadcastShare"), "Share of packet room reserved for user broadcasts"),
   tcpTimeout: optional(Config.duration("tcpTimeout"), "TCP exchange timeout"),

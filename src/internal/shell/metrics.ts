@@ -27,6 +27,10 @@ export const probes = Metric.counter("memberlist_probes", { description: "probes
 export const suspicions = Metric.counter("memberlist_suspicions", { description: "members suspected" })
 /** Members declared dead. */
 export const deaths = Metric.counter("memberlist_deaths", { description: "members declared dead" })
+/** Claims of a member's name from another address refused because the member still answers (once per claimant). */
+export const nameConflicts = Metric.counter("memberlist_name_conflicts", {
+  description: "name claims refused: the member still answers at its address"
+})
 /** Received user messages that failed their schema. */
 export const userMessagesRejected = Metric.counter("memberlist_user_messages_rejected", {
   description: "received user messages that failed the schema"

@@ -149,6 +149,13 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     publish: (event) => {
       if (event._tag === "MemberSuspected") member.count(metrics.suspicions)
       else if (event._tag === "MemberFailed") member.count(metrics.deaths)
+      else if (event._tag === "NameConflict") {
+        member.count(metrics.nameConflicts)
+        pending.push(Effect.logWarning(
+          "name conflict",
+          `${event.existing.name} stays at ${formatAddress(event.existing.address)}; refused ${formatAddress(event.claimant)}`
+        ))
+      }
       pending.push(events.publish(options.toEvent(event, options.now())))
     },
     deliver: (from, payload, origin, sender) => {

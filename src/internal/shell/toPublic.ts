@@ -22,8 +22,11 @@ export const toMember = (m: Omit<CoreMember, "stateChangedAt">): Member => ({
 /** A core event as a public `MembershipEvent`, stamped with `at`. */
 export const toEvent = (event: CoreEvent, at: number): MembershipEvent => {
   switch (event._tag) {
-    case "MemberJoined":
     case "MemberUpdated":
+      return event.previousAddress === undefined
+        ? { _tag: "MemberUpdated", member: toMember(event.member), at, cause: "metadata" }
+        : { _tag: "MemberUpdated", member: toMember(event.member), at, cause: "address", previousAddress: event.previousAddress }
+    case "MemberJoined":
     case "MemberRecovered":
     case "MemberLeft":
       return { _tag: event._tag, member: toMember(event.member), at }

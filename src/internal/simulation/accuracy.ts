@@ -8,6 +8,7 @@
  * @internal
  */
 import type { MembershipEvent } from "../swim/io.js"
+import { type Address, sameAddress } from "../swim/messages.js"
 
 /** Accusations of nodes that were healthy, and those explained by a cut or a stall. */
 export interface Accuracy {
@@ -38,6 +39,8 @@ export interface Judged {
   readonly running: boolean
   readonly paused: boolean
   readonly resumedAt: number
+  /** Where it answers now (a relocated node has moved). */
+  readonly address: Address
 }
 
 /** The simulation's truth, as the judge asks it. */
@@ -74,6 +77,8 @@ export class AccuracyJudge<N extends Judged> {
     const truth = this.truth
     const subject = truth.node(event.member.name)
     if (subject === undefined || !subject.running || truth.gone(subject.name) || subject === observer) return
+    // About the address a relocated node left: that process is gone, so the accusation is true.
+    if (!sameAddress(event.member.address, subject.address)) return
     const a = this.accuracy
     const now = truth.now()
     if (subject.paused || now - subject.resumedAt < this.stallGrace) {

@@ -52,6 +52,8 @@ const planAction = (a: Action, ctx: ActionContext): void => {
       return planAsymmetricLoss(a, ctx)
     case "Pause":
       return planPause(a, ctx)
+    case "Relocate":
+      return planRelocate(a, ctx)
   }
 }
 
@@ -163,15 +165,35 @@ const planAsymmetricLoss = (a: Of<"AsymmetricLoss">, ctx: ActionContext): void =
   })
 }
 
-const planPause = (a: Of<"Pause">, ctx: ActionContext): void => {
-  const { cluster, pool, timeline } = ctx
+/**
+ * `count` nodes picked at `at` go through `begin` one by one and, `duration`
+ * later, through `end`; then they are free again and the end is marked.
+ */
+const planSpell = (
+  a: { readonly at: number; readonly count: number },
+  ctx: ActionContext,
+  duration: number,
+  begin: (name: string) => void,
+  end: (name: string) => void,
+  label: string
+): void => {
+  const { pool, timeline } = ctx
   timeline.at(a.at, () => {
     const chosen = pool.choose(a.count)
-    for (const i of chosen) cluster.pause(nodeName(i))
-    timeline.at(a.at + a.duration, () => {
-      for (const i of chosen) cluster.resume(nodeName(i), a.order)
+    for (const i of chosen) begin(nodeName(i))
+    timeline.at(a.at + duration, () => {
+      for (const i of chosen) end(nodeName(i))
       pool.release(chosen)
-      mark(ctx, `${formatAction(a)} (resumed)`)
+      mark(ctx, label)
     })
   })
 }
+
+const planPause = (a: Of<"Pause">, ctx: ActionContext): void =>
+  planSpell(a, ctx, a.duration, (name) => ctx.cluster.pause(name), (name) => ctx.cluster.resume(name, a.order), `${formatAction(a)} (resumed)`)
+
+/** The picked nodes crash together and come back `downtime` later, each under its name at a new address. */
+const planRelocate = (a: Of<"Relocate">, ctx: ActionContext): void =>
+  planSpell(a, ctx, a.downtime, (name) => ctx.cluster.kill(name), (name) => {
+    ctx.cluster.relocate(name, [seedNode])
+  }, `${formatAction(a)} (back)`)

@@ -85,6 +85,12 @@ const addressOf = (index: number): Address => ({
   port: 7946
 })
 
+/** The `k`th address handed to a relocated node: outside the range `addressOf` uses. */
+const relocatedAddress = (k: number): Address => ({
+  host: `11.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`,
+  port: 7946
+})
+
 /** A cluster of simulated nodes on virtual time. */
 export class SimulatedCluster {
   /** Virtual time, ms. */
@@ -98,6 +104,7 @@ export class SimulatedCluster {
   recordEvents = true
 
   private readonly gone = new Set<string>()
+  private relocations = 0
   private readonly queue = new EventQueue<Scheduled>()
   private readonly rng: Rng
   private readonly timings: Timings
@@ -248,6 +255,19 @@ export class SimulatedCluster {
       this.tracker.resetRow(node.index, this.now)
     }
     this.start(name, seeds)
+  }
+
+  /**
+   * Restarts a killed node as a fresh process under the same name at a new
+   * address (a pod back under a new IP), then joins it. Its old address
+   * answers nothing from now on.
+   */
+  relocate(name: string, seeds: ReadonlyArray<string>, overrides: Partial<CoreConfig> = {}): Address {
+    const node = this.node(name)
+    const address = relocatedAddress(++this.relocations)
+    this.network.moveNode(node, address)
+    this.restart(name, seeds, overrides)
+    return address
   }
 
   /** Stalls a node (a GC pause): its timers and packets wait until `resume`. */

@@ -69,6 +69,11 @@ export type Action =
   }
   /** `count` more nodes (beyond `nodes`) start and join through the seed: a join storm mid-run. */
   | { readonly _tag: "Join"; readonly at: number; readonly count: number }
+  /**
+   * `count` random nodes crash and, `downtime` ms later, restart under the same name at a new address (a pod
+   * back under a new IP) and rejoin through the seed.
+   */
+  | { readonly _tag: "Relocate"; readonly at: number; readonly count: number; readonly downtime: number }
 
 /** A whole simulation, as data. */
 export interface Scenario {
@@ -151,6 +156,7 @@ export const formatDuration = (ms: number): string => {
  * - `asym:1@10s+1m,loss=0.9,dir=egress` — one node loses 90% of what it sends
  * - `pause:1@30s+10s` — one node stalls 10 s (`,order=due`: on resume, handle timers and packets as due)
  * - `join:50@1m` — 50 more nodes join 1 minute in
+ * - `relocate:3@30s,down=2s` — 3 nodes crash and come back 2 s later at new addresses
  */
 export const parseAction = (text: string): Action | string => {
   const m = /^([a-z]+)(?::([^@+,]+))?(?:@([^+,]+))?(?:\+([^,]+))?((?:,[a-z]+=[^,]+)*)$/.exec(text.trim().toLowerCase())
@@ -223,6 +229,13 @@ export const parseAction = (text: string): Action | string => {
       if (direction !== "egress" && direction !== "ingress") return bad("dir (egress|ingress)")
       return { _tag: "AsymmetricLoss", at, count, loss, direction, duration: duration ?? 0 }
     }
+    case "relocate": {
+      const count = int(arg, 1)
+      const downtime = dur("down", 2_000)
+      if (count === undefined || count < 1) return bad("count")
+      if (downtime === undefined) return bad("down")
+      return { _tag: "Relocate", at, count, downtime }
+    }
     case "pause": {
       const count = int(arg, 1)
       if (count === undefined || count < 1) return bad("count")
@@ -231,7 +244,7 @@ export const parseAction = (text: string): Action | string => {
       return { _tag: "Pause", at, count, duration: duration ?? 10_000, order: order === "due" ? "as-due" : "timers-first" }
     }
     default:
-      return `unknown action "${kind}" (kill, leave, rolling, partition, flap, loss, asym, pause, join)`
+      return `unknown action "${kind}" (kill, leave, rolling, partition, flap, loss, asym, pause, join, relocate)`
   }
 }
 
@@ -257,6 +270,8 @@ export const formatAction = (a: Action): string => {
       return `asym:${a.count}${at}+${formatDuration(a.duration)},loss=${a.loss},dir=${a.direction}`
     case "Pause":
       return `pause:${a.count}${at}+${formatDuration(a.duration)}${a.order === "as-due" ? ",order=due" : ""}`
+    case "Relocate":
+      return `relocate:${a.count}${at},down=${formatDuration(a.downtime)}`
   }
 }
 

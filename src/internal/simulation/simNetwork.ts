@@ -25,7 +25,8 @@ export interface SimNode {
   readonly name: string
   /** Position in the cluster, from 0, in the order nodes were added. */
   readonly index: number
-  readonly address: Address
+  /** Where it answers; a relocated node answers at a new one (see `SimulatedCluster.relocate`). */
+  address: Address
   /** Its core: read it, never step it (its driver does). */
   core: CoreState
   driver: Driver
@@ -141,6 +142,15 @@ export class SimulatedNetwork {
         streamBytes: grow(this.traffic.streamBytes)
       }
     }
+  }
+
+  /** `node` answers at `address` from now on and no longer at its old one. */
+  moveNode(node: SimNode, address: Address): void {
+    this.byAddress.delete(formatAddress(node.address))
+    // Cached by object identity: other nodes' records of the old address must miss from now on.
+    this.byAddressObject.clear()
+    node.address = address
+    this.byAddress.set(formatAddress(address), node)
   }
 
   /** The runtime `node`'s driver performs through. */

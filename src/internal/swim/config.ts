@@ -51,7 +51,7 @@ export interface CoreConfig {
   /** Local health: timeouts are scaled by (score + 1), with score in [0, awarenessMaxMultiplier - 1]. */
   readonly awarenessMaxMultiplier: number
 
-  /** After this long dead or left, a member's name may be claimed from another address; 0 never. */
+  /** After this long dead, a claim of its name from another address may carry any incarnation; 0: only a higher one (addressChange.ts). */
   readonly deadNodeReclaimTime: number
 
   /** Byte budget of one UDP packet after label and encryption overhead. */

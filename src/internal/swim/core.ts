@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { addressClaimAcked, addressClaimTimedOut, makeAddressClaims } from "./addressChange.js"
 import { makeBroadcastQueue } from "./broadcastQueue.js"
 import type { CoreConfig, MessageSizer } from "./config.js"
 import { noticeConnectivity } from "./connectivity.js"
@@ -106,7 +107,8 @@ export const make = (options: MakeOptions): CoreState => {
     lastDiscoverAt: 0,
     leaveWaiting: false,
     broadcastSeq: 0,
-    seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity)
+    seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity),
+    addressClaims: makeAddressClaims()
   }
 }
 
@@ -157,6 +159,7 @@ const dispatch = (step: Step, from: Address, message: PacketMessage, replyTo: nu
     case "IndirectPing":
       return handleIndirectPing(step, from, message)
     case "Ack":
+      if (addressClaimAcked(step, from, message)) return
       return handleAck(step, message)
     case "Nack":
       return handleNack(step, message)
@@ -269,6 +272,8 @@ const fireTimer = (s: Step, timer: Timer): void => {
       return joinDeadlinePassed(s, timer.token)
     case "DiscoverTick":
       return discoverTick(s, timer.token)
+    case "AddressClaimTimeout":
+      return addressClaimTimedOut(s, timer.node, timer.token)
     default:
       s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown timer" })
   }
@@ -322,5 +327,11 @@ export const snapshot = (state: CoreState): unknown => ({
   leaveWaiting: state.leaveWaiting,
   broadcastSeq: state.broadcastSeq,
   seenBroadcasts: [...state.seenBroadcasts.ids],
-  latestKeyed: [...state.seenBroadcasts.latest.entries()]
+  latestKeyed: [...state.seenBroadcasts.latest.entries()],
+  addressClaims: {
+    pending: Array.from(state.addressClaims.pending.entries()).map(([k, v]) => [k, { ...v }]),
+    refused: [...state.addressClaims.refused.entries()],
+    rivals: [...state.addressClaims.rivals.entries()],
+    moves: [...state.addressClaims.moves.entries()]
+  }
 })

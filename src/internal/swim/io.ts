@@ -28,6 +28,8 @@ export type Timer =
   | { readonly _tag: "JoinDeadline"; readonly token: number }
   /** Every two probe intervals: time to consider asking discovery (while alone, or every `rediscoverInterval`). */
   | { readonly _tag: "DiscoverTick"; readonly token: number }
+  /** A check of `node`'s claim to a new address: its probe timeout, then its end (see addressChange.ts). */
+  | { readonly _tag: "AddressClaimTimeout"; readonly node: string; readonly token: number }
 
 // ---------------------------------------------------------------- inputs
 
@@ -90,7 +92,8 @@ export type Input =
 /** A change in the cluster as this node sees it. */
 export type MembershipEvent =
   | { readonly _tag: "MemberJoined"; readonly member: Member }
-  | { readonly _tag: "MemberUpdated"; readonly member: Member }
+  /** Metadata changed, or (with `previousAddress`) the member moved to a new address. */
+  | { readonly _tag: "MemberUpdated"; readonly member: Member; readonly previousAddress?: Address | undefined }
   | { readonly _tag: "MemberSuspected"; readonly member: Member; readonly from: string }
   | { readonly _tag: "MemberRecovered"; readonly member: Member }
   | { readonly _tag: "MemberFailed"; readonly member: Member; readonly from: string }
@@ -106,7 +109,11 @@ export type MembershipEvent =
      */
     readonly cause: "started" | "refuted" | "leaving" | "left" | "rejoined" | "metadata" | "isolated" | "connected"
   }
-  /** Another address claims a live member's name; the claim was ignored. */
+  /**
+   * Another address claims a live member's name and the member still answers
+   * at its own, so it keeps it; published once per claimant. On the member
+   * itself: another process at `claimant` holds its name.
+   */
   | { readonly _tag: "NameConflict"; readonly existing: Member; readonly claimant: Address }
 
 /** This node's own standing. */

@@ -3,7 +3,8 @@
  *
  * @internal
  */
-import type { Address, NodeState, Versions } from "./messages.js"
+import type { Address, Alive, Versions } from "./messages.js"
+import { NodeState } from "./messages.js"
 
 /** A cluster member as this node currently sees it. */
 export interface Member {
@@ -40,3 +41,14 @@ export const toMember = (record: MemberRecord): Member => ({
   versions: record.versions,
   stateChangedAt: record.stateChangedAt
 })
+
+/** Takes an alive message's incarnation, metadata and versions; the record is alive, since `now` if it was not. */
+export const takeAlive = (record: MemberRecord, a: Alive, now: number): void => {
+  record.incarnation = a.incarnation
+  record.meta = a.meta
+  record.versions = a.versions
+  if (record.state !== NodeState.Alive) {
+    record.state = NodeState.Alive
+    record.stateChangedAt = now
+  }
+}

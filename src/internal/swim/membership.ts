@@ -11,11 +11,12 @@
  *
  * @internal
  */
+import { claimAddress, claimedElsewhere } from "./addressChange.js"
 import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
-import { type MemberRecord, toMember } from "./member.js"
+import { type MemberRecord, takeAlive, toMember } from "./member.js"
 import { nextInt } from "./random.js"
 import { observe } from "./observation.js"
 import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
@@ -128,22 +129,17 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   let record = state.members.get(a.node)
   if (!isSelf && refusedByFilter(step, a, record)) return
   let isNew = false
-  let changesAddress = false
   if (record === undefined) {
     record = insertNewMember(step, a)
     isNew = true
   } else if (!sameAddress(record.address, a.address)) {
-    const reclaimable = state.config.deadNodeReclaimTime > 0 &&
-      now - record.stateChangedAt > state.config.deadNodeReclaimTime
-    if (record.state === NodeState.Left || (record.state === NodeState.Dead && reclaimable)) {
-      changesAddress = true
-    } else {
-      emit(step, { _tag: "NameConflict", existing: toMember(record), claimant: a.address })
-      return
-    }
+    // A name from another address moves only after a check (addressChange.ts); about us, we refute.
+    if (!isSelf) claimAddress(step, record, a)
+    else if (!bootstrap && claimedElsewhere(step, a)) refute(step, a.incarnation)
+    return
   }
 
-  if (!isNew && !isSelf && !changesAddress && a.incarnation <= record.incarnation) return
+  if (!isNew && !isSelf && a.incarnation <= record.incarnation) return
   if (isSelf && a.incarnation < record.incarnation) return
 
   state.suspicions.delete(a.node)
@@ -158,23 +154,11 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   }
 
   broadcastMembership(step, a.node, a)
-  record.incarnation = a.incarnation
-  record.meta = a.meta
-  if (changesAddress) {
-    const oldKey = formatAddress(record.address)
-    if (state.byAddress.get(oldKey) === record) state.byAddress.delete(oldKey)
-    state.byAddress.set(formatAddress(a.address), record)
-  }
-  record.address = a.address
-  record.versions = a.versions
-  if (record.state !== NodeState.Alive) {
-    record.state = NodeState.Alive
-    record.stateChangedAt = now
-  }
+  takeAlive(record, a, now)
 
   if (isNew || oldState === NodeState.Dead || oldState === NodeState.Left) {
     emit(step, { _tag: "MemberJoined", member: toMember(record) })
-  } else if (!sameBytes(oldMeta, record.meta) || changesAddress) {
+  } else if (!sameBytes(oldMeta, record.meta)) {
     emit(step, { _tag: "MemberUpdated", member: toMember(record) })
   } else if (oldState === NodeState.Suspect) {
     emit(step, { _tag: "MemberRecovered", member: toMember(record) })

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import type { AddressClaims } from "./addressChange.js"
 import type { CoreConfig, MessageSizer } from "./config.js"
 import type { BroadcastQueue } from "./broadcastQueue.js"
 import type { Address, PushNodeState } from "./messages.js"
@@ -108,6 +109,8 @@ export interface CoreState {
   broadcastSeq: number
   /** User broadcasts already delivered, so their echoes are not. */
   readonly seenBroadcasts: SeenBroadcasts
+  /** Claims of members' names from new addresses: checks in progress, refusals, rivals for our own name. */
+  readonly addressClaims: AddressClaims
 }
 
 /** Most relayed pings in flight at once; beyond it, requests are refused. */

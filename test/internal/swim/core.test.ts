@@ -1017,50 +1017,6 @@ describe("rule 8: bounded state", () => {
     expect(d.member("a")?.state).toBe(NodeState.Alive)
   })
 
-  it("with deadNodeReclaimTime > 0, a dead member's name is claimable from a new address only after that time", () => {
-    const d = cluster(["a", "b", "c"], { timings: { deadNodeReclaimTime: 10_000 } })
-    d.receive("a", dead("c", 3, "a"))
-    const diedAt = d.now
-    const newAddress = { host: "10.9.9.9", port: 8000 }
-    d.advanceTo(diedAt + 5000)
-    let mark = d.mark()
-    d.receive(newAddress, alive("c", 4, { address: newAddress }))
-    const conflicts = d.eventsOf("NameConflict", mark)
-    expect(conflicts.length).toBe(1)
-    expect(conflicts[0]!.existing).toMatchObject({ name: "c", address: addressOf("c") })
-    expect(conflicts[0]!.claimant).toEqual(newAddress)
-    expect(d.member("c")).toMatchObject({ state: NodeState.Dead, incarnation: 3, address: addressOf("c") })
-    expect(d.eventsOf("MemberJoined", mark)).toEqual([])
-
-    d.advanceTo(diedAt + 10_001)
-    mark = d.mark()
-    d.receive(newAddress, alive("c", 1, { address: newAddress }))
-    expect(d.eventsOf("NameConflict", mark)).toEqual([])
-    const joined = d.eventsOf("MemberJoined", mark)
-    expect(joined.map((e) => [e.member.name, e.member.address])).toEqual([["c", newAddress]])
-    expect(d.member("c")).toMatchObject({ state: NodeState.Alive, address: newAddress })
-  })
-
-  it("with deadNodeReclaimTime 0, a dead member's name is never claimed from another address", () => {
-    const d = cluster(["a", "b", "c"])
-    d.receive("a", dead("c", 3, "a"))
-    d.advanceTo(25_000)
-    const newAddress = { host: "10.9.9.9", port: 8000 }
-    const mark = d.mark()
-    d.receive(newAddress, alive("c", 9, { address: newAddress }))
-    expect(d.eventsOf("NameConflict", mark).length).toBe(1)
-    expect(d.member("c")).toMatchObject({ state: NodeState.Dead, address: addressOf("c") })
-  })
-
-  it("a live member's name claimed from another address is a NameConflict and changes nothing", () => {
-    const d = cluster(["a", "c"], { timings: { deadNodeReclaimTime: 1 } })
-    d.advanceTo(5000)
-    const before = Core.snapshot(d.state)
-    const out = d.receive({ host: "10.9.9.9", port: 8000 }, alive("c", 9, { address: { host: "10.9.9.9", port: 8000 } }))
-    expect(out.map((o) => o._tag === "Event" ? o.event._tag : o._tag)).toEqual(["NameConflict"])
-    expect(Core.snapshot(d.state)).toEqual(before)
-  })
-
   it("the membership queue never exceeds maxMembershipQueue", () => {
     const d = new CoreDriver({ timings: { maxMembershipQueue: 16 } })
     let deepest = 0
