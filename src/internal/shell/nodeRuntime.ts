@@ -159,7 +159,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       )
     },
     dropped: (dropped) => {
-      metrics.withReason(metrics.coreDropped, dropped.reason).unsafeUpdate(1, [])
+      metrics.withReason(metrics.coreDropped, dropped.reason).unsafeUpdate(dropped.count ?? 1, [])
       pending.push(Effect.logDebug("core dropped an input", dropped.reason, dropped.detail))
     }
   }

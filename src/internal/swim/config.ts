@@ -73,6 +73,11 @@ export interface CoreConfig {
    * whatever this is.
    */
   readonly rediscoverInterval: number
+  /**
+   * How far above the incarnation we hold for a member a claim about it may
+   * jump on another member's word (see incarnation.ts); default 1024.
+   */
+  readonly incarnationWindow?: number | undefined
 }
 
 /**

@@ -14,7 +14,7 @@ import { estimateSize } from "./estimateSize.js"
 import type { Input, Output, Timer } from "./io.js"
 import { joinDeadlinePassed } from "./join.js"
 import { broadcast, gossipTick, join, leave, receiveUserMessage, start, updateMetadata } from "./lifecycle.js"
-import { type Address, formatAddress, NodeState, type PacketMessage } from "./messages.js"
+import { type Address, formatAddress, NodeState, type PacketMessage, sameAddress } from "./messages.js"
 import { type Member, toMember } from "./member.js"
 import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./membership.js"
 import { handleAck, handleIndirectPing, handleNack, handlePing, probeTick, probeTimedOut, relayTimedOut } from "./probe.js"
@@ -55,6 +55,9 @@ export const invalidConfig = (c: CoreConfig): string | undefined => {
   }
   if (c.probeTimeout >= c.probeInterval) return "probeTimeout must be shorter than probeInterval"
   if (c.packetBudget < 128) return "packetBudget below 128 bytes cannot carry the protocol"
+  if (c.incarnationWindow !== undefined && !(Number.isInteger(c.incarnationWindow) && c.incarnationWindow > 0)) {
+    return "incarnationWindow must be a positive integer"
+  }
   if (!(c.userBroadcastShare >= 0 && c.userBroadcastShare <= 1)) return "userBroadcastShare must be in [0, 1]"
   const nonNegative = [
     "indirectChecks", "gossipNodes", "pushPullInterval", "gossipToTheDeadTime", "deadNodeReclaimTime", "rediscoverInterval"
@@ -153,7 +156,7 @@ const dispatch = (step: Step, from: Address, message: PacketMessage, replyTo: nu
     case "Nack":
       return handleNack(step, message)
     case "Alive":
-      return handleAlive(step, message, false)
+      return handleAlive(step, message, sameAddress(from, message.address) ? "own" : "relayed")
     case "Suspect":
       return handleSuspect(step, message)
     case "Dead":
@@ -208,7 +211,7 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         break
       }
       noteHeard(state, now)
-      pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo)
+      pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo, input.from)
       break
     case "PushPullResponse":
       if (state.status !== "idle") noteHeard(state, now)

@@ -115,6 +115,7 @@ export type DropReason =
   | "IncompatibleVersions" // a push/pull whose members' versions cannot share a cluster with ours (memberlist's verifyProtocol)
   | "NotRunning" // an input before Start or after leaving that cannot apply
   | "Rejected" // an API call that cannot be honoured (see detail)
+  | "Unconfirmed" // a claim not taken on the sender's word: too far ahead, an unknown member not yet heard from, over a budget
 
 /** What the shell must do. */
 export type Output =
@@ -176,4 +177,10 @@ export type Output =
    */
   | { readonly _tag: "Discover"; readonly reason: "alone" | "periodic" }
   /** An input was ignored; the shell counts and logs it. */
-  | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }
+  | {
+    readonly _tag: "Dropped"
+    readonly reason: DropReason
+    readonly detail: string
+    /** How many inputs this one report stands for (default 1): a flood is reported once per step. */
+    readonly count?: number | undefined
+  }

@@ -7,6 +7,7 @@
  */
 import { discoverTickInterval } from "./config.js"
 import { broadcastMembership, broadcastUser, completeLeave, gossipRound } from "./dissemination.js"
+import { nextIncarnation } from "./incarnation.js"
 import { openJoin } from "./join.js"
 import type { Address, PacketMessage } from "./messages.js"
 import { NodeState, sameAddress } from "./messages.js"
@@ -55,7 +56,7 @@ export const start = (step: Step): void => {
     address: c.address,
     meta: c.meta,
     versions: c.versions
-  }, true)
+  }, "self")
   selfRecord(state).stateChangedAt = now
   // A node that just started has not been cut off from anything.
   state.lastHeardAt = now
@@ -75,7 +76,7 @@ export const join = (step: Step, seeds: ReadonlyArray<Address>): void => {
     const self = selfRecord(state)
     state.status = "alive"
     state.leaveWaiting = false
-    self.incarnation = Math.min(self.incarnation + 1, 0xffffffff)
+    self.incarnation = nextIncarnation(self.incarnation)
     self.state = NodeState.Alive
     self.stateChangedAt = now
     announceSelf(step)
@@ -144,7 +145,7 @@ export const updateMetadata = (step: Step, meta: Uint8Array): void => {
     return
   }
   const self = selfRecord(state)
-  self.incarnation = Math.min(self.incarnation + 1, 0xffffffff)
+  self.incarnation = nextIncarnation(self.incarnation)
   self.meta = meta
   announceSelf(step)
   emit(step, { _tag: "MemberUpdated", member: toMember(self) })

@@ -13,7 +13,7 @@
  */
 import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
-import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
+import type { Address, Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import { type MemberRecord, toMember } from "./member.js"
 import { nextInt } from "./random.js"
@@ -26,6 +26,8 @@ import {
   verificationSpacing
 } from "./suspicion.js"
 import { formedWhileIsolated, isIsolated } from "./isolation.js"
+import { above, beyondWindow, incarnationWindow, isNewer, isOlder } from "./incarnation.js"
+import { type Origin, reportUnconfirmed } from "./trust.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
@@ -56,7 +58,7 @@ export const announceSelf = (step: Step): void => {
 export const refute = (step: Step, accusedIncarnation: number): void => {
   const { state } = step
   const self = selfRecord(state)
-  self.incarnation = Math.min(Math.max(self.incarnation, accusedIncarnation) + 1, 0xffffffff)
+  self.incarnation = above(self.incarnation, accusedIncarnation)
   state.awareness = applyAwarenessDelta(state.awareness, 1, state.config.awarenessMaxMultiplier)
   announceSelf(step)
   emit(step, { _tag: "LocalStatus", status: "alive", incarnation: self.incarnation, cause: "refuted" })
@@ -96,9 +98,10 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord => {
   return record
 }
 
-/** Applies an alive message (from a packet, a push/pull, or this node itself when `bootstrap`). */
-export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
+/** Applies an alive message; `origin` says who vouches for it (this node itself on start). */
+export const handleAlive = (step: Step, a: Alive, origin: Origin): void => {
   const { state, now } = step
+  const bootstrap = origin === "self"
   const isSelf = a.node === state.config.name
   if (isSelf && state.status !== "alive" && !bootstrap) return
 
@@ -119,8 +122,14 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
     }
   }
 
-  if (!isNew && !isSelf && !changesAddress && a.incarnation <= record.incarnation) return
-  if (isSelf && a.incarnation < record.incarnation) return
+  if (!isNew && !isSelf && !changesAddress) {
+    if (!isNewer(a.incarnation, record.incarnation)) return
+    if (origin !== "own" && beyondWindow(a.incarnation, record.incarnation, incarnationWindow(state.config))) {
+      reportUnconfirmed(step, `alive of ${a.node} at ${a.incarnation}, far above ${record.incarnation}, not from itself`)
+      return
+    }
+  }
+  if (isSelf && isOlder(a.incarnation, record.incarnation)) return
 
   state.suspicions.delete(a.node)
   const oldState = record.state
@@ -158,14 +167,15 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
 }
 
 /** Applies a suspicion. */
-export const handleSuspect = (step: Step, s: Suspect): void => {
+export const handleSuspect = (step: Step, accusation: Suspect): void => {
   const { state, now } = step
-  const record = state.members.get(s.node)
+  const record = state.members.get(accusation.node)
   if (record === undefined) return
-  if (s.incarnation < record.incarnation) {
-    answerStaleAccusation(step, s.node)
+  if (isOlder(accusation.incarnation, record.incarnation)) {
+    answerStaleAccusation(step, accusation.node)
     return
   }
+  const s = withinWindow(step, accusation, record)
 
   const existing = state.suspicions.get(s.node)
   if (existing !== undefined) {
@@ -209,6 +219,23 @@ export const handleSuspect = (step: Step, s: Suspect): void => {
   state.suspicions.set(s.node, suspicion)
   setTimer(step, suspicion.deadline, { _tag: "SuspicionTimeout", node: s.node, token: suspicion.token })
   emit(step, { _tag: "MemberSuspected", member: toMember(record), from: s.from })
+}
+
+/**
+ * An accusation about another member far above the incarnation we hold
+ * for it is taken at the incarnation we hold: it starts a suspicion our
+ * probes check and the member can refute, and it cannot move the member
+ * out of reach of its refutations. About this node itself it stands: the
+ * refutation goes above it (after a restart, the cluster may rightly hold
+ * us far above where we start).
+ */
+const withinWindow = (step: Step, s: Suspect, record: MemberRecord): Suspect => {
+  const { state } = step
+  if (s.node === state.config.name || !beyondWindow(s.incarnation, record.incarnation, incarnationWindow(state.config))) {
+    return s
+  }
+  reportUnconfirmed(step, `accusation of ${s.node} at ${s.incarnation}, far above ${record.incarnation}: taken at ${record.incarnation}`)
+  return { ...s, incarnation: record.incarnation }
 }
 
 /** A suspicion timer fired: if it is still the live suspicion and its deadline has come, the member is dead. */
@@ -258,8 +285,13 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
   const { state, now } = step
   const record = state.members.get(d.node)
   if (record === undefined) return
-  if (d.incarnation < record.incarnation) {
+  if (isOlder(d.incarnation, record.incarnation)) {
     answerStaleAccusation(step, d.node)
+    return
+  }
+  if (d.node !== state.config.name && beyondWindow(d.incarnation, record.incarnation, incarnationWindow(state.config))) {
+    // Not believed on its sender's word: looked at as a suspicion, which the member refutes if it lives.
+    handleSuspect(step, { _tag: "Suspect", incarnation: d.incarnation, node: d.node, from: d.from })
     return
   }
   state.suspicions.delete(d.node)
@@ -288,7 +320,12 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
  * remote view may be stale, so we let our own probes and the suspicion
  * timeout decide.
  */
-export const mergeRemoteStates = (step: Step, states: ReadonlyArray<PushNodeState>): void => {
+export const mergeRemoteStates = (
+  step: Step,
+  states: ReadonlyArray<PushNodeState>,
+  origin: "answer" | "request",
+  peer: Address
+): void => {
   const self = step.state.config.name
   for (const r of states) {
     switch (r.state) {
@@ -300,7 +337,7 @@ export const mergeRemoteStates = (step: Step, states: ReadonlyArray<PushNodeStat
           address: r.address,
           meta: r.meta,
           versions: r.versions
-        }, false)
+        }, sameAddress(r.address, peer) ? "own" : origin)
         break
       case NodeState.Left:
         handleDead(step, { _tag: "Dead", incarnation: r.incarnation, node: r.name, from: r.name })

@@ -47,7 +47,12 @@ const validStates = (step: Step, states: ReadonlyArray<PushNodeState>): Readonly
  * every other (memberlist's `verifyProtocol`); otherwise merges nothing and
  * reports it. Returns whether they were merged.
  */
-const mergeIfCompatible = (step: Step, states: ReadonlyArray<PushNodeState>): boolean => {
+const mergeIfCompatible = (
+  step: Step,
+  states: ReadonlyArray<PushNodeState>,
+  origin: "answer" | "request",
+  peer: Address
+): boolean => {
   const remote = validStates(step, states)
   const remoteMembers = remote.map((s) => ({ name: s.name, state: s.state, versions: s.versions }))
   const incompatible = verifyProtocol(Array.from(step.state.members.values()), remoteMembers)
@@ -55,14 +60,19 @@ const mergeIfCompatible = (step: Step, states: ReadonlyArray<PushNodeState>): bo
     step.out.push({ _tag: "Dropped", reason: "IncompatibleVersions", detail: describeIncompatibility(incompatible) })
     return false
   }
-  mergeRemoteStates(step, remote)
+  mergeRemoteStates(step, remote, origin, peer)
   return true
 }
 
 /** A remote node opened a push/pull: answer with our state (memberlist sends it before checking theirs), then merge theirs. */
-export const pushPullRequested = (step: Step, states: ReadonlyArray<PushNodeState>, replyTo: number): void => {
+export const pushPullRequested = (
+  step: Step,
+  states: ReadonlyArray<PushNodeState>,
+  replyTo: number,
+  from: Address
+): void => {
   step.out.push({ _tag: "PushPullReply", replyTo, states: localStates(step.state) })
-  mergeIfCompatible(step, states)
+  mergeIfCompatible(step, states, "request", from)
 }
 
 /**
@@ -71,11 +81,13 @@ export const pushPullRequested = (step: Step, states: ReadonlyArray<PushNodeStat
  * deadline is still merged, but settles nothing.
  */
 export const pushPullAnswered = (step: Step, token: number, states: ReadonlyArray<PushNodeState>): void => {
-  if (!step.state.pushPulls.delete(token)) {
+  const pending = step.state.pushPulls.get(token)
+  if (pending === undefined) {
     step.out.push({ _tag: "Dropped", reason: "NotRunning", detail: "answer to an unknown push/pull" })
     return
   }
-  settleJoin(step, token, mergeIfCompatible(step, states))
+  step.state.pushPulls.delete(token)
+  settleJoin(step, token, mergeIfCompatible(step, states, "answer", pending.to))
 }
 
 /** Our push/pull failed. */
