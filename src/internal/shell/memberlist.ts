@@ -195,7 +195,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       )
 
     fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
-    fork(runSender(transport, outbox))
+    fork(runSender(transport, outbox, submit))
     fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit)(p.from, p.bytes)))
     const handleConnection = onConnection(wire, tcpTimeout, submit)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)

@@ -13,6 +13,7 @@ import { noteHeard } from "./isolation.js"
 import { estimateSize } from "./estimateSize.js"
 import type { Input, Output, Timer } from "./io.js"
 import { joinDeadlinePassed } from "./join.js"
+import { probeNotSent } from "./localFailure.js"
 import { broadcast, gossipTick, join, leave, receiveUserMessage, start, updateMetadata } from "./lifecycle.js"
 import { type Address, formatAddress, NodeState, type PacketMessage, sameAddress } from "./messages.js"
 import { type Member, toMember } from "./member.js"
@@ -204,6 +205,9 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
       break
     case "TimerFired":
       fireTimer(s, input.timer)
+      break
+    case "SendFailed":
+      probeNotSent(s, input.seqNo)
       break
     case "PushPullRequest":
       if (state.status === "idle") {

@@ -45,6 +45,12 @@ export type Input =
   }
   /** A timer fired. */
   | { readonly _tag: "TimerFired"; readonly timer: Timer }
+  /**
+   * A packet carrying the ping `seqNo` could not leave this host (the
+   * socket refused it: our interface is down, no route). Not evidence
+   * against the peer: that probe ends without a verdict.
+   */
+  | { readonly _tag: "SendFailed"; readonly seqNo: number }
   /** A remote node opened a push/pull exchange; answer with `PushPullReply` carrying the same `replyTo`. */
   | {
     readonly _tag: "PushPullRequest"

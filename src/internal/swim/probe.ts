@@ -153,7 +153,7 @@ const finishProbe = (step: Step): void => {
   const { state } = step
   const probe = state.probe
   state.probe = undefined
-  if (probe === undefined || probe.acked) return
+  if (probe === undefined || probe.acked || probe.unsent === true) return
   if (state.members.has(probe.target)) {
     handleSuspect(step, {
       _tag: "Suspect",
@@ -217,6 +217,7 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
   }
   const probe = state.probe
   if (probe === undefined || probe.seqNo !== seqNo || probe.acked || probe.indirectAt !== undefined) return
+  if (probe.unsent === true) return
   probe.indirectAt = now
   // Our addition: the direct ping again, bare and with the same seqNo. A lost ping or ack is the usual
   // reason for no ack, and the direct path (two packets) is likelier to get through than any one

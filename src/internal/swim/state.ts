@@ -30,6 +30,8 @@ export interface Probe {
   /** Nacks asked of the relays, and nacks received. */
   expectedNacks: number
   nacks: number
+  /** A ping of this probe could not leave this host: the probe ends without a verdict (see localFailure.ts). */
+  unsent?: true
 }
 
 /** A ping this node relays for someone else's indirect probe. */
