@@ -25,6 +25,8 @@ import { discovered, discoverTick } from "./rediscovery.js"
 import type { CoreState, Step } from "./state.js"
 import { makeSeenBroadcasts } from "./userBroadcast.js"
 import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
+import { confirmCandidate, sweepCandidates } from "./admission.js"
+import { flushUnconfirmed, makeAdmission } from "./trust.js"
 
 /** How many user broadcast ids a node remembers to suppress echoes. */
 const seenBroadcastCapacity = 8192
@@ -105,7 +107,8 @@ export const make = (options: MakeOptions): CoreState => {
     lastDiscoverAt: 0,
     leaveWaiting: false,
     broadcastSeq: 0,
-    seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity)
+    seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity),
+    admission: makeAdmission()
   }
 }
 
@@ -153,11 +156,12 @@ const dispatch = (step: Step, from: Address, message: PacketMessage, replyTo: nu
     case "IndirectPing":
       return handleIndirectPing(step, from, message)
     case "Ack":
+      if (confirmCandidate(step, from, message.seqNo)) return
       return handleAck(step, message)
     case "Nack":
       return handleNack(step, message)
     case "Alive":
-      return handleAlive(step, message, sameAddress(from, message.address) ? "own" : "relayed")
+      return handleAlive(step, message, sameAddress(from, message.address) ? "own" : "relayed", from)
     case "Suspect":
       return handleSuspect(step, message)
     case "Dead":
@@ -243,6 +247,7 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
       s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown input" })
   }
   noticeConnectivity(s)
+  flushUnconfirmed(s)
   return s.out
 }
 
@@ -253,6 +258,7 @@ const fireTimer = (s: Step, timer: Timer): void => {
   }
   switch (timer._tag) {
     case "ProbeTick":
+      sweepCandidates(s)
       return probeTick(s, timer.token)
     case "ProbeTimeout":
       return probeTimedOut(s, timer.seqNo)
@@ -321,5 +327,6 @@ export const snapshot = (state: CoreState): unknown => ({
   leaveWaiting: state.leaveWaiting,
   broadcastSeq: state.broadcastSeq,
   seenBroadcasts: [...state.seenBroadcasts.ids],
-  latestKeyed: [...state.seenBroadcasts.latest.entries()]
+  latestKeyed: [...state.seenBroadcasts.latest.entries()],
+  candidates: Array.from(state.admission.candidates.entries())
 })

@@ -28,6 +28,7 @@ import {
 import { formedWhileIsolated, isIsolated } from "./isolation.js"
 import { above, beyondWindow, incarnationWindow, isNewer, isOlder } from "./incarnation.js"
 import { type Origin, reportUnconfirmed } from "./trust.js"
+import { admitNew } from "./admission.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
@@ -98,8 +99,12 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord => {
   return record
 }
 
-/** Applies an alive message; `origin` says who vouches for it (this node itself on start). */
-export const handleAlive = (step: Step, a: Alive, origin: Origin): void => {
+/**
+ * Applies an alive message; `origin` says who vouches for it (this node
+ * itself on start), `source` is the address it came from. A name we do not
+ * know is admitted only as trust.ts allows.
+ */
+export const handleAlive = (step: Step, a: Alive, origin: Origin, source?: Address): void => {
   const { state, now } = step
   const bootstrap = origin === "self"
   const isSelf = a.node === state.config.name
@@ -109,6 +114,7 @@ export const handleAlive = (step: Step, a: Alive, origin: Origin): void => {
   let isNew = false
   let changesAddress = false
   if (record === undefined) {
+    if (!admitNew(step, a, origin, source)) return
     record = insertNewMember(step, a)
     isNew = true
   } else if (!sameAddress(record.address, a.address)) {
@@ -337,7 +343,7 @@ export const mergeRemoteStates = (
           address: r.address,
           meta: r.meta,
           versions: r.versions
-        }, sameAddress(r.address, peer) ? "own" : origin)
+        }, sameAddress(r.address, peer) ? "own" : origin, peer)
         break
       case NodeState.Left:
         handleDead(step, { _tag: "Dead", incarnation: r.incarnation, node: r.name, from: r.name })

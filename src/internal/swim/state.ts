@@ -16,6 +16,7 @@ import type { MembershipEvent, Output, Timer } from "./io.js"
 import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
 import type { SeenBroadcasts } from "./userBroadcast.js"
+import type { Admission } from "./trust.js"
 
 /** The probe in flight, if any. */
 export interface Probe {
@@ -106,6 +107,8 @@ export interface CoreState {
   broadcastSeq: number
   /** User broadcasts already delivered, so their echoes are not. */
   readonly seenBroadcasts: SeenBroadcasts
+  /** Names heard of on someone else's word, and the budgets of each source (see trust.ts). */
+  readonly admission: Admission
 }
 
 /** Most relayed pings in flight at once; beyond it, requests are refused. */
