@@ -13,15 +13,25 @@ import type { Address, Connection } from "../../Transport.js"
 import type { StreamAnswer } from "../driver/driver.js"
 import { formatAddress } from "../swim/messages.js"
 import { decodePacket } from "../wire/packet.js"
+import * as guardMetrics from "./guardMetrics.js"
 import * as metrics from "./metrics.js"
+import type { RateLimit } from "./rateLimit.js"
 import type { Command } from "./nodeRuntime.js"
 import { readFrame, writeFrame } from "./streams.js"
 import type { WireOptions } from "./wireOptions.js"
 
 type Submit = (command: Command) => Effect.Effect<void>
 
-/** Decodes one packet and hands its messages to the driver. */
-export const onPacket = (wire: WireOptions, submit: Submit) => (from: Address, bytes: Uint8Array): Effect.Effect<void> => {
+/**
+ * Decodes one packet and hands its messages to the driver. A packet from a
+ * source over its rate is dropped before decoding, and counted.
+ */
+export const onPacket = (wire: WireOptions, submit: Submit, limit?: { readonly rateLimit: RateLimit; readonly now: () => number }) =>
+(from: Address, bytes: Uint8Array): Effect.Effect<void> => {
+  if (limit !== undefined && !limit.rateLimit.allow(formatAddress(from), limit.now())) {
+    guardMetrics.packetsRateLimited.unsafeUpdate(1, [])
+    return Effect.void
+  }
   const decoded = decodePacket(bytes, wire.decodePacket())
   if (Either.isLeft(decoded)) {
     metrics.withReason(metrics.decodeRejected, decoded.left.reason).unsafeUpdate(1, [])

@@ -26,6 +26,7 @@ import type { CoreState, Step } from "./state.js"
 import { makeSeenBroadcasts } from "./userBroadcast.js"
 import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
 import { confirmCandidate, sweepCandidates } from "./admission.js"
+import { capPings } from "./reflection.js"
 import { flushUnconfirmed, makeAdmission } from "./trust.js"
 
 /** How many user broadcast ids a node remembers to suppress echoes. */
@@ -195,12 +196,13 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         break
       }
       let anyWellFormed = false
+      const messages = capPings(s, input.messages)
       // Pings last: the ack then carries what the rest of the packet made us say — above all our
       // refutation of the accusation a prober sends with its ping of a suspect.
-      for (const message of input.messages) {
+      for (const message of messages) {
         if (!isPing(message)) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
       }
-      for (const message of input.messages) {
+      for (const message of messages) {
         if (isPing(message)) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
       }
       if (anyWellFormed && state.status !== "idle") noteHeard(state, now)

@@ -8,7 +8,7 @@
 import { applyAwarenessDelta, scaleByAwareness } from "./awareness.js"
 import { sendWithPiggyback } from "./dissemination.js"
 import type { Ack, Address, IndirectPing, Nack, PacketMessage, Ping } from "./messages.js"
-import { formatAddress, NodeState } from "./messages.js"
+import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import { handleSuspect } from "./membership.js"
 import { sampleDistinct, shuffleInPlace } from "./random.js"
@@ -271,7 +271,9 @@ export const handlePing = (step: Step, from: Address, ping: Ping, replyTo: numbe
   const ack: Ack = { _tag: "Ack", seqNo: ping.seqNo, payload: new Uint8Array(0) }
   // A stream ping is answered on its stream, a packet ping by packet (with gossip piggybacked).
   if (replyTo !== undefined) step.out.push({ _tag: "StreamReply", replyTo, messages: [ack] })
-  else sendWithPiggyback(step, ping.source?.address ?? from, [ack])
+  else if (ping.source === undefined || sameAddress(ping.source.address, from)) sendWithPiggyback(step, from, [ack])
+  // Elsewhere than the packet came from: bare, so a forged source gets no amplified packet (reflection.ts).
+  else sendPacket(step, ping.source.address, [ack])
 }
 
 /** Pings the target on a requester's behalf, remembering whom to answer. */
