@@ -52,3 +52,14 @@ export const above = (a: number, b: number): number => nextIncarnation(isNewer(b
 /** Whether `claimed` is newer than `known` by more than `window`: not to be taken on someone else's word. */
 export const beyondWindow = (claimed: number, known: number, window: number): boolean =>
   isNewer(claimed, known) && distance(claimed, known) > window
+
+/**
+ * The incarnation a node starts at: the clock's seconds (at least 1), so a
+ * node that restarts comes back above every incarnation it held before —
+ * unless it refuted more than once a second on average — and a capture of
+ * an old accusation about it, replayed after the restart, is stale instead
+ * of news. (Its peers forget a dead member after `gossipToTheDeadTime`;
+ * restarting at 1, as memberlist does, made such a replay win again.)
+ * Serial-number order keeps this right across the wrap in 2106.
+ */
+export const startIncarnation = (now: number): number => Math.max(1, Math.floor(now / 1000) % modulus)
