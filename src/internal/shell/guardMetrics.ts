@@ -15,3 +15,8 @@ export const sendsFailed = Metric.counter("memberlist_sends_failed", {
 export const packetsRateLimited = Metric.counter("memberlist_packets_rate_limited", {
   description: "packets dropped before decoding: the source address sent over its rate"
 })
+
+/** Encrypted packets dropped after decrypting: their nonce was seen recently (a replay or a duplicate). */
+export const packetsReplayed = Metric.counter("memberlist_packets_replayed", {
+  description: "encrypted packets dropped: nonce seen recently (replay or duplicate)"
+})

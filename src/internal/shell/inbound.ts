@@ -16,26 +16,40 @@ import { decodePacket } from "../wire/packet.js"
 import * as guardMetrics from "./guardMetrics.js"
 import * as metrics from "./metrics.js"
 import type { RateLimit } from "./rateLimit.js"
+import type { ReplayWindow } from "./replayWindow.js"
 import type { Command } from "./nodeRuntime.js"
 import { readFrame, writeFrame } from "./streams.js"
 import type { WireOptions } from "./wireOptions.js"
 
 type Submit = (command: Command) => Effect.Effect<void>
 
+/** What a packet passes besides decoding: its source's rate, and for an encrypted one, its nonce. */
+export interface PacketGuards {
+  readonly rateLimit: RateLimit
+  readonly replays: ReplayWindow
+  readonly now: () => number
+}
+
 /**
  * Decodes one packet and hands its messages to the driver. A packet from a
- * source over its rate is dropped before decoding, and counted.
+ * source over its rate is dropped before decoding, an encrypted one whose
+ * nonce was seen recently after it; both are counted.
  */
-export const onPacket = (wire: WireOptions, submit: Submit, limit?: { readonly rateLimit: RateLimit; readonly now: () => number }) =>
+export const onPacket = (wire: WireOptions, submit: Submit, guards?: PacketGuards) =>
 (from: Address, bytes: Uint8Array): Effect.Effect<void> => {
-  if (limit !== undefined && !limit.rateLimit.allow(formatAddress(from), limit.now())) {
+  if (guards !== undefined && !guards.rateLimit.allow(formatAddress(from), guards.now())) {
     guardMetrics.packetsRateLimited.unsafeUpdate(1, [])
     return Effect.void
   }
-  const decoded = decodePacket(bytes, wire.decodePacket())
+  const options = wire.decodePacket()
+  const decoded = decodePacket(bytes, options)
   if (Either.isLeft(decoded)) {
     metrics.withReason(metrics.decodeRejected, decoded.left.reason).unsafeUpdate(1, [])
     return Effect.logDebug("dropped a packet", formatAddress(from), decoded.left.reason, decoded.left.message)
+  }
+  if (guards !== undefined && (options.keyring?.keys.length ?? 0) > 0 && guards.replays.replayed(bytes)) {
+    guardMetrics.packetsReplayed.unsafeUpdate(1, [])
+    return Effect.logDebug("dropped a replayed packet", formatAddress(from))
   }
   const { messages, truncated } = decoded.right
   metrics.packetsIn.unsafeUpdate(1, [])

@@ -46,6 +46,7 @@ import { Mailbox } from "./mailbox.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { RateLimit } from "./rateLimit.js"
+import { ReplayWindow } from "./replayWindow.js"
 import { sendUserStream } from "./streams.js"
 import { claimTransport } from "./transportClaim.js"
 import { toEvent, toMember } from "./toPublic.js"
@@ -197,8 +198,8 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
     fork(runSender(transport, outbox, submit))
-    const packetLimit = { rateLimit: new RateLimit(), now: () => clock.unsafeCurrentTimeMillis() }
-    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit, packetLimit)(p.from, p.bytes)))
+    const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
+    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit, guards)(p.from, p.bytes)))
     const handleConnection = onConnection(wire, tcpTimeout, submit)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     fork(Stream.runForEach(transport.connections, (connection) =>
