@@ -90,6 +90,7 @@ const coreConfigOf = (
   pushPullInterval: Duration.toMillis(config.pushPullInterval),
   awarenessMaxMultiplier: config.awarenessMaxMultiplier,
   deadNodeReclaimTime: Duration.toMillis(config.deadNodeReclaimTime),
+  incarnationWindow: config.incarnationWindow,
   packetBudget,
   userBroadcastShare: config.userBroadcastShare,
   maxMembershipQueue: 8192,

@@ -4,6 +4,8 @@
  * about another member is not taken on someone else's word.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { Config, ConfigProvider, Effect } from "effect"
+import * as SwimConfig from "../../../src/SwimConfig.js"
 import { above, beyondWindow, isNewer, isOlder, nextIncarnation } from "../../../src/internal/swim/incarnation.js"
 import { addressOf, alive, CoreDriver, dead, NodeState, suspect } from "./driver.js"
 
@@ -149,5 +151,28 @@ describe("accusations about this node", () => {
     expect(x.member("x")?.incarnation).toBe(top)
     x.input({ _tag: "UpdateMetadata", meta: new Uint8Array([1]) })
     expect(x.member("x")?.incarnation).toBe(0)
+  })
+})
+
+describe("incarnationWindow in SwimConfig", () => {
+  it.effect("defaults to 1024, is read from SWIM_INCARNATION_WINDOW, and must be a positive integer", () =>
+    Effect.gen(function*() {
+      expect(SwimConfig.lan({ name: "a" }).incarnationWindow).toBe(1024)
+      const provider = ConfigProvider.fromMap(new Map([["SWIM_NAME", "a"], ["SWIM_INCARNATION_WINDOW", "64"]]), { pathDelim: "_" }).pipe(
+        ConfigProvider.constantCase
+      )
+      const fromEnv = yield* Effect.withConfigProvider(Config.nested(SwimConfig.config, "swim"), provider)
+      expect(fromEnv.incarnationWindow).toBe(64)
+      const refused = yield* Effect.flip(SwimConfig.validate({ ...SwimConfig.lan({ name: "a" }), incarnationWindow: 0 }))
+      expect(refused.field).toBe("incarnationWindow")
+    }))
+
+  it("reaches the core: a window of 10 refuses a jump of 11", () => {
+    const d = new CoreDriver({ seed: 5, timings: { incarnationWindow: 10 } })
+    d.addMembers(["a", "b"])
+    d.receive("b", alive("a", 12))
+    expect(d.member("a")?.incarnation).toBe(1)
+    d.receive("b", alive("a", 11))
+    expect(d.member("a")?.incarnation).toBe(11)
   })
 })
