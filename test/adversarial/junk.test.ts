@@ -8,14 +8,12 @@
  * The cluster sees no suspicion throughout.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Metric, Ref, Stream, TestClock } from "effect"
+import { Duration, Effect, Ref, Stream, TestClock } from "effect"
 import * as guardMetrics from "../../src/internal/shell/guardMetrics.js"
 import type { Address, PacketMessage } from "../../src/internal/swim/messages.js"
 import { maxPingsPerPacket } from "../../src/internal/swim/reflection.js"
 import * as VirtualCluster from "../support/virtualCluster.js"
 import { attackerAddress, sendForged } from "./forge.js"
-
-const count = (metric: Metric.Metric.Counter<number>) => Effect.map(Metric.value(metric), (s) => s.count)
 
 describe("junk and reflection", () => {
   it.scoped("20,000 junk packets from one address: at most 2,000 reach the decoder, no suspicion", () =>
@@ -24,7 +22,7 @@ describe("junk and reflection", () => {
       const recorded = yield* Effect.forEach(members, VirtualCluster.recordEvents)
       const attacker = yield* cluster.network.make(attackerAddress)
       const victim = members[0]!
-      const limitedBefore = yield* count(guardMetrics.packetsRateLimited)
+      const limitedBefore = yield* VirtualCluster.counted(guardMetrics.packetsRateLimited)
       let seed = 1
       const junk = () => {
         const bytes = new Uint8Array(26)
@@ -35,7 +33,7 @@ describe("junk and reflection", () => {
         for (let i = 0; i < 1000; i++) yield* Effect.ignore(attacker.sendPacket(victim.address, junk()))
         yield* TestClock.adjust(Duration.millis(100))
       }
-      const limited = (yield* count(guardMetrics.packetsRateLimited)) - limitedBefore
+      const limited = (yield* VirtualCluster.counted(guardMetrics.packetsRateLimited)) - limitedBefore
       expect(limited).toBeGreaterThanOrEqual(20_000 - 2_000)
       for (const events of recorded) {
         const all = yield* Ref.get(events)

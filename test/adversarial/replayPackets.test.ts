@@ -6,13 +6,11 @@
  * replay (counted); the cluster sees no change.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Metric, Ref, TestClock } from "effect"
+import { Duration, Effect, Ref, TestClock } from "effect"
 import * as guardMetrics from "../../src/internal/shell/guardMetrics.js"
 import type * as Transport from "../../src/Transport.js"
 import * as VirtualCluster from "../support/virtualCluster.js"
 import { attackerAddress } from "./forge.js"
-
-const count = (metric: Metric.Metric.Counter<number>) => Effect.map(Metric.value(metric), (s) => s.count)
 
 describe("replayed encrypted packets", () => {
   it.scoped("60 captures replayed to their destinations: all dropped as replays", () =>
@@ -40,10 +38,10 @@ describe("replayed encrypted packets", () => {
       yield* cluster.network.setFilter(undefined)
       const recorded = yield* Effect.forEach(members, VirtualCluster.recordEvents)
       const attacker = yield* cluster.network.make(attackerAddress)
-      const before = yield* count(guardMetrics.packetsReplayed)
+      const before = yield* VirtualCluster.counted(guardMetrics.packetsReplayed)
       for (const c of captured) yield* Effect.ignore(attacker.sendPacket(c.to, c.bytes))
       yield* TestClock.adjust(Duration.millis(100))
-      expect((yield* count(guardMetrics.packetsReplayed)) - before).toBe(60)
+      expect((yield* VirtualCluster.counted(guardMetrics.packetsReplayed)) - before).toBe(60)
       for (const events of recorded) {
         expect((yield* Ref.get(events)).filter((e) => e._tag !== "MemberJoined")).toEqual([])
       }
