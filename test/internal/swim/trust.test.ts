@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Address, PacketMessage } from "../../../src/internal/swim/messages.js"
-import { candidateLifetime, maxCandidates, relayedPerSource } from "../../../src/internal/swim/trust.js"
+import { candidateLifetime, maxCandidates, relayedPerSource, requestedPerSource } from "../../../src/internal/swim/trust.js"
 import { addressOf, alive, CoreDriver, NodeState, pushState } from "./driver.js"
 
 const setup = () => {
@@ -80,6 +80,21 @@ describe("admitted at once", () => {
 })
 
 describe("a flood of forged members", () => {
+  it("a push/pull request carrying 10,000 new names admits 64 a probe interval from its host; the rest wait or are dropped", () => {
+    const d = setup()
+    const from: Address = { host: "192.0.2.9", port: 40_000 }
+    const states = Array.from({ length: 10_000 }, (_, n) => ({
+      ...pushState(`fake-${n}`, NodeState.Alive, 1),
+      address: { host: `172.16.${(n >> 8) & 255}`.concat(`.${n & 255}`), port: 7946 }
+    }))
+    d.input({ _tag: "PushPullRequest", from, join: false, states, replyTo: 1 })
+    expect(d.state.members.size).toBe(4 + requestedPerSource)
+    expect(d.state.admission.candidates.size).toBeLessThanOrEqual(maxCandidates)
+    // a second request in the same interval admits nothing more
+    d.input({ _tag: "PushPullRequest", from: { ...from, port: 40_001 }, join: false, states: states.map((x) => ({ ...x, name: `more-${x.name}` })), replyTo: 2 })
+    expect(d.state.members.size).toBe(4 + requestedPerSource)
+  })
+
   it("100,000 alives from one source over 10 probe intervals: no member added, at most 32 pings an interval, bounded work", () => {
     const d = setup()
     const mark = d.mark()
