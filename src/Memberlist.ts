@@ -26,6 +26,7 @@ import type { Discovery, DiscoveryError } from "./Discovery.js"
 import { formatAddress } from "./internal/swim/messages.js"
 import type { MemberKeyring } from "./Keyring.js"
 import * as internal from "./internal/shell/memberlist.js"
+import * as guardMetrics from "./internal/shell/guardMetrics.js"
 import * as internalMetrics from "./internal/shell/metrics.js"
 import { makeUserCodec, type MessageEncoding } from "./internal/shell/userCodec.js"
 import type { SwimConfig } from "./SwimConfig.js"
@@ -526,7 +527,9 @@ export const metadata = <M, I>(
  * queue depths, local health and live members; and what each bound dropped:
  * events and messages a full subscriber could not take (tagged `stream`),
  * stream requests closed unanswered, stream exchanges refused and packets the
- * send queue could not take. Read them with
+ * send queue could not take; packets the local socket refused, packets
+ * dropped before decoding for their source's rate, and encrypted packets
+ * dropped as replays (see docs/security.md). Read them with
  * `Metric.value`, or export them with any Effect metrics backend.
  *
  * @since 0.1.0
@@ -552,7 +555,10 @@ export const metrics = {
   streamsUnanswered: internalMetrics.streamsUnanswered,
   streamsRefused: internalMetrics.streamsRefused,
   outboxDropped: internalMetrics.outboxDropped,
-  inboundStreamsEvicted: internalMetrics.inboundStreamsEvicted
+  inboundStreamsEvicted: internalMetrics.inboundStreamsEvicted,
+  sendsFailed: guardMetrics.sendsFailed,
+  packetsRateLimited: guardMetrics.packetsRateLimited,
+  packetsReplayed: guardMetrics.packetsReplayed
 } as const
 
 export type {
