@@ -26,6 +26,7 @@ import type { Discovery, DiscoveryError } from "./Discovery.js"
 import { formatAddress } from "./internal/swim/messages.js"
 import type { MemberKeyring } from "./Keyring.js"
 import * as internal from "./internal/shell/memberlist.js"
+import * as guardMetrics from "./internal/shell/guardMetrics.js"
 import * as internalMetrics from "./internal/shell/metrics.js"
 import { makeUserCodec, type MessageEncoding } from "./internal/shell/userCodec.js"
 import type { SwimConfig } from "./SwimConfig.js"
@@ -635,9 +636,11 @@ export const metadata = <M, I>(
  * queue depths, local health and live members; what each bound dropped:
  * events and messages a full subscriber could not take (tagged `stream`),
  * stream requests closed unanswered, stream exchanges refused and packets the
- * send queue could not take; application state sent, merged and dropped
- * (`appState`, by reason) and what the filters refused (`refusals`, by
- * filter); and three histograms, in milliseconds: probe
+ * send queue could not take; packets the local socket refused, packets
+ * dropped before decoding for their source's rate, and encrypted packets
+ * dropped as replays (see docs/security.md); application state sent, merged
+ * and dropped (`appState`, by reason) and what the filters refused
+ * (`refusals`, by filter); and three histograms, in milliseconds: probe
  * round trips, suspicion to death, and join duration (see
  * `histogramBoundaries` and docs/observability.md).
  *
@@ -677,7 +680,10 @@ export const metrics = {
   /** `memberlist_suspicion_to_death_ms`: for each member this one declared dead, how long it had held it suspect. */
   suspicionToDeath: internalMetrics.suspicionToDeath,
   /** `memberlist_join_duration_ms`: time from a join's start until the state of its first seed to answer was merged. */
-  joinDuration: internalMetrics.joinDuration
+  joinDuration: internalMetrics.joinDuration,
+  sendsFailed: guardMetrics.sendsFailed,
+  packetsRateLimited: guardMetrics.packetsRateLimited,
+  packetsReplayed: guardMetrics.packetsReplayed
 } as const
 
 /**

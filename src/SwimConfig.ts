@@ -60,6 +60,13 @@ export interface SwimConfigShape {
    * silent for a probe and the new one answers (docs/address-change.md).
    */
   readonly deadNodeReclaimTime: Duration.Duration
+  /**
+   * How far above the incarnation this member holds for another a claim
+   * about it may jump on a third member's word (default 1024): an accusation
+   * beyond it is only a suspicion at the known incarnation, an alive beyond
+   * it is believed from the member itself only (see docs/security.md).
+   */
+  readonly incarnationWindow: number
   /** Largest UDP packet we send, in bytes. */
   readonly udpBufferSize: number
   /** Share of each packet's spare room reserved for user broadcasts. */

@@ -8,6 +8,7 @@ import { isIP } from "node:net"
 import type { SwimConfigShape } from "../../SwimConfig.js"
 import { envVariable, firstLeaf } from "./env.js"
 import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
+import { defaultIncarnationWindow } from "../swim/incarnation.js"
 import { maxNameLength } from "../swim/state.js"
 import { decodeBase64Key, validateKey } from "../wire/keyring.js"
 import { encodeLabel } from "../wire/label.js"
@@ -55,6 +56,7 @@ const fromTimings = (t: Timings, tcpTimeout: number, bindHost: string): Omit<Swi
   pushPullInterval: Duration.millis(t.pushPullInterval),
   awarenessMaxMultiplier: t.awarenessMaxMultiplier,
   deadNodeReclaimTime: Duration.millis(t.deadNodeReclaimTime),
+  incarnationWindow: t.incarnationWindow ?? defaultIncarnationWindow,
   udpBufferSize: t.packetBudget,
   userBroadcastShare: t.userBroadcastShare,
   tcpTimeout: Duration.millis(tcpTimeout),
@@ -97,6 +99,9 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
   if (ms(c.probeTimeout) >= ms(c.probeInterval)) return fail("probeTimeout", "must be shorter than probeInterval")
   for (const field of ["suspicionMult", "suspicionMaxTimeoutMult", "retransmitMult", "awarenessMaxMultiplier"] as const) {
     if (!positiveInt(c[field])) return fail(field, "must be a positive integer")
+  }
+  if (!positiveInt(c.incarnationWindow) || c.incarnationWindow >= 2 ** 31) {
+    return fail("incarnationWindow", "must be a positive integer below 2^31")
   }
   for (const field of ["indirectChecks", "gossipNodes"] as const) {
     if (!Number.isInteger(c[field]) || c[field] < 0 || c[field] > 64) return fail(field, "must be 0 to 64")
@@ -169,6 +174,7 @@ const fields = {
   pushPullInterval: optional(Config.duration("pushPullInterval"), "Time between full state exchanges"),
   awarenessMaxMultiplier: optional(Config.integer("awarenessMaxMultiplier"), "Lifeguard max slow-down"),
   deadNodeReclaimTime: optional(Config.duration("deadNodeReclaimTime"), "When a dead member's name may be claimed at any incarnation"),
+  incarnationWindow: optional(Config.integer("incarnationWindow"), "How far a claim about a member may jump on another's word"),
   udpBufferSize: optional(Config.integer("udpBufferSize"), "Largest UDP packet, bytes"),
   userBroadcastShare: optional(Config.number("userBroadcastShare"), "Share of packet room reserved for user broadcasts"),
   tcpTimeout: optional(Config.duration("tcpTimeout"), "TCP exchange timeout"),

@@ -14,20 +14,43 @@ import type { StreamAnswer } from "../driver/driver.js"
 import { formatAddress } from "../swim/messages.js"
 import { decodePacket } from "../wire/packet.js"
 import type { MemberMetrics } from "./memberMetrics.js"
+import * as guardMetrics from "./guardMetrics.js"
 import * as metrics from "./metrics.js"
+import type { RateLimit } from "./rateLimit.js"
+import type { ReplayWindow } from "./replayWindow.js"
 import type { Command } from "./nodeRuntime.js"
 import { readFrame, writeFrame } from "./streams.js"
 import type { WireOptions } from "./wireOptions.js"
 
 type Submit = (command: Command) => Effect.Effect<void>
 
-/** Decodes one packet and hands its messages to the driver. */
-export const onPacket = (wire: WireOptions, submit: Submit, member: MemberMetrics) =>
+/** What a packet passes besides decoding: its source's rate, and for an encrypted one, its nonce. */
+export interface PacketGuards {
+  readonly rateLimit: RateLimit
+  readonly replays: ReplayWindow
+  readonly now: () => number
+}
+
+/**
+ * Decodes one packet and hands its messages to the driver. A packet from a
+ * source over its rate is dropped before decoding, an encrypted one whose
+ * nonce was seen recently after it; both are counted.
+ */
+export const onPacket = (wire: WireOptions, submit: Submit, member: MemberMetrics, guards?: PacketGuards) =>
 (from: Address, bytes: Uint8Array): Effect.Effect<void> => {
-  const decoded = decodePacket(bytes, wire.decodePacket())
+  if (guards !== undefined && !guards.rateLimit.allow(formatAddress(from), guards.now())) {
+    member.count(guardMetrics.packetsRateLimited)
+    return Effect.void
+  }
+  const options = wire.decodePacket()
+  const decoded = decodePacket(bytes, options)
   if (Either.isLeft(decoded)) {
     member.countAs(metrics.decodeRejected, "reason", decoded.left.reason)
     return Effect.logDebug("dropped a packet", formatAddress(from), decoded.left.reason, decoded.left.message)
+  }
+  if (guards !== undefined && (options.keyring?.keys.length ?? 0) > 0 && guards.replays.replayed(bytes)) {
+    member.count(guardMetrics.packetsReplayed)
+    return Effect.logDebug("dropped a replayed packet", formatAddress(from))
   }
   const { messages, truncated } = decoded.right
   member.count(metrics.packetsIn)

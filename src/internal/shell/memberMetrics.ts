@@ -22,9 +22,9 @@ export class MemberMetrics {
     counter.unsafeUpdate(amount, this.labels.member)
   }
 
-  /** Adds 1 to the series of `counter` with `key=value` (a reason, a stream). */
-  countAs(counter: Metric.Metric.Counter<number>, key: string, value: string): void {
-    counter.unsafeUpdate(1, this.labels.with(key, value))
+  /** Adds `amount` (1 by default) to the series of `counter` with `key=value` (a reason, a stream). */
+  countAs(counter: Metric.Metric.Counter<number>, key: string, value: string, amount = 1): void {
+    counter.unsafeUpdate(amount, this.labels.with(key, value))
   }
 
   /** Sets `gauge`. */

@@ -49,6 +49,8 @@ import { Mailbox } from "./mailbox.js"
 import { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
+import { RateLimit } from "./rateLimit.js"
+import { ReplayWindow } from "./replayWindow.js"
 import { sendUserStream } from "./streams.js"
 import { claimTransport } from "./transportClaim.js"
 import { toEvent, toMember } from "./toPublic.js"
@@ -96,6 +98,7 @@ const coreConfigOf = (
   pushPullInterval: Duration.toMillis(config.pushPullInterval),
   awarenessMaxMultiplier: config.awarenessMaxMultiplier,
   deadNodeReclaimTime: Duration.toMillis(config.deadNodeReclaimTime),
+  incarnationWindow: config.incarnationWindow,
   packetBudget,
   userBroadcastShare: config.userBroadcastShare,
   maxMembershipQueue: 8192,
@@ -234,9 +237,10 @@ export const make = <A, I>(options: Options<A, I>) =>
       )
 
     fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
-    fork(runSender(transport, outbox, memberMetrics))
+    fork(runSender(transport, outbox, memberMetrics, submit))
     fork(appState.run)
-    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit, memberMetrics)(p.from, p.bytes)))
+    const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
+    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit, memberMetrics, guards)(p.from, p.bytes)))
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     fork(Stream.runForEach(transport.connections, (connection) =>

@@ -24,6 +24,7 @@ import type { AppState } from "./appState.js"
 import type { Delivery } from "./delivery.js"
 import type { Mailbox } from "./mailbox.js"
 import type { MemberMetrics } from "./memberMetrics.js"
+import * as guardMetrics from "./guardMetrics.js"
 import * as metrics from "./metrics.js"
 import type { Telemetry } from "./telemetry.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
@@ -37,6 +38,13 @@ export type Command = (driver: Driver) => void
 export interface Outgoing {
   readonly to: Address
   readonly bytes: Uint8Array
+  /** The seqNo of a ping the packet carries: the core hears of it if the packet cannot leave this host. */
+  readonly ping: number | undefined
+}
+
+const pingIn = (messages: ReadonlyArray<{ readonly _tag: string; readonly seqNo?: number }>): number | undefined => {
+  for (const m of messages) if (m._tag === "Ping") return m.seqNo
+  return undefined
 }
 
 /** What the Node runtime works with. */
@@ -102,7 +110,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     now: options.now,
     send: (packet) => {
       const bytes = encodePacket(packet.messages, wire.packet(packet.crc))
-      if (!outbox.unsafeOffer({ to: packet.to, bytes })) {
+      if (!outbox.unsafeOffer({ to: packet.to, bytes, ping: pingIn(packet.messages) })) {
         member.count(metrics.outboxDropped)
         return
       }
@@ -178,7 +186,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     mergeAppState: (state, join) => options.appState.merge(state, join),
     observe: options.telemetry.observe,
     dropped: (dropped) => {
-      member.countAs(metrics.coreDropped, "reason", dropped.reason)
+      member.countAs(metrics.coreDropped, "reason", dropped.reason, dropped.count ?? 1)
       switch (dropped.reason) {
         case "JoinRefused":
         case "MergeRefused": {
@@ -198,15 +206,29 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
   }
 }
 
-/** Sends what the outbox holds, one packet after another, for as long as the member runs. */
-export const runSender = (transport: TransportShape, outbox: Mailbox<Outgoing>, member: MemberMetrics) => {
-  const sendOne = ({ bytes, to }: Outgoing) =>
+/**
+ * Sends what the outbox holds, one packet after another, for as long as the
+ * member runs. A packet the socket refuses is counted, and when it carried a
+ * ping the core is told (`SendFailed`): a failure on this host is no
+ * evidence against the peer.
+ */
+export const runSender = (
+  transport: TransportShape,
+  outbox: Mailbox<Outgoing>,
+  member: MemberMetrics,
+  submit: (command: Command) => Effect.Effect<void>
+) => {
+  const sendOne = ({ bytes, ping, to }: Outgoing) =>
     transport.sendPacket(to, bytes).pipe(
       Effect.tap(() => {
         member.count(metrics.packetsOut)
         member.count(metrics.bytesOut, bytes.length)
       }),
-      Effect.catchAll((error) => Effect.logDebug("send failed", error.message))
+      Effect.catchAll((error) => {
+        member.count(guardMetrics.sendsFailed)
+        const logged = Effect.logDebug("send failed", error.message)
+        return ping === undefined ? logged : Effect.zipRight(logged, submit((d) => d.handle({ _tag: "SendFailed", seqNo: ping })))
+      })
     )
   return Effect.forever(
     Effect.zipRight(

@@ -38,6 +38,7 @@
  *
  * @internal
  */
+import { isNewer, isOlder } from "./incarnation.js"
 import { scaleByAwareness } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Address, Alive, Ack } from "./messages.js"
@@ -120,7 +121,7 @@ const remember = <V>(step: Step, map: Map<string, V>, key: string, value: V, lim
  * process starts again from a low incarnation.
  */
 const incarnationAdmits = (step: Step, record: MemberRecord, a: Alive): boolean => {
-  if (a.incarnation > record.incarnation) return true
+  if (isNewer(a.incarnation, record.incarnation)) return true
   if (record.state === NodeState.Left) return true
   const reclaim = step.state.config.deadNodeReclaimTime
   return record.state === NodeState.Dead && reclaim > 0 && step.now - record.stateChangedAt > reclaim
@@ -146,7 +147,7 @@ export const claimAddress = (step: Step, record: MemberRecord, a: Alive): void =
   const pending = claims.pending.get(a.node)
   if (pending !== undefined) {
     // One claimant at a time; the same one may raise its incarnation meanwhile.
-    if (sameAddress(pending.claim.address, a.address) && a.incarnation > pending.claim.incarnation) pending.claim = a
+    if (sameAddress(pending.claim.address, a.address) && isNewer(a.incarnation, pending.claim.incarnation)) pending.claim = a
     return
   }
   if (claims.pending.size >= maxPendingClaims) {
@@ -298,7 +299,7 @@ const moveMember = (step: Step, record: MemberRecord, claim: Alive): void => {
 export const claimedElsewhere = (step: Step, a: Alive): boolean => {
   const { state } = step
   const self = selfRecord(state)
-  if (a.incarnation < self.incarnation) return false
+  if (isOlder(a.incarnation, self.incarnation)) return false
   const key = formatAddress(a.address)
   const seen = state.addressClaims.rivals.get(key)
   if (seen === undefined) {

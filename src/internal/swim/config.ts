@@ -89,6 +89,11 @@ export interface CoreConfig {
    * told which): a reason refuses the whole merge, application state included.
    */
   readonly filterMerge?: MergeFilter | undefined
+  /**
+   * How far above the incarnation we hold for a member a claim about it may
+   * jump on another member's word (see incarnation.ts); default 1024.
+   */
+  readonly incarnationWindow?: number | undefined
 }
 
 /** A node as the join filter sees it. */

@@ -14,8 +14,9 @@ import { noteHeard } from "./isolation.js"
 import { estimateSize } from "./estimateSize.js"
 import type { Input, Output, Timer } from "./io.js"
 import { joinDeadlinePassed } from "./join.js"
+import { probeNotSent } from "./localFailure.js"
 import { broadcast, gossipTick, join, leave, receiveUserMessage, start, updateMetadata } from "./lifecycle.js"
-import { type Address, formatAddress, NodeState, type PacketMessage } from "./messages.js"
+import { type Address, formatAddress, NodeState, type PacketMessage, sameAddress } from "./messages.js"
 import { type Member, toMember } from "./member.js"
 import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./membership.js"
 import { noteHeardFrom } from "./inTouch.js"
@@ -26,6 +27,9 @@ import { discovered, discoverTick } from "./rediscovery.js"
 import type { CoreState, Step } from "./state.js"
 import { makeSeenBroadcasts } from "./userBroadcast.js"
 import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
+import { confirmCandidate, sweepCandidates } from "./admission.js"
+import { capPings } from "./reflection.js"
+import { flushUnconfirmed, makeAdmission } from "./trust.js"
 
 /** How many user broadcast ids a node remembers to suppress echoes. */
 const seenBroadcastCapacity = 8192
@@ -57,6 +61,9 @@ export const invalidConfig = (c: CoreConfig): string | undefined => {
   }
   if (c.probeTimeout >= c.probeInterval) return "probeTimeout must be shorter than probeInterval"
   if (c.packetBudget < 128) return "packetBudget below 128 bytes cannot carry the protocol"
+  if (c.incarnationWindow !== undefined && !(Number.isInteger(c.incarnationWindow) && c.incarnationWindow > 0)) {
+    return "incarnationWindow must be a positive integer"
+  }
   if (!(c.userBroadcastShare >= 0 && c.userBroadcastShare <= 1)) return "userBroadcastShare must be in [0, 1]"
   const nonNegative = [
     "indirectChecks", "gossipNodes", "pushPullInterval", "gossipToTheDeadTime", "deadNodeReclaimTime", "rediscoverInterval",
@@ -108,7 +115,8 @@ export const make = (options: MakeOptions): CoreState => {
     leaveWaiting: false,
     broadcastSeq: 0,
     seenBroadcasts: makeSeenBroadcasts(seenBroadcastCapacity),
-    addressClaims: makeAddressClaims()
+    addressClaims: makeAddressClaims(),
+    admission: makeAdmission()
   }
 }
 
@@ -160,11 +168,12 @@ const dispatch = (step: Step, from: Address, message: PacketMessage, replyTo: nu
       return handleIndirectPing(step, from, message)
     case "Ack":
       if (addressClaimAcked(step, from, message)) return
+      if (confirmCandidate(step, from, message.seqNo)) return
       return handleAck(step, message)
     case "Nack":
       return handleNack(step, message)
     case "Alive":
-      return handleAlive(step, message, false)
+      return handleAlive(step, message, sameAddress(from, message.address) ? "own" : "relayed", from)
     case "Suspect":
       return handleSuspect(step, message)
     case "Dead":
@@ -198,12 +207,13 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
         break
       }
       let anyWellFormed = false
+      const messages = capPings(s, input.messages)
       // Pings last: the ack then carries what the rest of the packet made us say — above all our
       // refutation of the accusation a prober sends with its ping of a suspect.
-      for (const message of input.messages) {
+      for (const message of messages) {
         if (!isPing(message)) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
       }
-      for (const message of input.messages) {
+      for (const message of messages) {
         if (isPing(message)) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
       }
       if (anyWellFormed && state.status !== "idle") noteHeard(state, now)
@@ -213,13 +223,16 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
     case "TimerFired":
       fireTimer(s, input.timer)
       break
+    case "SendFailed":
+      probeNotSent(s, input.seqNo)
+      break
     case "PushPullRequest":
       if (state.status === "idle") {
         s.out.push({ _tag: "Dropped", reason: "NotRunning", detail: "push/pull before start" })
         break
       }
       noteHeard(state, now)
-      pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo, input.join === true, input.userState)
+      pushPullRequested(s, Array.isArray(input.states) ? input.states : [], input.replyTo, input.join === true, input.userState, input.from)
       break
     case "PushPullResponse":
       if (state.status !== "idle") noteHeard(state, now)
@@ -247,6 +260,7 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
       s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "unknown input" })
   }
   noticeConnectivity(s)
+  flushUnconfirmed(s)
   return s.out
 }
 
@@ -257,6 +271,7 @@ const fireTimer = (s: Step, timer: Timer): void => {
   }
   switch (timer._tag) {
     case "ProbeTick":
+      sweepCandidates(s)
       return probeTick(s, timer.token)
     case "ProbeTimeout":
       return probeTimedOut(s, timer.seqNo)
@@ -333,5 +348,6 @@ export const snapshot = (state: CoreState): unknown => ({
     refused: [...state.addressClaims.refused.entries()],
     rivals: [...state.addressClaims.rivals.entries()],
     moves: [...state.addressClaims.moves.entries()]
-  }
+  },
+  candidates: Array.from(state.admission.candidates.entries())
 })

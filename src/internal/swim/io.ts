@@ -48,6 +48,12 @@ export type Input =
   }
   /** A timer fired. */
   | { readonly _tag: "TimerFired"; readonly timer: Timer }
+  /**
+   * A packet carrying the ping `seqNo` could not leave this host (the
+   * socket refused it: our interface is down, no route). Not evidence
+   * against the peer: that probe ends without a verdict.
+   */
+  | { readonly _tag: "SendFailed"; readonly seqNo: number }
   /** A remote node opened a push/pull exchange; answer with `PushPullReply` carrying the same `replyTo`. */
   | {
     readonly _tag: "PushPullRequest"
@@ -134,6 +140,7 @@ export type DropReason =
   | "JoinRefused" // an alive message the join filter refused: its node is not (or no longer) taken as a member
   | "MergeRefused" // a push/pull the merge filter refused: nothing of it was merged
   | "AppStateTooLarge" // a push/pull's application state over maxAppStateSize: not handed to the application
+  | "Unconfirmed" // a claim not taken on the sender's word: too far ahead, an unknown member not yet heard from, over a budget
 
 /** What the shell must do. */
 export type Output =
@@ -201,6 +208,12 @@ export type Output =
    */
   | { readonly _tag: "MergeAppState"; readonly state: Uint8Array; readonly join: boolean }
   /** An input was ignored; the shell counts and logs it. */
-  | { readonly _tag: "Dropped"; readonly reason: DropReason; readonly detail: string }
+  | {
+    readonly _tag: "Dropped"
+    readonly reason: DropReason
+    readonly detail: string
+    /** How many inputs this one report stands for (default 1): a flood is reported once per step. */
+    readonly count?: number | undefined
+  }
   /** A fact for telemetry (see observation.ts); nothing to perform. */
   | { readonly _tag: "Observed"; readonly observation: Observation }

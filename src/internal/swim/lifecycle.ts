@@ -7,6 +7,7 @@
  */
 import { discoverTickInterval } from "./config.js"
 import { broadcastMembership, broadcastUser, completeLeave, gossipRound } from "./dissemination.js"
+import { nextIncarnation, startIncarnation } from "./incarnation.js"
 import { openJoin } from "./join.js"
 import type { Address, PacketMessage } from "./messages.js"
 import { NodeState, sameAddress } from "./messages.js"
@@ -39,7 +40,7 @@ const scheduleTicks = (step: Step): void => {
   setTimer(step, now + nextInt(state.rng, discoverTickInterval(c)), { _tag: "DiscoverTick", token: state.discoverTickToken })
 }
 
-/** Start: this node is alive at incarnation 1 and its timers run. */
+/** Start: this node is alive (at the clock's seconds, see `startIncarnation`) and its timers run. */
 export const start = (step: Step): void => {
   const { state, now } = step
   if (state.status !== "idle") {
@@ -48,19 +49,20 @@ export const start = (step: Step): void => {
   }
   const c = state.config
   state.status = "alive"
+  const incarnation = startIncarnation(now)
   handleAlive(step, {
     _tag: "Alive",
-    incarnation: 1,
+    incarnation,
     node: c.name,
     address: c.address,
     meta: c.meta,
     versions: c.versions
-  }, true)
+  }, "self")
   selfRecord(state).stateChangedAt = now
   // A node that just started has not been cut off from anything.
   state.lastHeardAt = now
   scheduleTicks(step)
-  emit(step, { _tag: "LocalStatus", status: "alive", incarnation: 1, cause: "started" })
+  emit(step, { _tag: "LocalStatus", status: "alive", incarnation, cause: "started" })
 }
 
 /** Join (or, after a leave, rejoin) through the seeds: a full state exchange with each. */
@@ -75,7 +77,7 @@ export const join = (step: Step, seeds: ReadonlyArray<Address>): void => {
     const self = selfRecord(state)
     state.status = "alive"
     state.leaveWaiting = false
-    self.incarnation = Math.min(self.incarnation + 1, 0xffffffff)
+    self.incarnation = nextIncarnation(self.incarnation)
     self.state = NodeState.Alive
     self.stateChangedAt = now
     announceSelf(step)
@@ -144,7 +146,7 @@ export const updateMetadata = (step: Step, meta: Uint8Array): void => {
     return
   }
   const self = selfRecord(state)
-  self.incarnation = Math.min(self.incarnation + 1, 0xffffffff)
+  self.incarnation = nextIncarnation(self.incarnation)
   self.meta = meta
   announceSelf(step)
   emit(step, { _tag: "MemberUpdated", member: toMember(self) })

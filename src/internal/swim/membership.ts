@@ -14,7 +14,7 @@
 import { claimAddress, claimedElsewhere } from "./addressChange.js"
 import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
-import type { Alive, Dead, PushNodeState, Suspect } from "./messages.js"
+import type { Address, Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import { type MemberRecord, takeAlive, toMember } from "./member.js"
 import { nextInt } from "./random.js"
@@ -29,6 +29,9 @@ import {
 } from "./suspicion.js"
 import { inTouchWith } from "./inTouch.js"
 import { formedWhileIsolated, isIsolated } from "./isolation.js"
+import { above, beyondWindow, incarnationWindow, isNewer, isOlder } from "./incarnation.js"
+import { type Origin, reportUnconfirmed } from "./trust.js"
+import { admitNew } from "./admission.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
@@ -59,7 +62,7 @@ export const announceSelf = (step: Step): void => {
 export const refute = (step: Step, accusedIncarnation: number): void => {
   const { state } = step
   const self = selfRecord(state)
-  self.incarnation = Math.min(Math.max(self.incarnation, accusedIncarnation) + 1, 0xffffffff)
+  self.incarnation = above(self.incarnation, accusedIncarnation)
   state.awareness = applyAwarenessDelta(state.awareness, 1, state.config.awarenessMaxMultiplier)
   announceSelf(step)
   emit(step, { _tag: "LocalStatus", status: "alive", incarnation: self.incarnation, cause: "refuted" })
@@ -108,7 +111,7 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord => {
 const refusedByFilter = (step: Step, a: Alive, record: MemberRecord | undefined): boolean => {
   const filter = step.state.config.filterJoin
   if (filter === undefined) return false
-  if (record !== undefined && a.incarnation <= record.incarnation && sameAddress(record.address, a.address)) return false
+  if (record !== undefined && !isNewer(a.incarnation, record.incarnation) && sameAddress(record.address, a.address)) return false
   let reason: string | undefined
   try {
     reason = filter({ name: a.node, address: a.address, meta: a.meta, versions: a.versions })
@@ -120,9 +123,14 @@ const refusedByFilter = (step: Step, a: Alive, record: MemberRecord | undefined)
   return true
 }
 
-/** Applies an alive message (from a packet, a push/pull, or this node itself when `bootstrap`). */
-export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
+/**
+ * Applies an alive message; `origin` says who vouches for it (this node
+ * itself on start), `source` is the address it came from. A name we do not
+ * know is admitted only as trust.ts allows.
+ */
+export const handleAlive = (step: Step, a: Alive, origin: Origin, source?: Address): void => {
   const { state, now } = step
+  const bootstrap = origin === "self"
   const isSelf = a.node === state.config.name
   if (isSelf && state.status !== "alive" && !bootstrap) return
 
@@ -130,6 +138,7 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
   if (!isSelf && refusedByFilter(step, a, record)) return
   let isNew = false
   if (record === undefined) {
+    if (!admitNew(step, a, origin, source)) return
     record = insertNewMember(step, a)
     isNew = true
   } else if (!sameAddress(record.address, a.address)) {
@@ -139,8 +148,14 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
     return
   }
 
-  if (!isNew && !isSelf && a.incarnation <= record.incarnation) return
-  if (isSelf && a.incarnation < record.incarnation) return
+  if (!isNew && !isSelf) {
+    if (!isNewer(a.incarnation, record.incarnation)) return
+    if (origin !== "own" && beyondWindow(a.incarnation, record.incarnation, incarnationWindow(state.config))) {
+      reportUnconfirmed(step, `alive of ${a.node} at ${a.incarnation}, far above ${record.incarnation}, not from itself`)
+      return
+    }
+  }
+  if (isSelf && isOlder(a.incarnation, record.incarnation)) return
 
   state.suspicions.delete(a.node)
   const oldState = record.state
@@ -166,14 +181,15 @@ export const handleAlive = (step: Step, a: Alive, bootstrap: boolean): void => {
 }
 
 /** Applies a suspicion. */
-export const handleSuspect = (step: Step, s: Suspect): void => {
+export const handleSuspect = (step: Step, accusation: Suspect): void => {
   const { state, now } = step
-  const record = state.members.get(s.node)
+  const record = state.members.get(accusation.node)
   if (record === undefined) return
-  if (s.incarnation < record.incarnation) {
-    answerStaleAccusation(step, s.node)
+  if (isOlder(accusation.incarnation, record.incarnation)) {
+    answerStaleAccusation(step, accusation.node)
     return
   }
+  const s = withinWindow(step, accusation, record)
 
   const existing = state.suspicions.get(s.node)
   if (existing !== undefined) {
@@ -217,6 +233,23 @@ export const handleSuspect = (step: Step, s: Suspect): void => {
   state.suspicions.set(s.node, suspicion)
   setTimer(step, suspicion.deadline, { _tag: "SuspicionTimeout", node: s.node, token: suspicion.token })
   emit(step, { _tag: "MemberSuspected", member: toMember(record), from: s.from })
+}
+
+/**
+ * An accusation about another member far above the incarnation we hold
+ * for it is taken at the incarnation we hold: it starts a suspicion our
+ * probes check and the member can refute, and it cannot move the member
+ * out of reach of its refutations. About this node itself it stands: the
+ * refutation goes above it (after a restart, the cluster may rightly hold
+ * us far above where we start).
+ */
+const withinWindow = (step: Step, s: Suspect, record: MemberRecord): Suspect => {
+  const { state } = step
+  if (s.node === state.config.name || !beyondWindow(s.incarnation, record.incarnation, incarnationWindow(state.config))) {
+    return s
+  }
+  reportUnconfirmed(step, `accusation of ${s.node} at ${s.incarnation}, far above ${record.incarnation}: taken at ${record.incarnation}`)
+  return { ...s, incarnation: record.incarnation }
 }
 
 /** A suspicion timer fired: if it is still the live suspicion and its deadline has come, the member is dead. */
@@ -266,8 +299,13 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
   const { state, now } = step
   const record = state.members.get(d.node)
   if (record === undefined) return
-  if (d.incarnation < record.incarnation) {
+  if (isOlder(d.incarnation, record.incarnation)) {
     answerStaleAccusation(step, d.node)
+    return
+  }
+  if (d.node !== state.config.name && beyondWindow(d.incarnation, record.incarnation, incarnationWindow(state.config))) {
+    // Not believed on its sender's word: looked at as a suspicion, which the member refutes if it lives.
+    handleSuspect(step, { _tag: "Suspect", incarnation: d.incarnation, node: d.node, from: d.from })
     return
   }
   if (
@@ -307,7 +345,12 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
  * remote view may be stale, so we let our own probes and the suspicion
  * timeout decide.
  */
-export const mergeRemoteStates = (step: Step, states: ReadonlyArray<PushNodeState>): void => {
+export const mergeRemoteStates = (
+  step: Step,
+  states: ReadonlyArray<PushNodeState>,
+  origin: "answer" | "request",
+  peer: Address
+): void => {
   const self = step.state.config.name
   for (const r of states) {
     switch (r.state) {
@@ -319,7 +362,7 @@ export const mergeRemoteStates = (step: Step, states: ReadonlyArray<PushNodeStat
           address: r.address,
           meta: r.meta,
           versions: r.versions
-        }, false)
+        }, sameAddress(r.address, peer) ? "own" : origin, peer)
         break
       case NodeState.Left:
         handleDead(step, { _tag: "Dead", incarnation: r.incarnation, node: r.name, from: r.name })

@@ -8,7 +8,7 @@
 import { applyAwarenessDelta, scaleByAwareness } from "./awareness.js"
 import { sendWithPiggyback } from "./dissemination.js"
 import type { Ack, Address, IndirectPing, Nack, PacketMessage, Ping } from "./messages.js"
-import { formatAddress, NodeState } from "./messages.js"
+import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import { handleSuspect } from "./membership.js"
 import { observe } from "./observation.js"
@@ -167,6 +167,8 @@ const finishProbe = (step: Step): void => {
   state.probe = undefined
   if (probe === undefined || probe.acked) return
   observe(step, probeEnded(step, probe, false))
+  // A ping the local socket refused is no evidence against the target (localFailure.ts).
+  if (probe.unsent === true) return
   if (state.members.has(probe.target)) {
     handleSuspect(step, {
       _tag: "Suspect",
@@ -230,6 +232,7 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
   }
   const probe = state.probe
   if (probe === undefined || probe.seqNo !== seqNo || probe.acked || probe.indirectAt !== undefined) return
+  if (probe.unsent === true) return
   probe.indirectAt = now
   // Our addition: the direct ping again, bare and with the same seqNo. A lost ping or ack is the usual
   // reason for no ack, and the direct path (two packets) is likelier to get through than any one
@@ -283,7 +286,9 @@ export const handlePing = (step: Step, from: Address, ping: Ping, replyTo: numbe
   const ack: Ack = { _tag: "Ack", seqNo: ping.seqNo, payload: new Uint8Array(0) }
   // A stream ping is answered on its stream, a packet ping by packet (with gossip piggybacked).
   if (replyTo !== undefined) step.out.push({ _tag: "StreamReply", replyTo, messages: [ack] })
-  else sendWithPiggyback(step, ping.source?.address ?? from, [ack])
+  else if (ping.source === undefined || sameAddress(ping.source.address, from)) sendWithPiggyback(step, from, [ack])
+  // Elsewhere than the packet came from: bare, so a forged source gets no amplified packet (reflection.ts).
+  else sendPacket(step, ping.source.address, [ack])
 }
 
 /** Pings the target on a requester's behalf, remembering whom to answer. */

@@ -74,7 +74,9 @@ const mergeIfCompatible = (
   step: Step,
   states: ReadonlyArray<PushNodeState>,
   userState: Uint8Array | undefined,
-  join: boolean
+  join: boolean,
+  origin: "answer" | "request",
+  peer: Address
 ): boolean => {
   const remote = validStates(step, states)
   const remoteMembers = remote.map((s) => ({ name: s.name, state: s.state, versions: s.versions }))
@@ -88,7 +90,7 @@ const mergeIfCompatible = (
     step.out.push({ _tag: "Dropped", reason: "MergeRefused", detail: `push/pull of ${remote.length} states: ${refused}` })
     return false
   }
-  mergeRemoteStates(step, remote)
+  mergeRemoteStates(step, remote, origin, peer)
   mergeAppState(step, userState, join)
   return true
 }
@@ -99,10 +101,11 @@ export const pushPullRequested = (
   states: ReadonlyArray<PushNodeState>,
   replyTo: number,
   join: boolean,
-  userState: Uint8Array | undefined
+  userState: Uint8Array | undefined,
+  from: Address
 ): void => {
   step.out.push({ _tag: "PushPullReply", replyTo, states: localStates(step.state) })
-  mergeIfCompatible(step, states, userState, join)
+  mergeIfCompatible(step, states, userState, join, "request", from)
 }
 
 /**
@@ -122,7 +125,7 @@ export const pushPullAnswered = (
     return
   }
   step.state.pushPulls.delete(token)
-  settleJoin(step, token, mergeIfCompatible(step, states, userState, pending.join))
+  settleJoin(step, token, mergeIfCompatible(step, states, userState, pending.join, "answer", pending.to))
 }
 
 /** Our push/pull failed. */

@@ -17,6 +17,7 @@ import type { MembershipEvent, Output, Timer } from "./io.js"
 import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
 import type { SeenBroadcasts } from "./userBroadcast.js"
+import type { Admission } from "./trust.js"
 
 /** The probe in flight, if any. */
 export interface Probe {
@@ -33,6 +34,8 @@ export interface Probe {
   /** Nacks asked of the relays, and nacks received. */
   expectedNacks: number
   nacks: number
+  /** A ping of this probe could not leave this host: the probe ends without a verdict (see localFailure.ts). */
+  unsent?: true
 }
 
 /** A ping this node relays for someone else's indirect probe. */
@@ -111,6 +114,8 @@ export interface CoreState {
   readonly seenBroadcasts: SeenBroadcasts
   /** Claims of members' names from new addresses: checks in progress, refusals, rivals for our own name. */
   readonly addressClaims: AddressClaims
+  /** Names heard of on someone else's word, and the budgets of each source (see trust.ts). */
+  readonly admission: Admission
 }
 
 /** Most relayed pings in flight at once; beyond it, requests are refused. */
