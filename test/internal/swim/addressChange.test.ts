@@ -56,7 +56,10 @@ describe("a member's name claimed from a new address", () => {
     expect(d.eventsOf("NameConflict", again)).toEqual([])
     expect(d.member("c")!.address).toEqual(addressOf("c"))
 
-    // Once c is held dead, the refused claimant is worth a check again.
+    // Once c is held dead, the refused claimant is worth a check again. (c falls silent first: a dead
+    // about a member we heard from within the min suspicion timeout is only a suspicion, inTouch.ts.)
+    d.responders.delete("c")
+    d.advanceBy(5 * d.config.probeInterval)
     d.receive("a", dead("c", 1, "a"))
     const afterDeath = d.mark()
     d.receive(elsewhere, alive("c", 13, { address: elsewhere }))

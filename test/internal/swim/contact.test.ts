@@ -8,6 +8,9 @@ const self: Address = { host: "10.0.0.1", port: 7946 }
 const peer: Address = { host: "10.0.0.2", port: 7946 }
 const other: Address = { host: "10.0.0.3", port: 7946 }
 
+/** Times after the peer has been silent for longer than any min suspicion timeout. */
+const at = (t: number): number => 60_000 + t
+
 const setup = () => {
   const state = Core.make({
     config: { ...lanTimings, name: "self", address: self, meta: new Uint8Array(0), versions: defaultVersions },
@@ -16,9 +19,9 @@ const setup = () => {
   const step = (input: Input, now: number): Array<Output> => Core.step(state, input, now)
   step({ _tag: "Start" }, 0)
   const alive = { _tag: "Alive", incarnation: 1, node: "peer", address: peer, meta: new Uint8Array(0), versions: defaultVersions } as const
-  // learned from `other`: a packet from the peer itself would have made the dead a mere suspicion (inTouch.ts)
-  step({ _tag: "Received", from: other, messages: [alive], via: "packet" }, 10)
-  step({ _tag: "Received", from: other, messages: [{ _tag: "Dead", incarnation: 1, node: "peer", from: "other" }], via: "packet" }, 20)
+  step({ _tag: "Received", from: peer, messages: [alive], via: "packet" }, 10)
+  // After the min suspicion timeout of silence: a dead about a member heard from lately is only a suspicion (inTouch.ts).
+  step({ _tag: "Received", from: other, messages: [{ _tag: "Dead", incarnation: 1, node: "peer", from: "other" }], via: "packet" }, at(0))
   expect(Core.member(state, "peer")?.state).toBe(NodeState.Dead)
   return { state, step }
 }
@@ -28,25 +31,25 @@ const ping = { _tag: "Ping", seqNo: 9, node: "self" } as const
 describe("a packet from a member held dead", () => {
   it("starts one push/pull with it, then no more for ten probe intervals", () => {
     const { step } = setup()
-    const first = step({ _tag: "Received", from: peer, messages: [ping], via: "packet" }, 1000)
+    const first = step({ _tag: "Received", from: peer, messages: [ping], via: "packet" }, at(1000))
     const pushPulls = first.filter((o) => o._tag === "PushPullStart")
     expect(pushPulls).toHaveLength(1)
     expect(pushPulls[0]).toMatchObject({ to: peer, join: false })
-    const again = step({ _tag: "Received", from: peer, messages: [ping], via: "packet" }, 1000 + 9 * lanTimings.probeInterval)
+    const again = step({ _tag: "Received", from: peer, messages: [ping], via: "packet" }, at(1000 + 9 * lanTimings.probeInterval))
     expect(again.some((o) => o._tag === "PushPullStart")).toBe(false)
-    const later = step({ _tag: "Received", from: peer, messages: [ping], via: "packet" }, 1000 + 10 * lanTimings.probeInterval)
+    const later = step({ _tag: "Received", from: peer, messages: [ping], via: "packet" }, at(1000 + 10 * lanTimings.probeInterval))
     expect(later.some((o) => o._tag === "PushPullStart")).toBe(true)
   })
 
   it("does nothing when the same packet carries its refutation, or when the packet is malformed", () => {
     const { state, step } = setup()
     const refutation = { _tag: "Alive", incarnation: 2, node: "peer", address: peer, meta: new Uint8Array(0), versions: defaultVersions } as const
-    const outputs = step({ _tag: "Received", from: peer, messages: [refutation, ping], via: "packet" }, 1000)
+    const outputs = step({ _tag: "Received", from: peer, messages: [refutation, ping], via: "packet" }, at(1000))
     expect(outputs.some((o) => o._tag === "PushPullStart")).toBe(false)
     expect(Core.member(state, "peer")?.state).toBe(NodeState.Alive)
 
     const other = setup()
-    const junk = other.step({ _tag: "Received", from: peer, messages: [{ _tag: "Ping", seqNo: -1, node: "self" }], via: "packet" }, 1000)
+    const junk = other.step({ _tag: "Received", from: peer, messages: [{ _tag: "Ping", seqNo: -1, node: "self" }], via: "packet" }, at(1000))
     expect(junk.map((o) => o._tag)).toEqual(["Dropped"])
   })
 })

@@ -31,9 +31,6 @@ export const addressOf = (name: string): Address => {
   return address
 }
 
-/** The address gossip relayed by `addMember` comes from: no member's. */
-export const gossipRelay: Address = { host: "10.255.255.254", port: 7946 }
-
 /** The member name an address was handed out for (or the formatted address if none). */
 export const nameOf = (address: Address): string => names.get(formatAddress(address)) ?? formatAddress(address)
 
@@ -191,11 +188,11 @@ export class CoreDriver {
   }
 
   /**
-   * Makes `name` known (alive) by feeding its Alive message as gossip
-   * relayed by a node that is no member, so it does not count as hearing
-   * from `name` itself (see inTouch.ts): a test that needs that sends a
-   * packet from the member's address. By default the member is one of ours
-   * (`ourVersions`).
+   * Makes `name` known (alive) by feeding its Alive message from its own
+   * address, as if it announced itself (so it is admitted at once: see
+   * trust.ts); by default as one of ours (`ourVersions`). That packet is not
+   * counted as having heard from it lately (see inTouch.ts): a test that
+   * needs that sends a packet from the member's address.
    */
   addMember(name: string, opts: MemberOptions = {}): Array<Output> {
     const message = alive(name, opts.incarnation ?? 1, {
@@ -203,7 +200,10 @@ export class CoreDriver {
       ...(opts.meta === undefined ? {} : { meta: opts.meta }),
       versions: opts.versions ?? ourVersions
     })
-    return this.receive(gossipRelay, message)
+    const outputs = this.receive(opts.address ?? addressOf(name), message)
+    const record = this.state.members.get(name)
+    if (record !== undefined) record.heardAt = undefined
+    return outputs
   }
 
   /** Adds several members, each alive at incarnation 1. */
