@@ -46,3 +46,10 @@ export * as Keyring from "./Keyring.js"
  * @since 0.1.0
  */
 export * as Simulator from "./Simulator.js"
+
+/**
+ * Leader election over the membership: who leads, in which term.
+ *
+ * @since 0.1.0
+ */
+export * as Leader from "./Leader.js"

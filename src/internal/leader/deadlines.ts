@@ -10,10 +10,10 @@
 import { nextFloat } from "../swim/random.js"
 import type { ElectionState, Step } from "./state.js"
 
-/** A fresh election timeout, uniform in [min, max). */
+/** A fresh election timeout, uniform in [min, max), in whole ms. */
 export const drawTimeout = (state: ElectionState): number => {
   const { electionTimeoutMax: max, electionTimeoutMin: min } = state.config
-  return min + nextFloat(state.rng) * (max - min)
+  return min + Math.floor(nextFloat(state.rng) * (max - min))
 }
 
 /** Asks for an election at `at` unless something resets the deadline first. */

@@ -46,6 +46,7 @@ import { Mailbox } from "./mailbox.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
 import { sendUserStream } from "./streams.js"
+import { attachSystemChannels, makeRouter } from "./systemChannel.js"
 import { claimTransport } from "./transportClaim.js"
 import { toEvent, toMember } from "./toPublic.js"
 import { makeUserCodec } from "./userCodec.js"
@@ -146,6 +147,19 @@ export const make = <A, I>(options: Options<A, I>) =>
       Effect.annotateLogs({ member: config.name })
     )
     const submit = (command: Command) => commands.offer(command)
+    const system = makeRouter({
+      addressOf: (name) => {
+        const member = core.members.get(name)
+        return member !== undefined && (member.state === NodeState.Alive || member.state === NodeState.Suspect)
+          ? member.address
+          : undefined
+      },
+      sendPacket: (to, payload) => {
+        if (outbox.unsafeOffer({ to, bytes: encodePacket([{ _tag: "User", payload }], wire.packet(false)) })) return true
+        metrics.outboxDropped.unsafeUpdate(1, [])
+        return false
+      }
+    })
 
     const runtime = makeNodeRuntime({
       transport,
@@ -159,6 +173,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       outbox,
       events,
       messages,
+      system,
       toEvent,
       fork,
       submit
@@ -330,7 +345,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       healthScore: Effect.sync(() => Core.healthScore(core)),
       keyring: keyring.right.api
     }
-    return service
+    return attachSystemChannels(service, system)
   })
 
 /** A layer providing a member under `tag`. */

@@ -23,6 +23,7 @@ import { encodePacket } from "../wire/packet.js"
 import type { Delivery } from "./delivery.js"
 import type { Mailbox } from "./mailbox.js"
 import * as metrics from "./metrics.js"
+import type { SystemRouter } from "./systemChannel.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
 import type { UserCodec } from "./userCodec.js"
 import type { WireOptions } from "./wireOptions.js"
@@ -50,6 +51,8 @@ export interface NodeRuntimeOptions<A> {
   readonly outbox: Mailbox<Outgoing>
   readonly events: Delivery<MembershipEvent>
   readonly messages: Delivery<Received<A>>
+  /** Where the library's own modules' messages go instead of `messages`. */
+  readonly system: SystemRouter
   readonly toEvent: (event: CoreEvent, at: number) => MembershipEvent
   /** Forks background work that ends with the member. */
   readonly fork: <X>(effect: Effect.Effect<X>) => Fiber.RuntimeFiber<X, never>
@@ -142,6 +145,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       pending.push(events.publish(options.toEvent(event, options.now())))
     },
     deliver: (from, payload, origin, sender) => {
+      if (options.system.dispatch(payload, sender)) return
       if (!messages.wanted()) {
         pending.push(messages.discard)
         return
