@@ -23,8 +23,15 @@ const leaderLive = (step: Step): boolean => {
 const supports = (state: ElectionState, candidate: string, size: number): boolean =>
   participates(state) && state.view.has(candidate) && size >= state.view.size
 
+/**
+ * Answers `to`; a leader also tells it who leads, since an asker it does not
+ * heartbeat (one it does not yet see alive: a newcomer, or a member back from
+ * a partition) would otherwise wait until SWIM brings them together.
+ */
 const reply = (step: Step, to: string, message: ElectionMessage): void => {
   step.out.push({ _tag: "Send", to, message })
+  const state = step.state
+  if (state.role === "leader") step.out.push({ _tag: "Send", to, message: { _tag: "Heartbeat", term: state.term } })
 }
 
 /** `from` asks whether it could win `term + 1`. Changes nothing here. */

@@ -123,8 +123,12 @@ export const runElection = (options: ElectionRunOptions): ElectionRunResult => {
 
 type Agreement = () => { readonly leader: string; readonly term: number } | undefined
 
-/** Kills the agreed leader and waits for another; undefined when there was none to kill or no new one came. */
+/**
+ * Kills the agreed leader (waiting for agreement first: under loss a member may have missed a few
+ * heartbeats just then) and waits for another; undefined when there was none or no new one came.
+ */
 const killLeader = (cluster: SimulatedCluster, agreed: Agreement): number | undefined => {
+  cluster.runUntilTrue(() => agreed() !== undefined, agreementLimit, checkEvery)
   const old = agreed()
   if (old === undefined) return undefined
   const killedAt = cluster.now

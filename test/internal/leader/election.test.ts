@@ -78,6 +78,21 @@ describe("election machine", () => {
     expect(outputs).toContainEqual({ _tag: "SetTimer", at: m.now + heartbeatInterval, timer: { _tag: "HeartbeatTick", token: m.state(leader).heartbeatToken } })
   })
 
+  it("a leader refuses pre-votes and votes, and tells the asker it leads", () => {
+    const m = new Machines(["solo"])
+    m.startAll()
+    m.runUntil(max)
+    const leader = m.state("solo")
+    for (const message of [{ _tag: "PreVote", term: 1, size: 2 }, { _tag: "Vote", term: 2, size: 2 }] as const) {
+      const replies = sent(Election.step(leader, received("newcomer", message), m.now))
+      expect(replies.map((r) => r.message)).toEqual([
+        message._tag === "PreVote" ? { _tag: "PreVoteReply", term: 1, round: 1, granted: false } : { _tag: "VoteReply", term: 1, granted: false },
+        { _tag: "Heartbeat", term: 1 }
+      ])
+    }
+    expect(Election.leaderOf(leader)).toEqual({ leader: "solo", term: 1 })
+  })
+
   it("one vote per term: a member that voted for a in term 1 refuses b in term 1", () => {
     const voter = started("v", ["v", "a", "b"])
     const first = sent(Election.step(voter, received("a", { _tag: "Vote", term: 1, size: 3 }), min))
