@@ -9,7 +9,7 @@
  */
 import { resetElectionDeadline, startHeartbeats } from "./deadlines.js"
 import type { ElectionMessage } from "./messages.js"
-import { participates, quorum, type Step } from "./state.js"
+import { participates, quorum, type Role, type Step } from "./state.js"
 import { noticeTerm } from "./terms.js"
 
 /** Sends `message` to every member of the view but this one. */
@@ -26,23 +26,13 @@ export const electionDue = (step: Step): void => {
   state.leader = undefined
   if (!participates(state)) return
   state.role = "precandidate"
-  state.round = { size: state.view.size, granted: new Set([state.self]) }
-  sendToOthers(step, { _tag: "PreVote", term: state.term, size: state.round.size })
-  preVoteCounted(step)
+  openRound(step, { _tag: "PreVote", term: state.term, size: state.view.size }, startElection)
 }
 
 /** A pre-vote answer from `from`. */
 export const onPreVoteReply = (step: Step, from: string, term: number, round: number, granted: boolean): void => {
-  const state = step.state
   if (noticeTerm(step, term)) return
-  if (state.role !== "precandidate" || round !== state.term || !granted || !state.view.has(from)) return
-  state.round?.granted.add(from)
-  preVoteCounted(step)
-}
-
-const preVoteCounted = (step: Step): void => {
-  const round = step.state.round
-  if (round !== undefined && round.granted.size >= quorum(round.size)) startElection(step)
+  if (granted && round === step.state.term) grant(step, from, "precandidate", startElection)
 }
 
 /** Moves to the next term and asks for votes. */
@@ -53,24 +43,35 @@ const startElection = (step: Step): void => {
   state.role = "candidate"
   state.leader = undefined
   state.leaderHeardAt = -Infinity
-  state.round = { size: state.view.size, granted: new Set([state.self]) }
   resetElectionDeadline(step)
-  sendToOthers(step, { _tag: "Vote", term: state.term, size: state.round.size })
-  voteCounted(step)
+  openRound(step, { _tag: "Vote", term: state.term, size: state.view.size }, becomeLeader)
 }
 
 /** A vote answer from `from`. */
 export const onVoteReply = (step: Step, from: string, term: number, granted: boolean): void => {
-  const state = step.state
   if (noticeTerm(step, term)) return
-  if (state.role !== "candidate" || term !== state.term || !granted || !state.view.has(from)) return
-  state.round?.granted.add(from)
-  voteCounted(step)
+  if (granted && term === step.state.term) grant(step, from, "candidate", becomeLeader)
 }
 
-const voteCounted = (step: Step): void => {
+/** Starts a round among the members seen now, with this member's own grant, and asks the others. */
+const openRound = (step: Step, ask: ElectionMessage & { readonly size: number }, won: (step: Step) => void): void => {
+  const state = step.state
+  state.round = { size: ask.size, granted: new Set([state.self]) }
+  sendToOthers(step, ask)
+  tally(step, won)
+}
+
+/** Counts `from`'s grant in the round a member in `role` runs; only members it sees count. */
+const grant = (step: Step, from: string, role: Role, won: (step: Step) => void): void => {
+  const state = step.state
+  if (state.role !== role || state.round === undefined || !state.view.has(from)) return
+  state.round.granted.add(from)
+  tally(step, won)
+}
+
+const tally = (step: Step, won: (step: Step) => void): void => {
   const round = step.state.round
-  if (round !== undefined && round.granted.size >= quorum(round.size)) becomeLeader(step)
+  if (round !== undefined && round.granted.size >= quorum(round.size)) won(step)
 }
 
 const becomeLeader = (step: Step): void => {
