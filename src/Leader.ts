@@ -99,7 +99,11 @@ export interface Options {
   readonly electionTimeout?: { readonly min: Duration.DurationInput; readonly max: Duration.DurationInput } | undefined
   /** Seed of the random timeouts (default: random). */
   readonly seed?: number | undefined
-  /** Each `changes` subscriber's queue (default 16, sliding: the oldest change goes). */
+  /**
+   * Each `changes` subscriber's queue (default 16, sliding: the oldest change
+   * goes). `suspend` would stall the election behind a slow subscriber, and a
+   * stalled leader stops heartbeating: prefer `sliding`.
+   */
   readonly changesBuffer?: DeliveryOptions | undefined
 }
 

@@ -17,12 +17,11 @@ import { decodeElectionMessage, encodeElectionMessage } from "../leader/codec.js
 import { defaultElectionConfig, type ElectionConfig, invalidElectionConfig } from "../leader/config.js"
 import * as Election from "../leader/election.js"
 import type { ElectionInput, ElectionTimer } from "../leader/io.js"
-import { readsSenderEnvelope } from "../swim/sender.js"
+import { SENDER_ENVELOPE_VERSION } from "../swim/sender.js"
 import * as Delivery from "./delivery.js"
 import { systemChannelsOf, systemMessagesDropped } from "./systemChannel.js"
 import { SystemChannel } from "./systemEnvelope.js"
 import * as metrics from "./metrics.js"
-import type { Versions } from "../swim/messages.js"
 
 /** Election messages waiting for the election fiber; beyond it they are dropped and counted. */
 const inboxCapacity = 1024
@@ -51,9 +50,10 @@ const viewKeeping = (event: MembershipEvent): boolean => event._tag === "MemberS
 
 /** The members that take part: those that read our envelopes (effect-memberlist), and this one while alive. */
 const viewOf = (members: ReadonlyArray<Member>, self: string): Array<string> =>
-  members.filter((m) => m.name === self || readsSenderEnvelope(m.versions as unknown as Versions)).map((m) => m.name)
+  members.filter((m) => m.name === self || (m.versions[4] ?? 0) >= SENDER_ENVELOPE_VERSION).map((m) => m.name)
 
-const sameState = (a: LeaderState, b: LeaderState): boolean => a.term === b.term && Option.getEquivalence((x: string, y: string) => x === y)(a.leader, b.leader)
+const sameLeader = Option.getEquivalence((x: string, y: string) => x === y)
+const sameState = (a: LeaderState, b: LeaderState): boolean => a.term === b.term && sameLeader(a.leader, b.leader)
 
 /** Runs an election for `member` in the current scope. */
 export const make = <A>(member: Memberlist<A>, options: Options = {}) =>
@@ -64,10 +64,8 @@ export const make = <A>(member: Memberlist<A>, options: Options = {}) =>
     }
     const config = electionConfigOf(options)
     if (config instanceof InvalidOptions) return yield* config
-    for (const [name, buffer] of [["changesBuffer", options.changesBuffer]] as const) {
-      const problem = Delivery.invalidDeliveryOptions(buffer)
-      if (problem !== undefined) return yield* new InvalidOptions({ option: name, problem })
-    }
+    const bufferProblem = Delivery.invalidDeliveryOptions(options.changesBuffer)
+    if (bufferProblem !== undefined) return yield* new InvalidOptions({ option: "changesBuffer", problem: bufferProblem })
     const clock = yield* Effect.clock
     const self = (yield* member.localMember).name
     const seed = options.seed ?? (yield* Effect.randomWith((r) => r.nextIntBetween(0, 2 ** 31)))
