@@ -53,3 +53,10 @@ export * as Simulator from "./Simulator.js"
  * @since 0.1.0
  */
 export * as HttpView from "./HttpView.js"
+
+/**
+ * Leader election over the membership: who leads, in which term.
+ *
+ * @since 0.1.0
+ */
+export * as Leader from "./Leader.js"

@@ -52,6 +52,7 @@ import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from 
 import { RateLimit } from "./rateLimit.js"
 import { ReplayWindow } from "./replayWindow.js"
 import { sendUserStream } from "./streams.js"
+import { attachSystemChannels, makeRouter } from "./systemChannel.js"
 import { claimTransport } from "./transportClaim.js"
 import { toEvent, toMember } from "./toPublic.js"
 import * as Telemetry from "./telemetry.js"
@@ -177,6 +178,20 @@ export const make = <A, I>(options: Options<A, I>) =>
       Effect.annotateLogs({ member: config.name })
     )
     const submit = (command: Command) => commands.offer(command)
+    const system = makeRouter({
+      addressOf: (name) => {
+        const member = core.members.get(name)
+        return member !== undefined && (member.state === NodeState.Alive || member.state === NodeState.Suspect)
+          ? member.address
+          : undefined
+      },
+      sendPacket: (to, payload) => {
+        if (outbox.unsafeOffer({ to, bytes: encodePacket([{ _tag: "User", payload }], wire.packet(false)), ping: undefined })) return true
+        memberMetrics.count(metrics.outboxDropped)
+        return false
+      },
+      member: memberMetrics
+    })
 
     const appState = AppState.make({
       member: memberMetrics,
@@ -199,6 +214,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       outbox,
       events,
       messages,
+      system,
       toEvent,
       fork,
       submit,
@@ -386,7 +402,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       })),
       keyring: keyring.right.api
     }
-    return service
+    return attachSystemChannels(service, system)
   })
 
 /** A layer providing a member under `tag`. */

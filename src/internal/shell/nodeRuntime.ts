@@ -27,6 +27,7 @@ import type { MemberMetrics } from "./memberMetrics.js"
 import * as guardMetrics from "./guardMetrics.js"
 import * as metrics from "./metrics.js"
 import type { Telemetry } from "./telemetry.js"
+import type { SystemRouter } from "./systemChannel.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
 import type { UserCodec } from "./userCodec.js"
 import type { WireOptions } from "./wireOptions.js"
@@ -62,6 +63,8 @@ export interface NodeRuntimeOptions<A> {
   readonly outbox: Mailbox<Outgoing>
   readonly events: Delivery<MembershipEvent>
   readonly messages: Delivery<Received<A>>
+  /** Where the library's own modules' messages go instead of `messages`. */
+  readonly system: SystemRouter
   readonly toEvent: (event: CoreEvent, at: number) => MembershipEvent
   /** Forks background work that ends with the member. */
   readonly fork: <X>(effect: Effect.Effect<X>) => Fiber.RuntimeFiber<X, never>
@@ -167,6 +170,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       pending.push(events.publish(options.toEvent(event, options.now())))
     },
     deliver: (from, payload, origin, sender) => {
+      if (options.system.dispatch(payload, sender)) return
       if (!messages.wanted()) {
         pending.push(messages.discard)
         return

@@ -289,7 +289,7 @@ export class SimulatedCluster {
     node.paused = false
     node.resumedAt = this.now
     const backlog = node.backlog.splice(0)
-    const isTimer = (e: Scheduled) => e.kind === "input" && e.input._tag === "TimerFired"
+    const isTimer = (e: Scheduled) => e.kind === "task" || (e.kind === "input" && e.input._tag === "TimerFired")
     if (order === "timers-first") {
       for (const event of backlog) if (isTimer(event)) this.queue.push(this.now, event)
       for (const event of backlog) if (!isTimer(event)) this.queue.push(this.now, event)
@@ -302,6 +302,22 @@ export class SimulatedCluster {
   input(name: string, input: Input): void {
     const node = this.node(name)
     if (node.running) node.driver.handle(input)
+  }
+
+  /**
+   * Sends `payload` as a user packet from `from` to `to`, as a member's own `send` does: over the
+   * simulated network, with its latency, loss and partitions. Nothing goes from a node that is down.
+   */
+  sendUser(from: string, to: string, payload: Uint8Array): void {
+    const node = this.node(from)
+    if (!node.running) return
+    this.network.send(node, { _tag: "SendPacket", to: this.node(to).address, messages: [{ _tag: "User", payload }], crc: false, probe: false })
+  }
+
+  /** Runs `run` at `at` on node `name`'s behalf, unless it dies (or restarts) first; a pause delays it. */
+  schedule(name: string, at: number, run: () => void): void {
+    const node = this.node(name)
+    this.queue.push(Math.max(at, this.now), { kind: "task", node, generation: node.generation, run })
   }
 
   /** The node called `name`. */

@@ -46,6 +46,8 @@ export interface SimNode {
 /** Something due at a virtual time. */
 export type Scheduled =
   | { readonly kind: "input"; readonly node: SimNode; readonly generation: number; readonly input: Input }
+  /** Work on a node's behalf beside its core (a library module's timer): dropped if the node died since, delayed by a pause. */
+  | { readonly kind: "task"; readonly node: SimNode; readonly generation: number; readonly run: () => void }
   | {
     readonly kind: "packet"
     readonly to: Address
@@ -230,7 +232,8 @@ export class SimulatedNetwork {
     return this.conditions.departure(node.index, bytes, this.now())
   }
 
-  private send(node: SimNode, packet: SendPacket): void {
+  /** Sends a packet from `node` (its core's, or a module's beside it) over the network. */
+  send(node: SimNode, packet: SendPacket): void {
     const size = this.packetSize(packet.messages)
     this.stats.packetsSent++
     this.stats.bytesSent += size
@@ -289,6 +292,13 @@ export class SimulatedNetwork {
           return
         }
         node.driver.handle(event.input)
+        return
+      }
+      case "task": {
+        const node = event.node
+        if (node.generation !== event.generation || !node.running) return
+        if (node.paused) node.backlog.push(event)
+        else event.run()
         return
       }
       case "packet": {
