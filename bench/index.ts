@@ -351,7 +351,11 @@ const sections: ReadonlyArray<Section> = [
   realNetwork,
   vsMemberlist,
   wire,
-  recorded("hosts", "Faults on real hosts (network namespaces)")
+  recorded("hosts", "Faults on real hosts (network namespaces)"),
+  recorded("leader", "Leader election (simulator, 100 members)"),
+  recorded("address-change", "A member's new address (simulator)"),
+  recorded("runner-health", "@effect/cluster: shards moved after a runner dies, gossip vs ping"),
+  recorded("telemetry", "Telemetry overhead")
 ]
 
 // ---------------------------------------------------------------- the document

@@ -13,8 +13,7 @@
  * probe intervals. Measured times are printed, and summed up at the end.
  *
  * Needs root and iproute2: without them every test fails with one line
- * saying so. The scenario that shows a known library defect runs only with
- * HOSTS_KNOWN_DEFECTS=1 (see `knownDefect` below); `npm test` leaves it out.
+ * saying so.
  */
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -28,23 +27,16 @@ const P = 1_000 // probe interval of the local preset
 const SETTLE = 3 * P // watched for false failures after the view is full again
 
 /**
- * HOSTS_KNOWN_DEFECTS=1 also runs the scenario that still fails because of a
- * known defect (left out of `npm test` only by this switch; its assertions
- * are not weakened):
- *  2. partition: after the heal, a `dead` that one half declared (rightly,
- *     while cut) about a member of the other half reaches that member's own
- *     half, which reports it failed until it refutes, 30 to 150 ms later
- *     (2 of 3 runs, then 2 of 2 after the isolation fix). Both halves heard
- *     from their own side all along, so the isolation rule does not apply;
- *     fixing it needs a rule for believing a foreign `dead` about a member we
- *     are in touch with (issue 10, forgeries).
- * Scenarios 1, 5 and 6 failed the same way before the core's isolation rule
- * (src/internal/swim/isolation.ts: a node that hears from no one keeps its
- * verdicts to itself, and re-examines suspicions formed while cut off); they
- * now run in `npm test` (passed 2 of 2 runs with the rule).
+ * Scenario 2 (partition) used to fail: after the heal, a `dead` that one
+ * half declared (rightly, while cut) about a member of the other half reached
+ * that member's own half, which reported it failed until it refuted, 30 to
+ * 150 ms later. A dead from another member about a member we heard from
+ * within the min suspicion timeout is now only a suspicion
+ * (src/internal/swim/inTouch.ts). Scenarios 1, 5 and 6 failed the same way
+ * before the isolation rule (src/internal/swim/isolation.ts: a node that
+ * hears from no one keeps its verdicts to itself, and re-examines suspicions
+ * formed while cut off).
  */
-const knownDefects = process.env.HOSTS_KNOWN_DEFECTS === "1"
-const knownDefect = knownDefects ? it : it.skip
 
 interface Figures {
   scenario: string
@@ -171,7 +163,7 @@ describe("fault suite on real hosts (6 processes, network namespaces)", () => {
     expect(wrong.map(show), "no healthy member reported failed by a healthy member").toEqual([])
   }, 60_000)
 
-  knownDefect("2. partition 50/50 and heal [known defect, HOSTS_KNOWN_DEFECTS=1]: each half declares the other failed, full view back", async () => {
+  it("2. partition 50/50 and heal: each half declares the other failed, full view back, no member failed by its own half", async () => {
     await fullViewFirst()
     const half = (i: number) => (i < HALF ? 0 : 1)
     const start = scenarioStart
