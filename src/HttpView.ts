@@ -22,10 +22,10 @@
 import { HttpServer } from "@effect/platform"
 import type { HttpRouter } from "@effect/platform"
 import type { Context, Scope } from "effect"
-import { Data, Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import * as Live from "./internal/http/live.js"
 import * as Router from "./internal/http/router.js"
-import type { Memberlist } from "./Memberlist.js"
+import { InvalidOptions, type Memberlist } from "./Memberlist.js"
 
 /**
  * The paths the view serves: `view` (the page), `members` (JSON),
@@ -69,34 +69,18 @@ export interface Options {
   readonly recentEvents?: number | undefined
 }
 
-/**
- * An option of the view cannot be used: `option` names it, `problem` says why.
- *
- * @since 0.1.0
- * @category errors
- */
-export class InvalidViewOptions extends Data.TaggedError("InvalidViewOptions")<{
-  readonly message: string
-  readonly option: string
-  readonly problem: string
-}> {
-  constructor(props: { readonly option: string; readonly problem: string }) {
-    super({ ...props, message: `${props.option}: ${props.problem}` })
-  }
-}
-
 const wholeNumber = (option: string, value: number | undefined, fallback: number, min: number, max: number) =>
   value === undefined
     ? Effect.succeed(fallback)
     : Number.isInteger(value) && value >= min && value <= max
     ? Effect.succeed(value)
-    : Effect.fail(new InvalidViewOptions({ option, problem: `must be a whole number from ${min} to ${max}` }))
+    : Effect.fail(new InvalidOptions({ option, problem: `must be a whole number from ${min} to ${max}` }))
 
-const resolve = (options: Options): Effect.Effect<Live.LiveOptions, InvalidViewOptions> =>
+const resolve = (options: Options): Effect.Effect<Live.LiveOptions, InvalidOptions> =>
   Effect.gen(function*() {
     const sampleInterval = Duration.decode(options.sampleInterval ?? Duration.seconds(1))
     if (Duration.toMillis(sampleInterval) < 10) {
-      return yield* new InvalidViewOptions({ option: "sampleInterval", problem: "must be at least 10 milliseconds" })
+      return yield* new InvalidOptions({ option: "sampleInterval", problem: "must be at least 10 milliseconds" })
     }
     return {
       sampleInterval,
@@ -118,7 +102,7 @@ const resolve = (options: Options): Effect.Effect<Live.LiveOptions, InvalidViewO
 export const make = <A>(
   member: Memberlist<A>,
   options: Options = {}
-): Effect.Effect<HttpRouter.HttpRouter, InvalidViewOptions, Scope.Scope> =>
+): Effect.Effect<HttpRouter.HttpRouter, InvalidOptions, Scope.Scope> =>
   Effect.flatMap(resolve(options), (resolved) => Effect.map(Live.make(member, resolved), Router.make))
 
 /**
@@ -131,7 +115,7 @@ export const make = <A>(
 export const layer = <Self, A>(
   tag: Context.Tag<Self, Memberlist<A>>,
   options: Options = {}
-): Layer.Layer<never, InvalidViewOptions, Self | HttpServer.HttpServer> =>
+): Layer.Layer<never, InvalidOptions, Self | HttpServer.HttpServer> =>
   Layer.scopedDiscard(Effect.gen(function*() {
     const router = yield* make(yield* tag, options)
     yield* HttpServer.serveEffect(router)

@@ -161,11 +161,11 @@ describe("HttpView over a real HTTP server on loopback", () => {
       controller.abort()
     }))
 
-  it.effect("bad options fail with InvalidViewOptions naming the option", () =>
+  it.effect("bad options fail with InvalidOptions naming the option", () =>
     Effect.gen(function*() {
       const member = {} as Parameters<typeof HttpView.make>[0]
       const error = (options: HttpView.Options) => Effect.flip(Effect.scoped(HttpView.make(member, options)))
-      expect(yield* error({ minMembers: 0 })).toMatchObject({ _tag: "InvalidViewOptions", option: "minMembers" })
+      expect(yield* error({ minMembers: 0 })).toMatchObject({ _tag: "InvalidOptions", option: "minMembers" })
       expect(yield* error({ history: 1.5 })).toMatchObject({ option: "history" })
       expect(yield* error({ recentEvents: -1 })).toMatchObject({ option: "recentEvents" })
       expect(yield* error({ sampleInterval: "1 millis" })).toMatchObject({ option: "sampleInterval", problem: "must be at least 10 milliseconds" })

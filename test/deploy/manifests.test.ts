@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url"
 import { parseAllDocuments } from "yaml"
 import { agent } from "../../packages/cli/src/agent.js"
 import { type ConfigOptions, parseKeyFile, resolve } from "../../packages/cli/src/agentConfig.js"
+import { noConfigOptions } from "../../packages/cli/test/configOptions.js"
 import * as Discovery from "../../src/Discovery.js"
 import * as Keyring from "../../src/Keyring.js"
 import * as SwimConfig from "../../src/SwimConfig.js"
@@ -120,21 +121,6 @@ const vmEnv: ReadonlyArray<readonly [string, string, boolean]> = readFileSync(jo
     return match === null ? [] : [[match[2]!, match[3]!, match[1] === undefined] as const]
   })
 
-/** The agent's configuration options, none given. */
-const noOptions: ConfigOptions = {
-  name: Option.none(),
-  preset: Option.none(),
-  bind: Option.none(),
-  advertise: Option.none(),
-  label: Option.none(),
-  key: [],
-  keyFile: Option.none(),
-  join: [],
-  dns: Option.none(),
-  dnsPort: Option.none(),
-  dnsType: Option.none(),
-  dnsServer: Option.none()
-}
 
 const port = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(":") + 1))
 
@@ -267,7 +253,7 @@ describe("deploy/kubernetes manifests", () => {
         const keyFile = join(scratch, "keys")
         writeFileSync(keyFile, secret.stringData!["keys"]!)
 
-        const o: Record<string, unknown> = { ...noOptions }
+        const o: Record<string, unknown> = { ...noConfigOptions }
         for (const [name, raw] of flagsOf(container.args ?? [])) {
           const field = name.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
           if (!(field in o)) continue // --json, --http: not configuration of the member
@@ -301,7 +287,7 @@ describe("deploy/vm recipe", () => {
       writeFileSync(keyFile, `${Buffer.alloc(32, 7).toString("base64")}\n`)
       const env: Record<string, string> = Object.fromEntries(vmEnv.filter(([, , active]) => active).map(([n, v]) => [n, v]))
       env["SWIM_ADVERTISE_ADDRESS"] = "10.0.3.4"
-      const o: Record<string, unknown> = { ...noOptions }
+      const o: Record<string, unknown> = { ...noConfigOptions }
       for (const [name, raw] of flagsOf(vmArgs)) {
         if (name === "--bind") o["bind"] = Option.some(raw.replace("$port", "7946"))
         if (name === "--key-file") o["keyFile"] = Option.some(keyFile)

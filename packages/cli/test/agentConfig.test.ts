@@ -2,21 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import { type ConfigOptions, parseKeyFile, resolve } from "../src/agentConfig.js"
+import { noConfigOptions } from "./configOptions.js"
 
-const none: ConfigOptions = {
-  name: Option.none(),
-  preset: Option.none(),
-  bind: Option.none(),
-  advertise: Option.none(),
-  label: Option.none(),
-  key: [],
-  keyFile: Option.none(),
-  join: [],
-  dns: Option.none(),
-  dnsPort: Option.none(),
-  dnsType: Option.none(),
-  dnsServer: Option.none()
-}
+const none = noConfigOptions
 const options = (o: Partial<ConfigOptions>): ConfigOptions => ({ ...none, ...o })
 
 const resolved = (o: Partial<ConfigOptions>, env: Record<string, string> = {}) =>
