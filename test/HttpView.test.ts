@@ -46,8 +46,10 @@ describe("HttpView over a real HTTP server on loopback", () => {
 
       const members = JSON.parse((yield* get(url + HttpView.paths.members)).body)
       expect(members.map((m: { name: string }) => m.name).sort()).toEqual(["view-a", "view-b"])
-      expect(members.find((m: { name: string }) => m.name === "view-b")).toMatchObject({
-        state: "alive",
+      const viewB = members.find((m: { name: string }) => m.name === "view-b")
+      // On a loaded machine a 300 ms probe can fail for a moment: suspect is still a member.
+      expect(["alive", "suspect"]).toContain(viewB.state)
+      expect(viewB).toMatchObject({
         address: `127.0.0.1:${b.address.port}`,
         self: false,
         meta: { text: null, hex: "", bytes: 0 }
