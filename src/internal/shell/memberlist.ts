@@ -236,20 +236,42 @@ export const make = <A, I>(options: Options<A, I>) =>
       memberMetrics.set(metrics.aliveMembers, aliveCount())
     }
 
+    // Once the scope closes, the driver fiber stops: a call made then (or still waiting) is answered at
+    // once with what a stopped member answers, instead of waiting for ever. Registered before the leave
+    // finalizer, so it runs after the leave.
+    let stopped = false
+    const waiting = new Set<() => void>()
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        stopped = true
+        for (const answerStopped of waiting) answerStopped()
+        waiting.clear()
+      })
+    )
+    const notRunning: Dropped = { _tag: "Dropped", reason: "NotRunning", detail: "the member has stopped" }
+
     /**
      * Runs `f` on the driver fiber and waits for the answer it gives (into `answered`, which
      * something else may complete first). Once submitted, the wait is as interruptible as the caller.
      */
     const ask = <R>(
       f: (driver: Driver.Driver, answer: (value: R) => void) => void,
-      answered?: Deferred.Deferred<R>
+      answered: Deferred.Deferred<R> | undefined,
+      whenStopped: { readonly value: R }
     ): Effect.Effect<R> =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(answered === undefined ? Deferred.make<R>() : Effect.succeed(answered), (deferred) =>
-          Effect.zipRight(
-            submit((d) => f(d, (value) => Deferred.unsafeDone(deferred, Exit.succeed(value)))),
-            restore(Deferred.await(deferred))
-          ))
+      Effect.suspend(() =>
+        stopped
+          ? Effect.succeed(whenStopped.value)
+          : Effect.uninterruptibleMask((restore) =>
+            Effect.flatMap(answered === undefined ? Deferred.make<R>() : Effect.succeed(answered), (deferred) => {
+              const answerStopped = () => Deferred.unsafeDone(deferred, Exit.succeed(whenStopped.value))
+              waiting.add(answerStopped)
+              return Effect.zipRight(
+                submit((d) => f(d, (value) => Deferred.unsafeDone(deferred, Exit.succeed(value)))),
+                restore(Deferred.await(deferred))
+              ).pipe(Effect.ensuring(Effect.sync(() => waiting.delete(answerStopped))))
+            })
+          )
       )
 
     fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
@@ -272,12 +294,14 @@ export const make = <A, I>(options: Options<A, I>) =>
     yield* ask<void>((d, done) => {
       d.call({ _tag: "Start" })
       done()
-    })
+    }, undefined, { value: undefined })
 
     const join = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {
         if (telemetry.tracing) telemetry.setJoinSpan(Option.getOrUndefined(yield* Effect.option(Effect.currentSpan)))
-        const outcome = yield* ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done))
+        const outcome = yield* ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done), undefined, {
+          value: { _tag: "Completed", contacted: 0, failed: seeds.length }
+        })
         // The core refuses a join only before Start, and `make` started it before anyone can call this.
         if (outcome._tag === "Refused") return yield* Effect.dieMessage(`join refused: ${outcome.dropped.detail}`)
         yield* Effect.annotateCurrentSpan({ contacted: outcome.contacted, failed: outcome.failed })
@@ -312,7 +336,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       Effect.gen(function*() {
         const left = yield* Deferred.make<boolean>()
         const deadline = fork(Effect.zipRight(Effect.sleep(timeout ?? leaveTimeoutDefault), Deferred.succeed(left, false)))
-        const completed = yield* ask<boolean>((d, done) => d.leave(() => done(true)), left).pipe(
+        const completed = yield* ask<boolean>((d, done) => d.leave(() => done(true)), left, { value: true }).pipe(
           Effect.ensuring(Fiber.interrupt(deadline))
         )
         if (!completed) return yield* new LeaveTimeout({ timeout: Duration.decode(timeout ?? leaveTimeoutDefault) })
@@ -333,7 +357,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     /** Runs an API input in its own step; the core's refusal, if any, is what `refused` makes of it. */
     const callCore = <E>(input: Driver.ImmediateCall, refused: (dropped: Dropped) => E): Effect.Effect<void, E> =>
       Effect.flatMap(
-        ask<Dropped | undefined>((d, done) => done(d.call(input))),
+        ask<Dropped | undefined>((d, done) => done(d.call(input)), undefined, { value: notRunning }),
         (dropped) => (dropped === undefined ? Effect.void : Effect.fail(refused(dropped)))
       )
 

@@ -41,6 +41,19 @@ describe("each operation's errors, raised", () => {
       expect(yield* Effect.flip(a.member.broadcast(new Note({ n: 1 })))).toEqual(new Memberlist.NotRunning({ operation: "broadcast" }))
     }))
 
+  it.scoped("after the member's scope closed: broadcast and updateMetadata fail with NotRunning, join with JoinFailed, leave returns; none waits", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* twoMembers
+      yield* VirtualCluster.whileAdvancing(a.stop, Duration.seconds(5), "a stops")
+      // No clock advance from here: a call that waited for the stopped protocol fiber would hang the test.
+      expect(yield* Effect.flip(a.member.broadcast(new Note({ n: 1 })))).toEqual(new Memberlist.NotRunning({ operation: "broadcast" }))
+      expect(yield* Effect.flip(a.member.updateMetadata(new Uint8Array(1)))).toEqual(
+        new Memberlist.NotRunning({ operation: "updateMetadata" })
+      )
+      expect(yield* Effect.flip(a.member.join([b.address]))).toEqual(new Memberlist.JoinFailed({ seeds: [b.address] }))
+      yield* a.member.leave()
+    }))
+
   it.scoped("join: JoinFailed with the seeds tried when none answers", () =>
     Effect.gen(function*() {
       const { a } = yield* twoMembers
