@@ -93,43 +93,66 @@ const firstSaw = (cluster: Cluster, from: number, observers: ReadonlyArray<numbe
 const since = (start: number, t: number | undefined) => t === undefined ? undefined : t - start
 const SUSPECT_OR_FAILED = ["suspect", "failed"]
 
+/**
+ * The shape of scenarios 1, 4 and 6: from a full view, fault member k for
+ * `ms` (`fault(true)` on, `fault(false)` off), waiting up to 10 P for every
+ * other member to see it suspect or failed; then up to 20 P for a full view,
+ * watched SETTLE_P more for false failures (lines touching k do not count).
+ */
+const faultFor = async (s: Setting, k: number, ms: number, marks: readonly [string, string], fault: (on: boolean) => void) => {
+  const { cluster, P } = s
+  const start = await fullViewFirst(s)
+  cluster.mark(marks[0])
+  fault(true)
+  const detected = await allSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k, 10 * P)
+  await sleep(Math.max(0, start + ms - Date.now()))
+  const failedAll = await allSaw(cluster, start, others(s, k), ["failed"], k, 0)
+  const end = Date.now()
+  cluster.mark(marks[1])
+  fault(false)
+  const back = await waitUntil(() => cluster.fullView(), 20 * P)
+  await sleep(SETTLE_P * P)
+  const lines = cluster.since(start)
+  return {
+    start,
+    detectFirstMs: since(start, firstSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k)),
+    detectAllMs: since(start, detected),
+    failedAllMs: since(start, failedAll),
+    recoveryMs: since(end, back),
+    lines,
+    wrong: falseFailures(lines, (o, t) => o === k || t === k).map(show(start)),
+    checks: [
+      { kind: "defined", label: "every other member sees it suspect or failed within 10 P", value: detected },
+      { kind: "defined", label: `full view within 20 P after the fault ends: ${cluster.describeViews()}`, value: back }
+    ] satisfies Array<Check>
+  }
+}
+
+const noFalseFailure = (wrong: ReadonlyArray<string>): Check => ({
+  kind: "empty",
+  label: "no healthy member reported failed by a healthy member",
+  value: wrong
+})
+
 export const cutHost: Scenario = {
   id: 1,
   title: "1. cut a host: its link down 10 s, detected by all, back in every view",
   run: async (s) => {
-    const { cluster, P } = s
-    const net = cluster.net
-    const start = await fullViewFirst(s)
     const k = 2
-    cluster.mark("Net.setBridgeLink(k, false)")
-    net.setBridgeLink(k, false)
-    const detected = await allSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k, 10 * P)
-    await sleep(Math.max(0, start + 10_000 - Date.now()))
-    const failedAll = cluster.lines.some((l) => l.t >= start && l.event === "failed")
-      ? await allSaw(cluster, start, others(s, k), ["failed"], k, 0)
-      : undefined
-    const up = Date.now()
-    cluster.mark("Net.setBridgeLink(k, true)")
-    net.setBridgeLink(k, true)
-    const back = await waitUntil(() => cluster.fullView(), 20 * P)
-    await sleep(SETTLE_P * P)
-    const wrong = falseFailures(cluster.since(start), (o, t) => o === k || t === k).map(show(start))
+    const net = s.cluster.net
+    const r = await faultFor(s, k, 10_000, ["Net.setBridgeLink(k, false)", "Net.setBridgeLink(k, true)"], (on) => net.setBridgeLink(k, !on))
     return {
       figures: {
         scenario: "1 cut host",
         fault: `bridge-side veth of m${k} down for 10 s`,
-        detectFirstMs: since(start, firstSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k)),
-        detectAllMs: since(start, detected),
-        failedAllMs: since(start, failedAll),
-        recoveryMs: since(up, back),
-        falseFailures: wrong.length,
-        notes: wrong.slice(0, 5)
+        detectFirstMs: r.detectFirstMs,
+        detectAllMs: r.detectAllMs,
+        failedAllMs: r.failedAllMs,
+        recoveryMs: r.recoveryMs,
+        falseFailures: r.wrong.length,
+        notes: r.wrong.slice(0, 5)
       },
-      checks: [
-        { kind: "defined", label: "every other member sees the cut host suspect or failed within 10 P", value: detected },
-        { kind: "defined", label: `full view within 20 P after link up: ${cluster.describeViews()}`, value: back },
-        { kind: "empty", label: "no healthy member reported failed by a healthy member", value: wrong }
-      ]
+      checks: [...r.checks, noFalseFailure(r.wrong)]
     }
   }
 }
@@ -214,7 +237,7 @@ export const killRestart: Scenario = {
         { kind: "defined", label: "every other member declares it failed within 25 P", value: failedAll },
         { kind: "defined", label: "the restarted process is ready within 30 s", value: ready },
         { kind: "defined", label: `full view within 20 P after it is ready: ${cluster.describeViews()}`, value: back },
-        { kind: "empty", label: "no healthy member reported failed by a healthy member", value: wrong }
+        noFalseFailure(wrong)
       ]
     }
   }
@@ -224,38 +247,28 @@ export const stopContinue: Scenario = {
   id: 4,
   title: "4. SIGSTOP for 15 s, then SIGCONT: suspected/declared, then back",
   run: async (s) => {
-    const { cluster, P } = s
-    const start = await fullViewFirst(s)
     const k = 3
-    cluster.mark('cluster.signal(k, "SIGSTOP")')
-    cluster.signal(k, "SIGSTOP")
-    const detected = await allSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k, 10 * P)
-    await sleep(Math.max(0, start + 15_000 - Date.now()))
-    const failedAll = await allSaw(cluster, start, others(s, k), ["failed"], k, 0)
-    const cont = Date.now()
-    cluster.mark('cluster.signal(k, "SIGCONT")')
-    cluster.signal(k, "SIGCONT")
-    const back = await waitUntil(() => cluster.fullView(), 20 * P)
-    await sleep(SETTLE_P * P)
-    const lines = cluster.since(start)
-    const wrong = falseFailures(lines, (o, t) => o === k || t === k).map(show(start))
-    const byPaused = lines.filter((l) => l.observer === k && (l.event === "failed" || l.event === "suspect")).map(show(start))
+    const { cluster } = s
+    const r = await faultFor(
+      s,
+      k,
+      15_000,
+      ['cluster.signal(k, "SIGSTOP")', 'cluster.signal(k, "SIGCONT")'],
+      (on) => cluster.signal(k, on ? "SIGSTOP" : "SIGCONT")
+    )
+    const byPaused = r.lines.filter((l) => l.observer === k && (l.event === "failed" || l.event === "suspect")).map(show(r.start))
     return {
       figures: {
         scenario: "4 SIGSTOP 15 s",
         fault: `m${k} stopped 15 s`,
-        detectFirstMs: since(start, firstSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k)),
-        detectAllMs: since(start, detected),
-        failedAllMs: since(start, failedAll),
-        recoveryMs: since(cont, back),
-        falseFailures: wrong.length,
-        notes: [`paused member after SIGCONT reported: ${byPaused.length === 0 ? "nothing" : byPaused.join(", ")}`, ...wrong.slice(0, 5)]
+        detectFirstMs: r.detectFirstMs,
+        detectAllMs: r.detectAllMs,
+        failedAllMs: r.failedAllMs,
+        recoveryMs: r.recoveryMs,
+        falseFailures: r.wrong.length,
+        notes: [`paused member after SIGCONT reported: ${byPaused.length === 0 ? "nothing" : byPaused.join(", ")}`, ...r.wrong.slice(0, 5)]
       },
-      checks: [
-        { kind: "defined", label: "every other member sees it suspect or failed within 10 P", value: detected },
-        { kind: "defined", label: `full view within 20 P after SIGCONT: ${cluster.describeViews()}`, value: back },
-        { kind: "empty", label: "no healthy member reported failed by a healthy member", value: wrong }
-      ]
+      checks: [...r.checks, noFalseFailure(r.wrong)]
     }
   }
 }
@@ -295,7 +308,7 @@ export const lostEveryPeer: Scenario = {
       checks: [
         { kind: "defined", label: "it declares every peer failed, and they it, within 90 P", value: lonely },
         { kind: "defined", label: `full view within 20 P after link up: ${cluster.describeViews()}`, value: back },
-        { kind: "empty", label: "no healthy member reported failed by a healthy member", value: wrong }
+        noFalseFailure(wrong)
       ]
     }
   }
@@ -305,37 +318,21 @@ export const ownInterfaceDown: Scenario = {
   id: 6,
   title: "6. a member whose own interface goes down 10 s, then up: no false failure in the others' views",
   run: async (s) => {
-    const { cluster, P } = s
-    const net = cluster.net
-    const start = await fullViewFirst(s)
     const k = 1
-    cluster.mark("Net.setOwnLink(k, false)")
-    net.setOwnLink(k, false)
-    const detected = await allSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k, 10 * P)
-    await sleep(Math.max(0, start + 10_000 - Date.now()))
-    const up = Date.now()
-    cluster.mark("Net.setOwnLink(k, true)")
-    net.setOwnLink(k, true)
-    const back = await waitUntil(() => cluster.fullView(), 20 * P)
-    await sleep(SETTLE_P * P)
-    const lines = cluster.since(start)
-    const wrong = falseFailures(lines, (o, t) => o === k || t === k).map(show(start))
-    const byIt = lines.filter((l) => l.observer === k && l.event === "failed").map(show(start))
+    const net = s.cluster.net
+    const r = await faultFor(s, k, 10_000, ["Net.setOwnLink(k, false)", "Net.setOwnLink(k, true)"], (on) => net.setOwnLink(k, !on))
+    const byIt = r.lines.filter((l) => l.observer === k && l.event === "failed").map(show(r.start))
     return {
       figures: {
         scenario: "6 own interface down",
         fault: `eth0 of m${k} down (inside its namespace) for 10 s`,
-        detectFirstMs: since(start, firstSaw(cluster, start, others(s, k), SUSPECT_OR_FAILED, k)),
-        detectAllMs: since(start, detected),
-        recoveryMs: since(up, back),
-        falseFailures: wrong.length,
-        notes: [`it declared failed: ${byIt.length === 0 ? "nobody" : byIt.join(", ")}`, ...wrong.slice(0, 5)]
+        detectFirstMs: r.detectFirstMs,
+        detectAllMs: r.detectAllMs,
+        recoveryMs: r.recoveryMs,
+        falseFailures: r.wrong.length,
+        notes: [`it declared failed: ${byIt.length === 0 ? "nobody" : byIt.join(", ")}`, ...r.wrong.slice(0, 5)]
       },
-      checks: [
-        { kind: "defined", label: "every other member sees it suspect or failed within 10 P", value: detected },
-        { kind: "defined", label: `full view within 20 P after link up: ${cluster.describeViews()}`, value: back },
-        { kind: "empty", label: "no healthy member reported failed by a healthy member", value: wrong }
-      ]
+      checks: [...r.checks, noFalseFailure(r.wrong)]
     }
   }
 }
