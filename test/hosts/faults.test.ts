@@ -6,12 +6,13 @@
  * probe timeout 200 ms, suspicion multiplier 3, gossip every 100 ms, dead
  * members gossiped to for 15 s; rediscovery every 10 s (the default is 30 s).
  *
- * The scenarios live in scenarios.ts (bench/hostsGo.ts runs the same ones
- * with Go memberlist peers). Each scenario injects one fault, asserts that it is detected within a bound,
- * that no member that was not faulted is ever reported `failed` by another
- * member that was not faulted (not even briefly), and that every member sees
- * every other alive again within a bound after the fault ends. Bounds are in
- * probe intervals. Measured times are printed, and summed up at the end.
+ * Each scenario (scenarios.ts, which bench/hostsGo.ts also runs with Go
+ * memberlist peers) injects one fault, asserts that it is detected within a
+ * bound, that no member that was not faulted is ever reported `failed` by
+ * another member that was not faulted (not even briefly), and that every
+ * member sees every other alive again within a bound after the fault ends.
+ * Bounds are in probe intervals. Measured times are printed, and summed up
+ * at the end.
  *
  * Needs root and iproute2: without them every test fails with one line
  * saying so. The scenario that shows a known library defect runs only with
