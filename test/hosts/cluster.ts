@@ -1,13 +1,29 @@
 /**
- * Runs the members of the host fault suite: one Node process per member,
- * each inside its own namespace (see netns.ts), and keeps every member's
- * view of the others from the JSON event lines it prints (see member.ts).
+ * Runs the members of the host fault suite: one process per member, each
+ * inside its own namespace (see netns.ts), and keeps every member's view of
+ * the others from the JSON event lines it prints.
+ *
+ * Two kinds of member process:
+ *  - "ts": our library (member.ts), which prints every membership event;
+ *  - "go": HashiCorp memberlist (test/interop/peer, built by
+ *    test/interop/build-peer.sh) as the reference. Its EventDelegate only
+ *    tells join, leave (dead or left) and update, so its lines are mapped:
+ *    `join` -> join, `leave` -> failed (nothing leaves on purpose in the
+ *    scenarios). It has no suspect event, and its member list cannot stand
+ *    in (`Members()` leaves out only dead and left nodes, and the `State` of
+ *    the nodes it returns is never set, so every one reads alive). What it
+ *    does show is its log line "Suspect NAME has failed, no acks received",
+ *    written when its own probe fails: that becomes a `suspect` line, but
+ *    not a change of its view, since nothing would tell when the suspicion
+ *    is refuted. So a Go member's view is alive until `leave`, as memberlist
+ *    shows it to its application, and suspicions it only heard by gossip are
+ *    not seen at all.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import { memberIp, memberNs } from "./netns.js"
+import { type Network, suite } from "./netns.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, "..", "..")
@@ -40,7 +56,21 @@ export interface ClusterOptions {
   readonly count: number
   readonly preset: "local" | "lan"
   readonly rediscoverMs: number
+  /** Which member process to run (default "ts"). The Go peer has no rediscovery: `rediscoverMs` is ours only. */
+  readonly kind?: "ts" | "go"
+  /** The network the members live in (default the suite's, netns.ts `suite`). */
+  readonly net?: Network
 }
+
+/** The Go memberlist peer binary (gitignored; `bash test/interop/build-peer.sh`). */
+export const goPeerBinary = join(root, "test", "interop", "bin", "peer")
+
+/** A Go peer's stdout line in the suite's event model (see the module comment). */
+const goLine = (parsed: Record<string, unknown>): Record<string, unknown> =>
+  parsed.event === "leave" ? { ...parsed, event: "failed", goEvent: "leave" } : parsed
+
+/** memberlist's log line when its own probe of NAME failed and it starts suspecting NAME. */
+const goSuspectLog = /memberlist: Suspect (\S+) has failed, no acks received/
 
 export const memberName = (i: number) => `m${i}`
 export const indexOf = (name: string) => Number(name.slice(1))
@@ -52,23 +82,54 @@ export class Cluster {
   readonly views: Array<Map<string, ViewState>> = []
   readonly procs: Array<ChildProcessWithoutNullStreams | undefined> = []
   readonly readyAt: Array<number | undefined> = []
+  readonly net: Network
+  readonly kind: "ts" | "go"
 
   constructor(readonly options: ClusterOptions) {
+    this.net = options.net ?? suite
+    this.kind = options.kind ?? "ts"
     for (let i = 0; i < options.count; i++) this.views.push(new Map())
+  }
+
+  /** The command line of member i: `ip netns exec NS ...`. */
+  private commandOf(i: number): Array<string> {
+    const { memberIp, memberNs } = this.net
+    const seed = i === 0 ? [] : [`${memberIp(0)}:${port}`]
+    const program = this.kind === "go"
+      ? [
+        goPeerBinary,
+        "-name", memberName(i),
+        "-bind", `${memberIp(i)}:${port}`,
+        "-preset", this.options.preset,
+        "-leave-timeout", "1s",
+        ...seed.flatMap((s) => ["-join", s])
+      ]
+      : [
+        process.execPath, "--import", "tsx", join(here, "member.ts"),
+        "--name", memberName(i),
+        "--bind", `${memberIp(i)}:${port}`,
+        "--preset", this.options.preset,
+        "--rediscover-ms", String(this.options.rediscoverMs),
+        ...seed.flatMap((s) => ["--join", s])
+      ]
+    return ["netns", "exec", memberNs(i), ...program]
+  }
+
+  /** Records one line of member i and (unless told not to) updates its view. */
+  private record(i: number, parsed: Record<string, unknown>, updatesView = true): void {
+    const now = Date.now()
+    const line = { at: now, t: now, ...parsed, observer: i } as Line
+    this.lines.push(line)
+    if (line.event === "ready") this.readyAt[i] = line.t
+    const state = stateOf[line.event]
+    if (updatesView && state !== undefined && line.name !== undefined && line.name !== memberName(i)) {
+      this.views[i]!.set(line.name, state)
+    }
   }
 
   /** Starts member i (again), in its namespace, joining through member 0. */
   start(i: number): void {
-    const args = [
-      "netns", "exec", memberNs(i),
-      process.execPath, "--import", "tsx", join(here, "member.ts"),
-      "--name", memberName(i),
-      "--bind", `${memberIp(i)}:${port}`,
-      "--preset", this.options.preset,
-      "--rediscover-ms", String(this.options.rediscoverMs),
-      ...(i === 0 ? [] : ["--join", `${memberIp(0)}:${port}`])
-    ]
-    const child = spawn("ip", args, { cwd: root, stdio: ["pipe", "pipe", "pipe"] })
+    const child = spawn("ip", this.commandOf(i), { cwd: root, stdio: ["pipe", "pipe", "pipe"] })
     this.procs[i] = child
     this.views[i] = new Map()
     this.readyAt[i] = undefined
@@ -78,16 +139,14 @@ export class Cluster {
       try {
         parsed = JSON.parse(text) as Record<string, unknown>
       } catch {
-        parsed = { event: "stdout", line: text, at: Date.now(), t: Date.now() }
+        parsed = { event: "stdout", line: text }
       }
-      const line = { ...parsed, observer: i } as Line
-      this.lines.push(line)
-      if (line.event === "ready") this.readyAt[i] = line.t
-      const state = stateOf[line.event]
-      if (state !== undefined && line.name !== undefined && line.name !== memberName(i)) this.views[i]!.set(line.name, state)
+      this.record(i, this.kind === "go" ? goLine(parsed) : parsed)
     })
     createInterface({ input: child.stderr }).on("line", (text) => {
       this.lines.push({ observer: i, event: "stderr", line: text, at: Date.now(), t: Date.now() })
+      const suspected = this.kind === "go" && this.procs[i] === child ? goSuspectLog.exec(text)?.[1] : undefined
+      if (suspected !== undefined) this.record(i, { event: "suspect", name: suspected, from: "log" }, false)
     })
     child.on("exit", (code, signal) => {
       this.lines.push({ observer: i, event: "exit", code, signal, at: Date.now(), t: Date.now() })
