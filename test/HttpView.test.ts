@@ -57,6 +57,12 @@ describe("HttpView over a real HTTP server on loopback", () => {
 
       for (const v of [0.5, 3, 3, 100]) yield* Metric.update(testHistogram, v)
       yield* Metric.incrementBy(Metric.counter("http_view_test_tagged").pipe(Metric.tagged("path", awkward), Metric.tagged("member", "view-a")), 2)
+      // The join was a TCP exchange: the first UDP packet may still be a probe interval away.
+      yield* eventually(
+        Effect.map(get(url + HttpView.paths.metrics), (r) => parsePrometheus(r.body).has("memberlist_packets_out")),
+        periods(10),
+        "a packet sent"
+      )
       const metrics = yield* get(url + HttpView.paths.metrics)
       expect(metrics.status).toBe(200)
       expect(metrics.type).toBe("text/plain; version=0.0.4; charset=utf-8")
