@@ -73,14 +73,24 @@ describe("effect-memberlist agent --http, as processes", () => {
     }
     const packetsDeadline = Date.now() + periods(10)
     let families = await scrape()
-    while (!families.has("memberlist_packets_in") && Date.now() < packetsDeadline) {
+    // ...and its first acked probe of the newcomer, which the round-trip histogram records.
+    while (!(families.has("memberlist_packets_in") && families.has("memberlist_probe_rtt_ms")) && Date.now() < packetsDeadline) {
       await new Promise((resolve) => setTimeout(resolve, 200))
       families = await scrape()
     }
     const packetsIn = family(families, "memberlist_packets_in")
     expect(packetsIn.type).toBe("counter")
     expect(packetsIn.samples.reduce((sum, s) => sum + s.value, 0)).toBeGreaterThan(0)
-    expect(family(families, "memberlist_members_alive").samples.some((s) => s.value === 2)).toBe(true)
+    // Every series of the agent's member is labelled with its name.
+    expect(packetsIn.samples.map((s) => s.labels["member"])).toEqual(packetsIn.samples.map(() => "http-0"))
+    expect(family(families, "memberlist_members_alive").samples).toContainEqual(
+      expect.objectContaining({ labels: { member: "http-0" }, value: 2 })
+    )
+    // The member's probe round-trip histogram, labelled, and every histogram well formed.
+    const rtt = family(families, "memberlist_probe_rtt_ms")
+    expect(rtt.type).toBe("histogram")
+    expect(new Set(rtt.samples.map((s) => s.labels["member"]))).toEqual(new Set(["http-0"]))
+    expect(checkHistogram(rtt)).toBe(1)
     for (const f of families.values()) if (f.type === "histogram") checkHistogram(f)
 
     const members = (await (await fetch(url + HttpView.paths.members, { signal: AbortSignal.timeout(10_000) })).json()) as Array<{ name: string }>
