@@ -36,6 +36,8 @@ const windowS = Number(arg("window", "10"))
 const lossP = Number(arg("loss", "0.1"))
 const convergeLimitS = Number(arg("converge-limit", "60"))
 const detectLimitS = Number(arg("detect-limit", "60"))
+/** `--shapes`: tally the steady window's datagrams by wire shape (a debugging aid, off by default). */
+const traceShapes = process.argv.includes("--shapes")
 
 const gc: () => void = (() => {
   try {
@@ -85,11 +87,57 @@ const counting = (inner: Transport.TransportShape, counter: Counter): Transport.
     Effect.suspend(() => {
       counter.bytes += bytes.length
       counter.packets++
+      tallyShape(bytes)
       return lose() ? Effect.void : inner.sendPacket(to, bytes)
     }),
   connections: Stream.map(inner.connections, (c) => countConnection(c, counter)),
   connect: (to, timeout) => Effect.map(inner.connect(to, timeout), (c) => countConnection(c, counter))
 })
+
+// ---------------------------------------------------------------- datagram shapes (--shapes)
+
+const TYPE_NAMES: Record<number, string> = {
+  0: "ping", 1: "indirectPing", 2: "ack", 3: "suspect", 4: "alive", 5: "dead", 6: "pushPull",
+  7: "compound", 8: "user", 9: "compress", 10: "encrypt", 11: "nack", 12: "crc", 13: "err"
+}
+
+/**
+ * A datagram's outer layers and message types, read without decompressing
+ * ("crc+ping", "lzw", "compound[ack,alive]"): bench/go/main.go reads Go's the
+ * same way, so the two tallies compare shape for shape.
+ */
+const shapeOf = (b: Uint8Array): string => {
+  const layers: Array<string> = []
+  let i = 0
+  if (b[i] === 12) {
+    layers.push("crc")
+    i += 5
+  }
+  const type = b[i]
+  if (type === 9) layers.push("lzw")
+  else if (type === 7) {
+    const count = b[i + 1] ?? 0
+    const parts: Array<string> = []
+    let at = i + 2 + 2 * count
+    for (let k = 0; k < count && at < b.length; k++) {
+      parts.push(TYPE_NAMES[b[at]!] ?? String(b[at]))
+      at += ((b[i + 2 + 2 * k]! << 8) | b[i + 3 + 2 * k]!)
+    }
+    layers.push(`compound[${parts.join(",")}]`)
+  } else layers.push(TYPE_NAMES[type ?? -1] ?? String(type))
+  return layers.join("+")
+}
+
+let shapesOn = false
+const shapes = new Map<string, { count: number; bytes: number }>()
+const tallyShape = (b: Uint8Array): void => {
+  if (!shapesOn) return
+  const key = shapeOf(b)
+  const entry = shapes.get(key) ?? { count: 0, bytes: 0 }
+  entry.count++
+  entry.bytes += b.length
+  shapes.set(key, entry)
+}
 
 // ---------------------------------------------------------------- members
 
@@ -230,7 +278,9 @@ const program = Effect.gen(function*() {
     const k0 = systemCpuMillis()
     const b0 = bytesOf(members)
     const w0 = performance.now()
+    shapesOn = traceShapes
     yield* Effect.sleep(Duration.seconds(windowS))
+    shapesOn = false
     const secs = (performance.now() - w0) / 1000
     const c1 = cpuMillis()
     const k1 = systemCpuMillis()
@@ -241,6 +291,7 @@ const program = Effect.gen(function*() {
     out.steadyBytesPerMemberSecond = round((b1.bytes - b0.bytes) / secs / n)
     out.steadyPacketsPerMemberSecond = round((b1.packets - b0.packets) / secs / n)
     out.steadyStreamBytesPerMemberSecond = round((b1.streamBytes - b0.streamBytes) / secs / n)
+    if (traceShapes) out.steadyShapes = Object.fromEntries(shapes)
     gc()
     const memory = process.memoryUsage()
     out.heapMiB = round(memory.heapUsed / 2 ** 20)

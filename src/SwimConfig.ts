@@ -86,6 +86,16 @@ export interface SwimConfigShape {
   readonly secretKeys: ReadonlyArray<Redacted.Redacted<Uint8Array>>
   /** Compress packets with LZW when it makes them smaller. */
   readonly compression: boolean
+  /**
+   * Which packets carry memberlist's 5-byte CRC frame, to peers that read it
+   * (protocol 5). `"withState"` (default): packets with membership claims,
+   * user data or an ack payload; bare pings and acks go without, as
+   * memberlist sends them, since a corrupted one costs no more than a lost
+   * one. `"always"`: every packet. `"never"`: none (integrity guaranteed
+   * below, e.g. by a VPN). Encrypted packets never carry it: AES-GCM already
+   * authenticates every byte. See docs/wire-bytes.md.
+   */
+  readonly packetCrc: "withState" | "always" | "never"
 }
 
 /**

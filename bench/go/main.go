@@ -114,7 +114,81 @@ func newCountingTransport() (*countingTransport, int, error) {
 	return nil, 0, last
 }
 
+var typeNames = map[byte]string{
+	0: "ping", 1: "indirectPing", 2: "ack", 3: "suspect", 4: "alive", 5: "dead", 6: "pushPull",
+	7: "compound", 8: "user", 9: "compress", 10: "encrypt", 11: "nack", 12: "crc", 13: "err",
+}
+
+func typeName(t byte) string {
+	if name, ok := typeNames[t]; ok {
+		return name
+	}
+	return strconv.Itoa(int(t))
+}
+
+// shapeOf reads a datagram's outer layers and message types without
+// decompressing, exactly as bench/vs-child.ts does, so the tallies compare.
+func shapeOf(b []byte) string {
+	layers := ""
+	i := 0
+	if len(b) > 0 && b[0] == 12 {
+		layers = "crc+"
+		i = 5
+	}
+	if i >= len(b) {
+		return layers + "empty"
+	}
+	switch b[i] {
+	case 9:
+		return layers + "lzw"
+	case 7:
+		count := 0
+		if i+1 < len(b) {
+			count = int(b[i+1])
+		}
+		parts := ""
+		at := i + 2 + 2*count
+		for k := 0; k < count && at < len(b) && i+3+2*k < len(b); k++ {
+			if k > 0 {
+				parts += ","
+			}
+			parts += typeName(b[at])
+			at += int(b[i+2+2*k])<<8 | int(b[i+3+2*k])
+		}
+		return layers + "compound[" + parts + "]"
+	}
+	return layers + typeName(b[i])
+}
+
+type shapeTally struct {
+	Count int64 `json:"count"`
+	Bytes int64 `json:"bytes"`
+}
+
+var (
+	shapesOn atomic.Bool
+	shapesMu sync.Mutex
+	shapes   = map[string]*shapeTally{}
+)
+
+func tallyShape(b []byte) {
+	if !shapesOn.Load() {
+		return
+	}
+	key := shapeOf(b)
+	shapesMu.Lock()
+	defer shapesMu.Unlock()
+	e, ok := shapes[key]
+	if !ok {
+		e = &shapeTally{}
+		shapes[key] = e
+	}
+	e.Count++
+	e.Bytes += int64(len(b))
+}
+
 func (t *countingTransport) sent(b []byte) bool {
+	tallyShape(b)
 	t.bytesOut.Add(int64(len(b)))
 	t.packetsOut.Add(1)
 	return !lose()
@@ -241,6 +315,7 @@ func main() {
 	loss := flag.Float64("loss", 0.1, "loss probability in the loss mode")
 	convergeLimit := flag.Float64("converge-limit", 60, "seconds to wait for full views")
 	detectLimit := flag.Float64("detect-limit", 60, "seconds to wait for detection")
+	traceShapes := flag.Bool("shapes", false, "tally the steady window's datagrams by wire shape")
 	flag.Parse()
 
 	sink := &counterSink{}
@@ -364,7 +439,9 @@ func main() {
 		b0, p0 := bytesOf(members)
 		sb0 := streamBytesOf(members)
 		w0 := time.Now()
+		shapesOn.Store(*traceShapes)
 		time.Sleep(windowDur)
+		shapesOn.Store(false)
 		secs := time.Since(w0).Seconds()
 		c1 := cpuMillis()
 		k1 := systemCpuMillis()
@@ -375,6 +452,11 @@ func main() {
 		out["steadyBytesPerMemberSecond"] = float64(b1-b0) / secs / float64(*n)
 		out["steadyPacketsPerMemberSecond"] = float64(p1-p0) / secs / float64(*n)
 		out["steadyStreamBytesPerMemberSecond"] = float64(streamBytesOf(members)-sb0) / secs / float64(*n)
+		if *traceShapes {
+			shapesMu.Lock()
+			out["steadyShapes"] = shapes
+			shapesMu.Unlock()
+		}
 		runtime.GC()
 		var mem runtime.MemStats
 		runtime.ReadMemStats(&mem)

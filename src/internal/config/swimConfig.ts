@@ -10,6 +10,7 @@ import { envVariable, firstLeaf } from "./env.js"
 import { lanTimings, localTimings, type Timings, wanTimings } from "../swim/config.js"
 import { defaultIncarnationWindow } from "../swim/incarnation.js"
 import { maxNameLength } from "../swim/state.js"
+import { crcPolicies } from "../wire/crcPolicy.js"
 import { decodeBase64Key, validateKey } from "../wire/keyring.js"
 import { encodeLabel } from "../wire/label.js"
 
@@ -63,7 +64,8 @@ const fromTimings = (t: Timings, tcpTimeout: number, bindHost: string): Omit<Swi
   protocolVersion: 2,
   label: "",
   secretKeys: [],
-  compression: false
+  compression: false,
+  packetCrc: "withState"
 })
 
 /** memberlist's DefaultLANConfig. */
@@ -121,6 +123,7 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
     const valid = validateKey(Redacted.value(key))
     if (Either.isLeft(valid)) return fail("secretKeys", valid.left.message)
   }
+  if (!crcPolicies.includes(c.packetCrc)) return fail("packetCrc", `must be one of ${crcPolicies.join(", ")}`)
   return Effect.succeed(c)
 }
 
@@ -181,7 +184,8 @@ const fields = {
   protocolVersion: optional(Config.integer("protocolVersion"), "memberlist protocol version to speak"),
   label: optional(Config.string("label"), "Cluster label"),
   secretKeys: optional(secretKeys("secretKeys"), "Comma-separated base64 keys; the first encrypts"),
-  compression: optional(Config.boolean("compression"), "LZW-compress packets when smaller")
+  compression: optional(Config.boolean("compression"), "LZW-compress packets when smaller"),
+  packetCrc: optional(Config.literal(...crcPolicies)("packetCrc"), "Packets with a CRC: withState, always or never")
 }
 
 const preset = Config.literal("lan", "wan", "local")("preset").pipe(

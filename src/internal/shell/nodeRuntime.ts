@@ -112,7 +112,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     later,
     now: options.now,
     send: (packet) => {
-      const bytes = encodePacket(packet.messages, wire.packet(packet.crc))
+      const bytes = encodePacket(packet.messages, wire.packetOf(packet.crc, packet.messages))
       if (!outbox.unsafeOffer({ to: packet.to, bytes, ping: pingIn(packet.messages) })) {
         member.count(metrics.outboxDropped)
         return

@@ -1,7 +1,7 @@
 /**
  * How this member wraps and unwraps packets and streams: label, keyring
  * (encrypt with the primary key, decrypt with any), compression, CRC for
- * peers that speak protocol 5.
+ * peers that speak protocol 5 as `packetCrc` says (wire/crcPolicy.ts).
  *
  * Label, compression and whether the member encrypts at all come from its
  * configuration, once. The keys come from the member's live keyring, read
@@ -11,7 +11,9 @@
  * @internal
  */
 import type { SwimConfigShape } from "../../SwimConfig.js"
+import type { PacketMessage } from "../swim/messages.js"
 import { CRC_OVERHEAD } from "../wire/crc32.js"
+import { packetWantsCrc } from "../wire/crcPolicy.js"
 import { encryptOverhead } from "../wire/encryption.js"
 import type { Keyring } from "../wire/keyring.js"
 import { labelOverhead } from "../wire/label.js"
@@ -21,7 +23,13 @@ import { encryptionVersionFor } from "../wire/versions.js"
 
 /** Everything the shell needs to encode and decode, as of now. */
 export interface WireOptions {
+  /** Options with or without the CRC frame, as the caller decided. */
   readonly packet: (crc: boolean) => EncodePacketOptions
+  /**
+   * Options for a packet of `messages` to a peer that does (`peerReadsCrc`)
+   * or does not read the CRC frame: framed as the `packetCrc` policy says.
+   */
+  readonly packetOf: (peerReadsCrc: boolean, messages: ReadonlyArray<PacketMessage>) => EncodePacketOptions
   readonly decodePacket: () => DecodePacketOptions
   readonly stream: () => EncodeStreamOptions
   readonly decodeStream: () => DecodeStreamOptions
@@ -36,6 +44,7 @@ export interface WireOptions {
 interface Derived {
   readonly withCrc: EncodePacketOptions
   readonly withoutCrc: EncodePacketOptions
+  readonly encrypted: boolean
   readonly decode: DecodePacketOptions & DecodeStreamOptions
 }
 
@@ -52,6 +61,7 @@ export const makeWireOptions = (config: SwimConfigShape, keyring: () => Keyring 
     return {
       withCrc: { ...base, crc: true },
       withoutCrc: base,
+      encrypted: ring !== undefined,
       decode: { ...(ring !== undefined ? { keyring: ring } : {}), ...(label !== "" ? { label } : {}) }
     }
   }
@@ -68,6 +78,10 @@ export const makeWireOptions = (config: SwimConfigShape, keyring: () => Keyring 
   }
   return {
     packet: (crc) => (crc ? now().withCrc : now().withoutCrc),
+    packetOf: (peerReadsCrc, messages) => {
+      const d = now()
+      return packetWantsCrc(config.packetCrc, peerReadsCrc, d.encrypted, messages) ? d.withCrc : d.withoutCrc
+    },
     decodePacket: () => now().decode,
     stream: () => now().withoutCrc,
     decodeStream: () => now().decode,

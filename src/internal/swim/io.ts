@@ -146,8 +146,8 @@ export type DropReason =
 export type Output =
   /**
    * Send these messages to `to` in one packet (a compound when there are
-   * several). `crc`: frame it with a CRC (`to` is a known member that
-   * speaks protocol 5). `probe`: this packet is a probe of `to` this node
+   * several). `crc`: `to` reads a CRC frame (a known member that
+   * speaks protocol 5; wire/crcPolicy.ts decides which packets get one). `probe`: this packet is a probe of `to` this node
    * started — round robin or verifying a suspicion — counted as one; never
    * set on a ping relayed for someone else, nor on the repeat of a probe's
    * direct ping at its timeout.
