@@ -41,7 +41,8 @@ describe("SwimConfig", () => {
         [{ udpBufferSize: 100 }, "udpBufferSize"],
         [{ secretKeys: [Redacted.make(new Uint8Array(10))] }, "secretKeys"],
         [{ label: "x".repeat(300) }, "label"],
-        [{ protocolVersion: 9 }, "protocolVersion"]
+        [{ protocolVersion: 9 }, "protocolVersion"],
+        [{ packetCrc: "sometimes" as never }, "packetCrc"]
       ]
       for (const [override, field] of cases) {
         const error = yield* Effect.flip(SwimConfig.validate(SwimConfig.lan({ name: "a", ...override })))
@@ -58,6 +59,7 @@ describe("SwimConfig", () => {
         SWIM_BIND_ADDRESS: "127.0.0.1",
         SWIM_BIND_PORT: "7001",
         SWIM_PROBE_INTERVAL: "6 seconds",
+        SWIM_PACKET_CRC: "never",
         SWIM_SECRET_KEYS: `${Buffer.alloc(16, 1).toString("base64")}, ${Buffer.alloc(32, 2).toString("base64")}`
       })
       const config = Either.getOrThrow(ok)
@@ -65,6 +67,7 @@ describe("SwimConfig", () => {
       expect(config.bindPort).toBe(7001)
       expect(Duration.toMillis(config.probeInterval)).toBe(6000)
       expect(Duration.toMillis(config.probeTimeout)).toBe(3000)
+      expect(config.packetCrc).toBe("never")
       expect(config.secretKeys.map((k) => Redacted.value(k).length)).toEqual([16, 32])
     }))
 
@@ -79,7 +82,8 @@ describe("SwimConfig", () => {
         [{ SWIM_NAME: "a", SWIM_SECRET_KEYS: "AAAA" }, "SWIM_SECRET_KEYS"],
         [{ SWIM_NAME: "a", SWIM_SECRET_KEYS: "AAAAAAAAAAAAAAAAAAAAAA==junk!!" }, "SWIM_SECRET_KEYS"],
         [{ SWIM_NAME: "a", SWIM_SECRET_KEYS: "AAAAAAAAAAAAAAAAAAAAAA" }, "SWIM_SECRET_KEYS"], // unpadded
-        [{ SWIM_NAME: "a", SWIM_PROBE_TIMEOUT: "5 seconds" }, "SWIM_PROBE_TIMEOUT"]
+        [{ SWIM_NAME: "a", SWIM_PROBE_TIMEOUT: "5 seconds" }, "SWIM_PROBE_TIMEOUT"],
+        [{ SWIM_NAME: "a", SWIM_PACKET_CRC: "sometimes" }, "SWIM_PACKET_CRC"]
       ]
       for (const [env, variable] of cases) {
         const result = yield* fromEnv(env)

@@ -602,6 +602,26 @@ describe("interop with HashiCorp memberlist (Go)", () => {
       goQuiet([g1, g2])
     }))
 
+  it.scopedLive("Go at protocol 5 with TS members under each packetCrc policy: converged, messages cross, no bad checksum", () =>
+    Effect.gen(function*() {
+      const g1 = yield* go({ name: "g1", protocol: 5 })
+      const t1 = yield* ts({ name: "t1", seeds: [toAddress(g1.address)], config: { protocolVersion: 5, packetCrc: "always" } })
+      const t2 = yield* ts({ name: "t2", seeds: [toAddress(g1.address)], config: { protocolVersion: 5, packetCrc: "never" } })
+      const t3 = yield* ts({ name: "t3", seeds: [toAddress(g1.address)], config: { protocolVersion: 5 } })
+      const names = ["g1", "t1", "t2", "t3"]
+      yield* allSeeAll([t1, t2, t3], [g1], names)
+      for (const [t, n] of [[t1, 1], [t2, 2], [t3, 3]] as const) {
+        yield* t.member.send("g1", new Hello({ from: t.name, n }))
+        yield* waitGo(g1, isJsonMessage({ _tag: "Hello", from: t.name, n }), periods(3), `UDP ${t.name} -> Go(5)`)
+      }
+      // Rounds of bare probes (framed or not as each policy says) and gossip.
+      yield* Effect.sleep(periods(5))
+      yield* allSeeAll([t1, t2, t3], [g1], names, periods(1))
+      expect(g1.stderr()).not.toMatch(/invalid checksum/)
+      yield* nothingRefused
+      goQuiet([g1])
+    }))
+
   it.scopedLive("a TS node at protocol 1 with a key (encryption version 0, padded) and Go nodes at 2", () =>
     Effect.gen(function*() {
       // (Go itself cannot run at protocol 1 here: below 2 it ignores the ports
