@@ -36,7 +36,7 @@ const windowS = Number(arg("window", "10"))
 const lossP = Number(arg("loss", "0.1"))
 const convergeLimitS = Number(arg("converge-limit", "60"))
 const detectLimitS = Number(arg("detect-limit", "60"))
-/** `--shapes`: tally the steady window's datagrams by wire shape (a debugging aid, off by default). */
+/** `--shapes`: tally the steady and detecting windows' datagrams by wire shape (a debugging aid, off by default). */
 const traceShapes = process.argv.includes("--shapes")
 
 const gc: () => void = (() => {
@@ -69,16 +69,20 @@ interface Counter {
   streamBytes: number
 }
 
-const countConnection = (connection: Transport.Connection, counter: Counter): Transport.Connection => ({
-  remote: connection.remote,
-  read: connection.read,
-  close: connection.close,
-  write: (bytes) =>
-    Effect.tap(connection.write(bytes), () => {
-      counter.bytes += bytes.length
-      counter.streamBytes += bytes.length
-    })
-})
+const countConnection = (connection: Transport.Connection, counter: Counter): Transport.Connection => {
+  tallyStream(0, 1)
+  return {
+    remote: connection.remote,
+    read: connection.read,
+    close: connection.close,
+    write: (bytes) =>
+      Effect.tap(connection.write(bytes), () => {
+        counter.bytes += bytes.length
+        counter.streamBytes += bytes.length
+        tallyStream(bytes.length, 0)
+      })
+  }
+}
 
 const counting = (inner: Transport.TransportShape, counter: Counter): Transport.TransportShape => ({
   boundAddress: inner.boundAddress,
@@ -137,6 +141,15 @@ const tallyShape = (b: Uint8Array): void => {
   entry.count++
   entry.bytes += b.length
   shapes.set(key, entry)
+}
+
+/** Stream ends opened (each exchange in this process counts both) and bytes written, under "stream". */
+const tallyStream = (bytes: number, opened: number): void => {
+  if (!shapesOn) return
+  const entry = shapes.get("stream") ?? { count: 0, bytes: 0 }
+  entry.count += opened
+  entry.bytes += bytes
+  shapes.set("stream", entry)
 }
 
 // ---------------------------------------------------------------- members
@@ -292,6 +305,7 @@ const program = Effect.gen(function*() {
     out.steadyPacketsPerMemberSecond = round((b1.packets - b0.packets) / secs / n)
     out.steadyStreamBytesPerMemberSecond = round((b1.streamBytes - b0.streamBytes) / secs / n)
     if (traceShapes) out.steadyShapes = Object.fromEntries(shapes)
+    shapes.clear()
     gc()
     const memory = process.memoryUsage()
     out.heapMiB = round(memory.heapUsed / 2 ** 20)
@@ -308,6 +322,7 @@ const program = Effect.gen(function*() {
     const s0 = yield* count(Memberlist.metrics.suspicions)
     const sb0 = bytesOf(survivors)
     const killed = performance.now()
+    shapesOn = traceShapes
     yield* Effect.forEach(doomed, (m) => Scope.close(m.scope, Exit.void), { concurrency: "unbounded", discard: true })
     out.killed = doomed.length
     let firstSuspicion = -1
@@ -332,6 +347,8 @@ const program = Effect.gen(function*() {
       yield* Effect.sleep(Duration.millis(10))
     }
     const detected = performance.now() - killed
+    shapesOn = false
+    if (traceShapes) out.detectShapes = Object.fromEntries(shapes)
     const sb1 = bytesOf(survivors)
     out.firstSuspicionMs = round(firstSuspicion)
     if (remaining === 0) {

@@ -74,10 +74,16 @@ type countingConn struct {
 	t *countingTransport
 }
 
+func newCountingConn(c net.Conn, t *countingTransport) *countingConn {
+	tallyStream(0, 1)
+	return &countingConn{Conn: c, t: t}
+}
+
 func (c *countingConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
 	c.t.bytesOut.Add(int64(n))
 	c.t.streamBytes.Add(int64(n))
+	tallyStream(int64(n), 0)
 	return n, err
 }
 
@@ -99,7 +105,7 @@ func newCountingTransport() (*countingTransport, int, error) {
 				select {
 				case c := <-nt.StreamCh():
 					select {
-					case t.streams <- &countingConn{Conn: c, t: t}:
+					case t.streams <- newCountingConn(c, t):
 					case <-t.done:
 						c.Close()
 						return
@@ -187,6 +193,23 @@ func tallyShape(b []byte) {
 	e.Bytes += int64(len(b))
 }
 
+// tallyStream counts stream ends opened (each exchange in this process
+// counts both) and bytes written, under "stream", as bench/vs-child.ts does.
+func tallyStream(bytes int64, opened int64) {
+	if !shapesOn.Load() {
+		return
+	}
+	shapesMu.Lock()
+	defer shapesMu.Unlock()
+	e, ok := shapes["stream"]
+	if !ok {
+		e = &shapeTally{}
+		shapes["stream"] = e
+	}
+	e.Count += opened
+	e.Bytes += bytes
+}
+
 func (t *countingTransport) sent(b []byte) bool {
 	tallyShape(b)
 	t.bytesOut.Add(int64(len(b)))
@@ -213,7 +236,7 @@ func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: c, t: t}, nil
+	return newCountingConn(c, t), nil
 }
 
 func (t *countingTransport) DialAddressTimeout(a memberlist.Address, timeout time.Duration) (net.Conn, error) {
@@ -221,7 +244,7 @@ func (t *countingTransport) DialAddressTimeout(a memberlist.Address, timeout tim
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: c, t: t}, nil
+	return newCountingConn(c, t), nil
 }
 
 func (t *countingTransport) StreamCh() <-chan net.Conn { return t.streams }
@@ -315,7 +338,7 @@ func main() {
 	loss := flag.Float64("loss", 0.1, "loss probability in the loss mode")
 	convergeLimit := flag.Float64("converge-limit", 60, "seconds to wait for full views")
 	detectLimit := flag.Float64("detect-limit", 60, "seconds to wait for detection")
-	traceShapes := flag.Bool("shapes", false, "tally the steady window's datagrams by wire shape")
+	traceShapes := flag.Bool("shapes", false, "tally the steady and detecting windows' datagrams by wire shape")
 	flag.Parse()
 
 	sink := &counterSink{}
@@ -455,6 +478,7 @@ func main() {
 		if *traceShapes {
 			shapesMu.Lock()
 			out["steadyShapes"] = shapes
+			shapes = map[string]*shapeTally{}
 			shapesMu.Unlock()
 		}
 		runtime.GC()
@@ -480,6 +504,7 @@ func main() {
 		s0 := suspicions.Load()
 		b0, _ = bytesOf(survivors)
 		killed := time.Now()
+		shapesOn.Store(*traceShapes)
 		for _, m := range doomed {
 			m.list.Shutdown()
 		}
@@ -515,7 +540,13 @@ func main() {
 			time.Sleep(10 * time.Millisecond)
 		}
 		detected := time.Since(killed)
+		shapesOn.Store(false)
 		b1, _ = bytesOf(survivors)
+		if *traceShapes {
+			shapesMu.Lock()
+			out["detectShapes"] = shapes
+			shapesMu.Unlock()
+		}
 		out["firstSuspicionMs"] = firstSuspicion
 		if remaining == 0 {
 			out["lastDeadMs"] = ms(detected)
