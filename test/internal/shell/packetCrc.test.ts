@@ -60,7 +60,7 @@ const isBareProbe = (s: Seen) =>
 describe("packetCrc on the wire", () => {
   it.scoped("default (withState), steady: bare pings and acks, unframed, of a fixed size", () =>
     Effect.gen(function*() {
-      const { cluster } = yield* converged(4, { compression: true }, Duration.seconds(20))
+      const { cluster } = yield* converged(4, { compression: true }, Duration.seconds(8))
       const seen = yield* capture(cluster, Duration.seconds(10))
       expect(seen.length).toBeGreaterThan(20)
       const shapes = new Map<string, Set<number>>()
@@ -81,7 +81,7 @@ describe("packetCrc on the wire", () => {
 
   it.scoped("default (withState), a join: the claims gossiped are framed, the probes are not", () =>
     Effect.gen(function*() {
-      const { cluster } = yield* converged(3, {}, Duration.seconds(20))
+      const { cluster } = yield* converged(3, {}, Duration.seconds(8))
       const seen: Array<Seen> = []
       yield* cluster.network.setFilter(({ bytes }) => {
         const decoded = Either.getOrThrow(decodePacket(bytes))
@@ -97,7 +97,7 @@ describe("packetCrc on the wire", () => {
 
   it.scoped("always: every steady packet framed, 5 bytes more", () =>
     Effect.gen(function*() {
-      const { cluster } = yield* converged(4, { compression: true, packetCrc: "always" }, Duration.seconds(20))
+      const { cluster } = yield* converged(4, { compression: true, packetCrc: "always" }, Duration.seconds(8))
       const seen = yield* capture(cluster, Duration.seconds(10))
       expect(seen.length).toBeGreaterThan(20)
       for (const s of seen) expect(s.framed, tags(s)).toBe(true)
@@ -106,7 +106,7 @@ describe("packetCrc on the wire", () => {
 
   it.scoped("encrypted: never framed, even with always", () =>
     Effect.gen(function*() {
-      const { cluster } = yield* converged(3, { secretKeys: [key], packetCrc: "always" }, Duration.seconds(20))
+      const { cluster } = yield* converged(3, { secretKeys: [key], packetCrc: "always" }, Duration.seconds(8))
       const seen = yield* capture(cluster, Duration.seconds(10), true)
       expect(seen.length).toBeGreaterThan(20)
       for (const s of seen) expect(s.framed, tags(s)).toBe(false)
