@@ -47,6 +47,7 @@ import { type MemberRecord, takeAlive, toMember } from "./member.js"
 import { sampleDistinct } from "./random.js"
 import { sendPacket } from "./send.js"
 import { emit, newSeqNo, newToken, selfRecord, setTimer, type Step } from "./state.js"
+import { storedAddressKey } from "./addressKey.js"
 
 /** A claim being checked. */
 export interface PendingClaim {
@@ -278,7 +279,7 @@ const moveMember = (step: Step, record: MemberRecord, claim: Alive): void => {
   broadcastMembership(step, record.name, claim)
   const oldKey = formatAddress(previousAddress)
   if (state.byAddress.get(oldKey) === record) state.byAddress.delete(oldKey)
-  state.byAddress.set(formatAddress(claim.address), record)
+  state.byAddress.set(storedAddressKey(claim.address), record)
   record.address = claim.address
   takeAlive(record, claim, now)
   const move = { previous: previousAddress, until: now + state.config.gossipToTheDeadTime }

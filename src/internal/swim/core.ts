@@ -30,6 +30,7 @@ import { invalidAddress, invalidMessage, invalidVersions } from "./validate.js"
 import { confirmCandidate, sweepCandidates } from "./admission.js"
 import { capPings } from "./reflection.js"
 import { flushUnconfirmed, makeAdmission } from "./trust.js"
+import { memberAddresses, memberNames, MemberTable } from "./memberTable.js"
 
 /** How many user broadcast ids a node remembers to suppress echoes. */
 const seenBroadcastCapacity = 8192
@@ -87,8 +88,8 @@ export const make = (options: MakeOptions): CoreState => {
     sizeOf: options.sizeOf ?? estimateSize,
     rng: makeRng(options.seed),
     status: "idle",
-    members: new Map(),
-    byAddress: new Map(),
+    members: new MemberTable(memberNames),
+    byAddress: new MemberTable(memberAddresses),
     contactPushPulls: new Map(),
     probeOrder: [],
     probeIndex: 0,

@@ -32,6 +32,7 @@ import { formedWhileIsolated, isIsolated } from "./isolation.js"
 import { above, beyondWindow, incarnationWindow, isNewer, isOlder } from "./incarnation.js"
 import { type Origin, reportUnconfirmed } from "./trust.js"
 import { admitNew } from "./admission.js"
+import { storedAddressKey } from "./addressKey.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
@@ -88,10 +89,12 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord => {
     incarnation: a.incarnation,
     state: NodeState.Dead,
     versions: a.versions,
-    stateChangedAt: step.now
+    stateChangedAt: step.now,
+    // Present from the start, so every record keeps one shape and no out-of-object property store.
+    heardAt: undefined
   }
   state.members.set(a.node, record)
-  state.byAddress.set(formatAddress(a.address), record)
+  state.byAddress.set(storedAddressKey(a.address), record)
   // A random position keeps the expected time to the first probe of a new member low.
   const order = state.probeOrder
   const offset = nextInt(state.rng, order.length + 1)

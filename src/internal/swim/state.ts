@@ -13,6 +13,7 @@ import type { BroadcastQueue } from "./broadcastQueue.js"
 import type { Address, PushNodeState } from "./messages.js"
 import { NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
+import type { MemberTable } from "./memberTable.js"
 import type { MembershipEvent, Output, Timer } from "./io.js"
 import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
@@ -70,9 +71,9 @@ export interface CoreState {
   readonly rng: Rng
   status: "idle" | "alive" | "leaving" | "left"
   /** Every known member by name, this node included. */
-  readonly members: Map<string, MemberRecord>
+  readonly members: MemberTable<MemberRecord>
   /** The same members by `host:port`, to recognise who a packet came from. */
-  readonly byAddress: Map<string, MemberRecord>
+  readonly byAddress: MemberTable<MemberRecord>
   /** When we last started a push/pull with a member we hold dead but heard from. */
   readonly contactPushPulls: Map<string, number>
   /** memberlist's node list: the probe order, reshuffled on wrap. */

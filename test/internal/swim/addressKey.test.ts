@@ -1,0 +1,36 @@
+/**
+ * The key a member table stores for an address is its `host:port` form,
+ * computed once per address object, so every node of a simulation that
+ * holds a member shares one string instead of keeping a copy each.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { storedAddressKey } from "../../../src/internal/swim/addressKey.js"
+import { formatAddress } from "../../../src/internal/swim/messages.js"
+import { CoreDriver } from "./driver.js"
+
+describe("storedAddressKey", () => {
+  it("is the formatted address, for IPv4 and IPv6", () => {
+    expect(storedAddressKey({ host: "127.0.0.1", port: 7946 })).toBe("127.0.0.1:7946")
+    expect(storedAddressKey({ host: "::1", port: 7946 })).toBe("[::1]:7946")
+  })
+
+  it("answers for an address object by identity, not by its current fields", () => {
+    // Addresses are immutable; this shows the value comes from the cache, i.e. is computed once per object.
+    const address = { host: "127.0.0.2", port: 1 }
+    const first = storedAddressKey(address)
+    ;(address as { port: number }).port = 2
+    expect(storedAddressKey(address)).toBe(first)
+    expect(storedAddressKey({ ...address })).toBe(formatAddress({ host: "127.0.0.2", port: 2 }))
+  })
+})
+
+describe("a member record", () => {
+  it("is indexed by its address key and created with every field, heardAt included", () => {
+    const d = new CoreDriver()
+    d.addMembers(["x", "y"])
+    for (const record of d.state.members.values()) {
+      expect(d.state.byAddress.get(formatAddress(record.address))).toBe(record)
+      expect(Object.keys(record)).toContain("heardAt")
+    }
+  })
+})

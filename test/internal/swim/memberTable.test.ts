@@ -1,0 +1,102 @@
+/**
+ * The compact member table answers as the `Map` it replaces — same values,
+ * same iteration order, the same behaviour when entries change during an
+ * iteration — and keeps working, counted, when its interner is full.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { KeyInterner, MemberTable } from "../../../src/internal/swim/memberTable.js"
+import { makeRng, nextInt } from "../../../src/internal/swim/random.js"
+
+const entries = (table: MemberTable<number>): Array<number> => Array.from(table.values())
+
+/** Runs `steps` random sets and deletes over `keyCount` keys on a table and a Map, checking they agree after each. */
+const agreeWithMap = (interner: KeyInterner, seed: number, steps: number, keyCount: number): void => {
+  const rng = makeRng(seed)
+  const table = new MemberTable<number>(interner)
+  const map = new Map<string, number>()
+  for (let i = 0; i < steps; i++) {
+    const key = `k${nextInt(rng, keyCount)}`
+    if (nextInt(rng, 3) === 0) {
+      expect(table.delete(key)).toBe(map.delete(key))
+    } else {
+      table.set(key, i)
+      map.set(key, i)
+    }
+    expect(table.size).toBe(map.size)
+    expect(table.get(key)).toBe(map.get(key))
+    expect(table.has(key)).toBe(map.has(key))
+  }
+  expect(entries(table)).toEqual(Array.from(map.values()))
+}
+
+describe("MemberTable", () => {
+  it("agrees with a Map over random sets and deletes, compactions included", () => {
+    for (let seed = 1; seed <= 5; seed++) agreeWithMap(new KeyInterner(1 << 10), seed, 3000, 200)
+  })
+
+  it("keeps a present key's place when it is set again, and puts a re-added key last", () => {
+    const table = new MemberTable<number>(new KeyInterner(16))
+    table.set("a", 1).set("b", 2).set("c", 3)
+    table.set("a", 10)
+    expect(entries(table)).toEqual([10, 2, 3])
+    table.delete("b")
+    table.set("b", 20)
+    expect(entries(table)).toEqual([10, 3, 20])
+  })
+
+  it("visits entries added during an iteration and skips those removed, as a Map does", () => {
+    const interner = new KeyInterner(1 << 10)
+    const table = new MemberTable<number>(interner)
+    const map = new Map<string, number>()
+    for (let i = 0; i < 100; i++) {
+      table.set(`k${i}`, i)
+      map.set(`k${i}`, i)
+    }
+    const run = (t: { values(): Iterable<number>; delete(k: string): boolean; set(k: string, v: number): unknown }) => {
+      const seen: Array<number> = []
+      for (const v of t.values()) {
+        seen.push(v)
+        // Enough removals to compact, were it allowed during the iteration.
+        if (v < 60) t.delete(`k${v + 40}`)
+        if (v === 10) t.set("late", 1000)
+      }
+      return seen
+    }
+    expect(run(table)).toEqual(run(map))
+    expect(entries(table)).toEqual(Array.from(map.values()))
+    // The deferred compaction happens on a later removal and changes nothing visible.
+    table.delete("k0")
+    map.delete("k0")
+    expect(entries(table)).toEqual(Array.from(map.values()))
+    expect(table.get("late")).toBe(1000)
+  })
+
+  it("shares one interner between tables: each keeps its own entries", () => {
+    const interner = new KeyInterner(16)
+    const a = new MemberTable<string>(interner)
+    const b = new MemberTable<string>(interner)
+    a.set("x", "a's x")
+    b.set("y", "b's y").set("x", "b's x")
+    expect([a.get("x"), a.get("y"), b.get("x"), b.get("y")]).toEqual(["a's x", undefined, "b's x", "b's y"])
+    expect(interner.size).toBe(2)
+  })
+})
+
+describe("KeyInterner", () => {
+  it("numbers at most its capacity; further keys are counted and their tables still hold them", () => {
+    const interner = new KeyInterner(8)
+    agreeWithMap(interner, 42, 2000, 50)
+    expect(interner.size).toBe(8)
+    expect(interner.refusals).toBeGreaterThan(0)
+    const numbered = Array.from({ length: 50 }, (_, i) => interner.idOf(`k${i}`)).filter((id) => id !== undefined)
+    expect(numbered.sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+  })
+
+  it("gives a key the same number every time", () => {
+    const interner = new KeyInterner(4)
+    const id = interner.intern("node-1")
+    expect(interner.intern("node-1")).toBe(id)
+    expect(interner.idOf("node-1")).toBe(id)
+    expect(interner.idOf("node-2")).toBeUndefined()
+  })
+})
