@@ -17,6 +17,8 @@
  *   [--converge-limit 60] [--detect-limit 60]
  */
 import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
+import { loadavg } from "node:os"
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import { runInNewContext } from "node:vm"
 import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
@@ -281,6 +283,10 @@ const program = Effect.gen(function*() {
     const sb0 = bytesOf(survivors)
     const drops0 = yield* dropCounts
     const gone = new Map<string, number>()
+    // How late the event loop ran while detecting: 100 members share one thread, and on a loaded machine
+    // a late timer is a late probe and a late ack, which another member may take for a failure.
+    const lag = monitorEventLoopDelay({ resolution: 10 })
+    lag.enable()
     const killed = performance.now()
     yield* Effect.forEach(doomed, (m) => Scope.close(m.scope, Exit.void), { concurrency: "unbounded", discard: true })
     out.killed = doomed.length
@@ -309,6 +315,11 @@ const program = Effect.gen(function*() {
       yield* Effect.sleep(Duration.millis(10))
     }
     const detected = performance.now() - killed
+    lag.disable()
+    out.detectLoopDelayP99Ms = round(lag.percentile(99) / 1e6)
+    out.detectLoopDelayMaxMs = round(lag.max / 1e6)
+    out.loadAverage1m = round(loadavg()[0] ?? 0)
+    out.detectSuspicions = (yield* count(Memberlist.metrics.suspicions)) - s0
     const sb1 = bytesOf(survivors)
     out.firstSuspicionMs = round(firstSuspicion)
     if (remaining === 0) {
