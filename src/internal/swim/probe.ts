@@ -86,12 +86,16 @@ const probeable = (state: CoreState, m: MemberRecord): boolean =>
  * Instead every member keeps its order sorted into one ring, the same
  * order everywhere once views agree, and in probe interval number `slot`
  * (counted from time zero, so shared as far as clocks agree) probes the
- * member `1 + slot mod (n - 1)` places after itself. For one slot this is
- * a permutation: each member has exactly one prober, and a dead one is
- * probed in the first interval unless its prober is dead too. Over n - 1
- * slots each member still probes every other once, the round robin's
- * bound. Where views differ (joins, reaping) the offsets no longer line up
- * and probing is as random as the shuffled order, never worse.
+ * member `1 + hash(slot) mod (n - 1)` places after itself. For one slot
+ * this is a permutation: each member has exactly one prober, and a dead
+ * one is probed in the first interval unless its prober is dead too, so
+ * every member is probed every interval rather than once per round by
+ * each prober. The offset is hashed, not `slot mod (n - 1)`: while a
+ * cluster grows by about a member per interval, as in a join storm, the
+ * latter stays put, and each member would probe the same neighbour over
+ * and over (a 1,000-member join took three times as long to converge).
+ * Where views differ (joins, reaping) the offsets no longer line up and
+ * probing is as random as the shuffled order, never worse.
  */
 const alignedProbeTarget = (step: Step): MemberRecord | undefined => {
   const { state, now } = step
@@ -108,11 +112,11 @@ const alignedProbeTarget = (step: Step): MemberRecord | undefined => {
   if (order[state.probeSelf]?.name !== state.config.name) {
     state.probeSelf = Math.max(0, order.findIndex((m) => m.name === state.config.name))
   }
-  // Slowed by local health, a member skips slots, and skipping by a divisor of n - 1 would visit only
-  // some offsets: it goes on round the ring from its last target instead, out of line but complete.
+  // Slowed by local health, a member probes in few slots and is out of line with the others anyway:
+  // it goes round the ring from its last target, so it still reaches every member within n - 1 ticks.
   if (state.awareness === 0) {
     const slot = Math.floor(now / state.config.probeInterval)
-    const at = (state.probeSelf + 1 + (slot % (order.length - 1))) % order.length
+    const at = (state.probeSelf + 1 + (fnv1a(String(slot)) % (order.length - 1))) % order.length
     const aligned = order[at] as MemberRecord
     if (probeable(state, aligned)) {
       state.probeCursor = at
