@@ -70,7 +70,6 @@ const sortIntoRing = (order: Array<MemberRecord>): void => {
  */
 const alignedResortTicks = 4
 
-
 const selfSource = (state: CoreState) => ({ address: state.config.address, node: state.config.name })
 
 /** Can be probed: neither this node, nor dead, nor left. */
@@ -80,9 +79,9 @@ const probeable = (state: CoreState, m: MemberRecord): boolean =>
 /**
  * Aligned probing (our addition). With memberlist's shuffled round robin
  * each member picks its target on its own, so in one interval a member is
- * probed by no one as often as by two: with 90 probers and 99 targets, by
- * no one 40% of the time, and a failed member waits for its first probe,
- * and so its suspicion, up to five intervals in one of a hundred cases.
+ * probed by no one 40% of the time (90 probers, 99 targets), and a failed
+ * member waits for its first probe, and so its suspicion, five intervals
+ * or more in one case in a hundred.
  * Instead every member keeps its order sorted into one ring, the same
  * order everywhere once views agree, and in probe interval number `slot`
  * (counted from time zero, so shared as far as clocks agree) probes the
