@@ -14,7 +14,7 @@
  *
  * Usage: node --expose-gc --import tsx bench/vs-child.ts --preset lan --n 50
  *   [--mode detect|loss] [--settle 2] [--window 10] [--loss 0.1]
- *   [--converge-limit 60] [--detect-limit 60] [--aligned true|false]
+ *   [--converge-limit 60] [--detect-limit 60] [--aligned false|true]
  */
 import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { loadavg } from "node:os"
@@ -39,8 +39,8 @@ const windowS = Number(arg("window", "10"))
 const lossP = Number(arg("loss", "0.1"))
 const convergeLimitS = Number(arg("converge-limit", "60"))
 const detectLimitS = Number(arg("detect-limit", "60"))
-/** `--aligned false`: memberlist's shuffled round robin instead of aligned probing (docs/detection.md). */
-const alignedProbing = arg("aligned", "true") !== "false"
+/** `--aligned true`: aligned probing instead of memberlist's shuffled round robin, the default (docs/detection.md). */
+const alignedProbing = arg("aligned", "false") === "true"
 
 const gc: () => void = (() => {
   try {
@@ -121,7 +121,7 @@ const makeConfig = (name: string): SwimConfig.SwimConfigShape => {
     bindPort: 0,
     compression: true,
     ...(mode === "loss" ? { tcpPingFallback: false } : {}),
-    ...(alignedProbing ? {} : { alignedProbing: false })
+    ...(alignedProbing ? { alignedProbing: true } : {})
   }
   return preset === "local" ? SwimConfig.local(options) : SwimConfig.lan(options)
 }

@@ -12,7 +12,7 @@ const names = (prefix: string, n: number): Array<string> => Array.from({ length:
 
 /** A member named `name` that knows every other of `all`, each of which acks. */
 const memberOf = (name: string, all: ReadonlyArray<string>, seed: number): CoreDriver => {
-  const d = new CoreDriver({ name, seed })
+  const d = new CoreDriver({ name, seed, timings: { alignedProbing: true } })
   const others = all.filter((n) => n !== name)
   d.addMembers(others)
   for (const n of others) d.responders.add(n)
@@ -101,7 +101,7 @@ describe("aligned probing", () => {
     // Four others and none answering: the score climbs and each tick skips slots (by multiples of n - 1 = 4
     // once the interval is four or eight times longer), which would pin a slot-following member to one target.
     const all = names("s", 5)
-    const d = new CoreDriver({ name: "s0", seed: 5, timings: { suspicionMult: 1000 } })
+    const d = new CoreDriver({ name: "s0", seed: 5, timings: { suspicionMult: 1000, alignedProbing: true } })
     d.addMembers(all.filter((n) => n !== "s0"))
     const mark = d.mark()
     for (let i = 0; i < 24; i++) d.advanceToTimer("ProbeTick")
