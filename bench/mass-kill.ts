@@ -3,7 +3,7 @@
  * many seeds (docs/detection.md; the runs are in massKill.ts).
  *
  *   npx tsx bench/mass-kill.ts kill 100 1-40   # 10% of 100 killed 10 s after the join settled
- *   npx tsx bench/mass-kill.ts kill 100 1-40 alignedProbing=false   # memberlist's shuffled round robin
+ *   npx tsx bench/mass-kill.ts kill 100 1-40 alignedProbing=true   # aligned probing (docs/detection.md)
  *   npx tsx bench/mass-kill.ts loss 50 1-20 tcpPingFallback=false   # 10% loss, 10 minutes
  *
  * Trailing key=value arguments override core settings, as `simulate --set` does.

@@ -119,7 +119,7 @@ export const section = (log: (message: string) => void): string => {
   const killSeeds = range("1-40")
   const lossSeeds = range("1-12")
   const lines = [
-    "Command: `npm run bench -- --only mass-kill` (one seed: `npx tsx bench/mass-kill.ts kill 100 7-7 alignedProbing=false`).",
+    "Command: `npm run bench -- --only mass-kill` (one seed: `npx tsx bench/mass-kill.ts kill 100 7-7 alignedProbing=true`).",
     "Simulator, LAN preset, 1–2 ms latency. *kill*: 10% of the members killed at once 10 s after the join settled, seeds",
     `${killSeeds[0]}–${killSeeds.at(-1)}; per seed the worst victim's first suspicion, when the last survivor saw the last`,
     "victim dead, and the stream (TCP fallback) pings in the 30 s after; median / p90 / max over the seeds. *loss*: 50",
