@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { makeScenario, type Scenario } from "../src/internal/simulation/scenario.js"
 import type { SimulationResult } from "../src/internal/simulation/runner.js"
+import * as MassKill from "./massKill.js"
 import * as VsMemberlist from "./vsMemberlist.js"
 
 const docPath = "docs/benchmarks.md"
@@ -369,6 +370,12 @@ const vsMemberlist: Section = {
   }
 }
 
+const massKill: Section = {
+  name: "mass-kill",
+  title: "Many members failing at once: probe schedules (simulator)",
+  run: () => MassKill.section(log)
+}
+
 const sections: ReadonlyArray<Section> = [
   simSpeed,
   recorded("driver-redesign", "The driver redesign, side by side"),
@@ -377,6 +384,7 @@ const sections: ReadonlyArray<Section> = [
   accuracy,
   realNetwork,
   vsMemberlist,
+  massKill,
   wire,
   recorded("hosts", "Faults on real hosts (network namespaces)"),
   recorded("leader", "Leader election (simulator, 100 members)"),

@@ -14,15 +14,18 @@
  *
  * Usage: node --expose-gc --import tsx bench/vs-child.ts --preset lan --n 50
  *   [--mode detect|loss] [--settle 2] [--window 10] [--loss 0.1]
- *   [--converge-limit 60] [--detect-limit 60]
+ *   [--converge-limit 60] [--detect-limit 60] [--aligned false|true]
  */
 import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
+import { loadavg } from "node:os"
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import { runInNewContext } from "node:vm"
 import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
 import { counterTotal } from "../src/internal/metricTotal.js"
+import { packetsRateLimited } from "../src/internal/shell/guardMetrics.js"
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
@@ -38,6 +41,8 @@ const convergeLimitS = Number(arg("converge-limit", "60"))
 const detectLimitS = Number(arg("detect-limit", "60"))
 /** `--shapes`: tally the steady and detecting windows' datagrams by wire shape (a debugging aid, off by default). */
 const traceShapes = process.argv.includes("--shapes")
+/** `--aligned true`: aligned probing instead of memberlist's shuffled round robin, the default (docs/detection.md). */
+const alignedProbing = arg("aligned", "false") === "true"
 
 const gc: () => void = (() => {
   try {
@@ -67,6 +72,8 @@ interface Counter {
   packets: number
   /** Bytes written on streams (push/pull, TCP pings), a part of `bytes`. */
   streamBytes: number
+  /** Stream dials that failed (refused or timed out): mostly TCP fallback pings of dead members. */
+  dialFailures: number
 }
 
 const countConnection = (connection: Transport.Connection, counter: Counter): Transport.Connection => {
@@ -95,7 +102,11 @@ const counting = (inner: Transport.TransportShape, counter: Counter): Transport.
       return lose() ? Effect.void : inner.sendPacket(to, bytes)
     }),
   connections: Stream.map(inner.connections, (c) => countConnection(c, counter)),
-  connect: (to, timeout) => Effect.map(inner.connect(to, timeout), (c) => countConnection(c, counter))
+  connect: (to, timeout) =>
+    inner.connect(to, timeout).pipe(
+      Effect.map((c) => countConnection(c, counter)),
+      Effect.tapError(() => Effect.sync(() => counter.dialFailures++))
+    )
 })
 
 // ---------------------------------------------------------------- datagram shapes (--shapes)
@@ -170,14 +181,15 @@ const makeConfig = (name: string): SwimConfig.SwimConfigShape => {
     bindHost: "127.0.0.1",
     bindPort: 0,
     compression: true,
-    ...(mode === "loss" ? { tcpPingFallback: false } : {})
+    ...(mode === "loss" ? { tcpPingFallback: false } : {}),
+    ...(alignedProbing ? { alignedProbing: true } : {})
   }
   return preset === "local" ? SwimConfig.local(options) : SwimConfig.lan(options)
 }
 
 const start = (name: string) =>
   Effect.gen(function*() {
-    const counter: Counter = { bytes: 0, packets: 0, streamBytes: 0 }
+    const counter: Counter = { bytes: 0, packets: 0, streamBytes: 0, dialFailures: 0 }
     const scope = yield* Scope.make()
     const transport = Layer.scoped(
       Transport.Transport,
@@ -198,16 +210,32 @@ const start = (name: string) =>
 
 /** Summed over the members in this process (each member has its own series). */
 const count = (metric: Metric.Metric.Counter<number>) => counterTotal(metric)
+/** Drops and refusals summed over the members, by metric: what the shell threw away while detecting. */
+const dropCounts = Effect.gen(function*() {
+  const metrics = {
+    coreDropped: Memberlist.metrics.coreDropped,
+    outboxDropped: Memberlist.metrics.outboxDropped,
+    deliveryDropped: Memberlist.metrics.deliveryDropped,
+    decodeRejected: Memberlist.metrics.decodeRejected,
+    rateLimited: packetsRateLimited,
+    streamsRefused: Memberlist.metrics.streamsRefused
+  }
+  const totals: Record<string, number> = {}
+  for (const [k, metric] of Object.entries(metrics)) totals[k] = yield* count(metric)
+  return totals
+})
 const bytesOf = (members: ReadonlyArray<Member>) => {
   let bytes = 0
   let packets = 0
   let streamBytes = 0
+  let dialFailures = 0
   for (const m of members) {
     bytes += m.counter.bytes
     packets += m.counter.packets
     streamBytes += m.counter.streamBytes
+    dialFailures += m.counter.dialFailures
   }
-  return { bytes, packets, streamBytes }
+  return { bytes, packets, streamBytes, dialFailures }
 }
 const median = (xs: ReadonlyArray<number>): number => {
   const v = [...xs].sort((a, b) => a - b)
@@ -321,6 +349,12 @@ const program = Effect.gen(function*() {
     const victims = new Set(doomed.map((m) => m.name))
     const s0 = yield* count(Memberlist.metrics.suspicions)
     const sb0 = bytesOf(survivors)
+    const drops0 = yield* dropCounts
+    const gone = new Map<string, number>()
+    // How late the event loop ran while detecting: 100 members share one thread, and on a loaded machine
+    // a late timer is a late probe and a late ack, which another member may take for a failure.
+    const lag = monitorEventLoopDelay({ resolution: 10 })
+    lag.enable()
     const killed = performance.now()
     shapesOn = traceShapes
     yield* Effect.forEach(doomed, (m) => Scope.close(m.scope, Exit.void), { concurrency: "unbounded", discard: true })
@@ -335,20 +369,28 @@ const program = Effect.gen(function*() {
       }
       if (performance.now() - lastPoll >= 100) {
         lastPoll = performance.now()
+        const seen = new Set<string>()
         for (let i = 0; i < survivors.length; i++) {
           if (done[i]) continue
           const view = yield* survivors[i]!.member.members
+          for (const m of view) if (victims.has(m.name)) seen.add(m.name)
           if (!view.some((m) => victims.has(m.name))) {
             done[i] = true
             remaining--
           }
         }
+        for (const v of victims) if (!seen.has(v) && !gone.has(v)) gone.set(v, performance.now() - killed)
       }
       yield* Effect.sleep(Duration.millis(10))
     }
     const detected = performance.now() - killed
     shapesOn = false
     if (traceShapes) out.detectShapes = Object.fromEntries(shapes)
+    lag.disable()
+    out.detectLoopDelayP99Ms = round(lag.percentile(99) / 1e6)
+    out.detectLoopDelayMaxMs = round(lag.max / 1e6)
+    out.loadAverage1m = round(loadavg()[0] ?? 0)
+    out.detectSuspicions = (yield* count(Memberlist.metrics.suspicions)) - s0
     const sb1 = bytesOf(survivors)
     out.firstSuspicionMs = round(firstSuspicion)
     if (remaining === 0) {
@@ -358,6 +400,13 @@ const program = Effect.gen(function*() {
       out.undetected = remaining
     }
     out.detectBytesPerMemberSecond = round((sb1.bytes - sb0.bytes) / (detected / 1000) / survivors.length)
+    out.detectPacketsPerMemberSecond = round((sb1.packets - sb0.packets) / (detected / 1000) / survivors.length)
+    out.detectStreamBytesPerMemberSecond = round((sb1.streamBytes - sb0.streamBytes) / (detected / 1000) / survivors.length)
+    out.detectDialFailures = sb1.dialFailures - sb0.dialFailures
+    // When every survivor had each victim out of its view, in kill order of detection.
+    out.victimGoneMs = [...gone.values()].sort((a, b) => a - b).map(round)
+    const drops1 = yield* dropCounts
+    out.detectDrops = Object.fromEntries(Object.entries(drops1).map(([k, v]) => [k, v - (drops0[k] ?? 0)]))
   }
 
   out.maxRssMiB = round(process.resourceUsage().maxRSS / 1024)

@@ -35,6 +35,11 @@ export interface SwimConfigShape {
   readonly indirectChecks: number
   /** Also try a TCP ping when UDP probes fail (for peers speaking protocol 3+). */
   readonly tcpPingFallback: boolean
+  /**
+   * Probe on a schedule every member shares, so each member is probed once per probe interval
+   * (docs/detection.md); false: memberlist's shuffled round robin. Default false (opt-in for now).
+   */
+  readonly alignedProbing: boolean
   /** Suspicion timeout multiplier. */
   readonly suspicionMult: number
   /** Upper bound of the suspicion timeout, as a multiple of its lower bound. */

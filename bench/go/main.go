@@ -60,11 +60,12 @@ func lose() bool {
 
 type countingTransport struct {
 	*memberlist.NetTransport
-	bytesOut    atomic.Int64 // datagrams and stream writes
-	packetsOut  atomic.Int64 // datagrams
-	streamBytes atomic.Int64 // stream writes (a part of bytesOut)
-	streams    chan net.Conn
-	done       chan struct{}
+	bytesOut     atomic.Int64 // datagrams and stream writes
+	packetsOut   atomic.Int64 // datagrams
+	streamBytes  atomic.Int64 // stream writes (a part of bytesOut)
+	dialFailures atomic.Int64 // stream dials that failed: mostly TCP fallback pings of dead members
+	streams      chan net.Conn
+	done         chan struct{}
 }
 
 var _ memberlist.NodeAwareTransport = (*countingTransport)(nil)
@@ -234,6 +235,7 @@ func (t *countingTransport) WriteToAddress(b []byte, a memberlist.Address) (time
 func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net.Conn, error) {
 	c, err := t.NetTransport.DialTimeout(addr, timeout)
 	if err != nil {
+		t.dialFailures.Add(1)
 		return nil, err
 	}
 	return newCountingConn(c, t), nil
@@ -242,6 +244,7 @@ func (t *countingTransport) DialTimeout(addr string, timeout time.Duration) (net
 func (t *countingTransport) DialAddressTimeout(a memberlist.Address, timeout time.Duration) (net.Conn, error) {
 	c, err := t.NetTransport.DialAddressTimeout(a, timeout)
 	if err != nil {
+		t.dialFailures.Add(1)
 		return nil, err
 	}
 	return newCountingConn(c, t), nil
@@ -318,6 +321,13 @@ func bytesOf(ms []*member) (bytes, packets int64) {
 	for _, m := range ms {
 		bytes += m.t.bytesOut.Load()
 		packets += m.t.packetsOut.Load()
+	}
+	return
+}
+
+func dialFailuresOf(ms []*member) (n int64) {
+	for _, m := range ms {
+		n += m.t.dialFailures.Load()
 	}
 	return
 }
@@ -502,7 +512,10 @@ func main() {
 			}
 		}
 		s0 := suspicions.Load()
-		b0, _ = bytesOf(survivors)
+		b0, p0 = bytesOf(survivors)
+		sb0 = streamBytesOf(survivors)
+		f0 := dialFailuresOf(survivors)
+		gone := map[string]float64{}
 		killed := time.Now()
 		shapesOn.Store(*traceShapes)
 		for _, m := range doomed {
@@ -520,6 +533,7 @@ func main() {
 			}
 			if time.Since(lastPoll) >= 100*time.Millisecond {
 				lastPoll = time.Now()
+				seen := map[string]bool{}
 				for i, m := range survivors {
 					if done[i] {
 						continue
@@ -528,7 +542,7 @@ func main() {
 					for _, node := range m.list.Members() {
 						if victims[node.Name] {
 							sees = true
-							break
+							seen[node.Name] = true
 						}
 					}
 					if !sees {
@@ -536,12 +550,17 @@ func main() {
 						remaining--
 					}
 				}
+				for v := range victims {
+					if _, ok := gone[v]; !ok && !seen[v] {
+						gone[v] = ms(time.Since(killed))
+					}
+				}
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
 		detected := time.Since(killed)
 		shapesOn.Store(false)
-		b1, _ = bytesOf(survivors)
+		b1, p1 = bytesOf(survivors)
 		if *traceShapes {
 			shapesMu.Lock()
 			out["detectShapes"] = shapes
@@ -555,6 +574,15 @@ func main() {
 			out["undetected"] = remaining
 		}
 		out["detectBytesPerMemberSecond"] = float64(b1-b0) / detected.Seconds() / float64(len(survivors))
+		out["detectPacketsPerMemberSecond"] = float64(p1-p0) / detected.Seconds() / float64(len(survivors))
+		out["detectStreamBytesPerMemberSecond"] = float64(streamBytesOf(survivors)-sb0) / detected.Seconds() / float64(len(survivors))
+		out["detectDialFailures"] = dialFailuresOf(survivors) - f0
+		victimGone := make([]float64, 0, len(gone))
+		for _, t := range gone {
+			victimGone = append(victimGone, t)
+		}
+		sort.Float64s(victimGone)
+		out["victimGoneMs"] = victimGone
 	}
 
 	out["maxRssMiB"] = maxRssMiB()

@@ -25,6 +25,7 @@
  *
  * @internal
  */
+import { fnv1a } from "../fnv1a.js"
 import { KeyValueStore } from "@effect/platform/KeyValueStore"
 import { Clock, Duration, Effect, Random, Ref, type Scope } from "effect"
 import type { SwimConfig } from "../../SwimConfig.js"
@@ -51,11 +52,7 @@ const defaultPublishInterval = Duration.seconds(10)
 const readConcurrency = 8
 
 /** FNV-1a, so a name's first slot is the same on every member and in every run. */
-export const hashOf = (text: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
-  return h
-}
+export const hashOf = fnv1a
 
 const storeFailed = (what: string) => (cause: unknown) =>
   new DiscoveryError({

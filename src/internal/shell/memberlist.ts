@@ -89,6 +89,7 @@ const coreConfigOf = (
   probeTimeout: Duration.toMillis(config.probeTimeout),
   indirectChecks: config.indirectChecks,
   tcpPingFallback: config.tcpPingFallback,
+  alignedProbing: config.alignedProbing,
   suspicionMult: config.suspicionMult,
   suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,
   retransmitMult: config.retransmitMult,

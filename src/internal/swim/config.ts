@@ -28,6 +28,11 @@ export interface CoreConfig {
   readonly indirectChecks: number
   /** Whether a failed direct probe is also retried over a stream (TCP) for peers that support it. */
   readonly tcpPingFallback: boolean
+  /**
+   * Whether probe targets follow a schedule every member shares (probe.ts), so each member is probed
+   * by one prober per probe interval; false: memberlist's own shuffled round robin.
+   */
+  readonly alignedProbing: boolean
 
   /** Suspicion timeout multiplier (min timeout = mult × max(1, log10 n) × probeInterval). */
   readonly suspicionMult: number
@@ -145,6 +150,7 @@ export type Timings = Omit<CoreConfig, "name" | "address" | "meta" | "versions">
 
 const common = {
   tcpPingFallback: true,
+  alignedProbing: false,
   coverageFloor: true,
   suspicionMaxTimeoutMult: 6,
   awarenessMaxMultiplier: 8,

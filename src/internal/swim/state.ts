@@ -76,9 +76,15 @@ export interface CoreState {
   readonly byAddress: MemberTable<MemberRecord>
   /** When we last started a push/pull with a member we hold dead but heard from. */
   readonly contactPushPulls: Map<string, number>
-  /** memberlist's node list: the probe order, reshuffled on wrap. */
+  /** memberlist's node list: the probe order, reshuffled (or, aligned, sorted by name) on wrap. */
   readonly probeOrder: Array<MemberRecord>
   probeIndex: number
+  /** Where this node sat in `probeOrder` when last looked up (aligned probing; checked before use). */
+  probeSelf: number
+  /** `probeOrder`'s length when last sorted (aligned probing): members added since leave it unsorted. */
+  probeSortedSize: number
+  /** Aligned probing: a round robin of this node's own, which takes the turns that fall to dead members. */
+  probeCursor: number
   seqNo: number
   /** Lifeguard local health score. */
   awareness: number
