@@ -12,7 +12,9 @@
  * that clock.
  * An alarm is set only when the earliest timer is earlier than the alarm
  * already set, so in the steady state there is one per timer wake-up, none
- * per packet, and no race between the queue and a sleep.
+ * per packet, and no race between the queue and a sleep. On Effect's own
+ * clock, an alarm that finds the loop parked fires the due timers itself and
+ * wakes the fiber only when they leave deliveries.
  *
  * @internal
  */
@@ -122,10 +124,35 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
   /** On the live clock: the pending Node timer of the alarm. */
   const live = clock.constructor === LiveClock
   let handle: ReturnType<typeof setTimeout> | undefined
+  /**
+   * True while the loop fiber waits on its mailbox with every taken command run and nothing left to
+   * deliver: then no step is under way and code on any fiber (or a Node callback) may step the core
+   * itself, which is what the alarm does.
+   */
+  let parked = false
+  /** Sets the Node timer for the earliest timer unless one is set for then or sooner. */
+  const armLive = (): void => {
+    const at = timers.peekTime()
+    if (at >= alarmAt) return
+    alarmAt = at
+    if (handle !== undefined) clearTimeout(handle)
+    handle = setTimeout(ring, Math.min(maxTimerMillis, Math.max(0, at - clock.unsafeCurrentTimeMillis())))
+  }
+  /**
+   * The Node timer of the alarm. When the loop is parked it fires the due timers right here, with no
+   * fiber woken: most timer wake-ups (gossip rounds with nothing to send, a probe's ping) leave no
+   * delivery, and waking a fiber for them costs more than the steps. A step that leaves deliveries (or
+   * a defect to log) wakes the loop to perform them.
+   */
   const ring = () => {
     handle = undefined
     alarmAt = Infinity
-    commands.wake()
+    if (!parked || runDue()) {
+      commands.wake()
+      return
+    }
+    loop.afterBatch()
+    armLive()
   }
 
   /**
@@ -137,12 +164,11 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
   const arm: Effect.Effect<void> = Effect.suspend(() => {
     const at = timers.peekTime()
     if (at >= alarmAt) return Effect.void
-    alarmAt = at
     if (live) {
-      if (handle !== undefined) clearTimeout(handle)
-      handle = setTimeout(ring, Math.min(maxTimerMillis, Math.max(0, at - clock.unsafeCurrentTimeMillis())))
+      armLive()
       return Effect.void
     }
+    alarmAt = at
     const token = ++alarmToken
     if (setAlarm !== undefined) {
       setAlarm(token)
@@ -152,15 +178,19 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
   })
 
   const cycle: Effect.Effect<void> = Effect.suspend(() => {
+    parked = false
     if (runDue()) return deliver
     loop.afterBatch()
     batch = commands.takeAll()
     next = 0
-    return batch.length > 0 ? Effect.void : Effect.zipRight(arm, commands.available)
+    if (batch.length > 0) return Effect.void
+    parked = true
+    return Effect.zipRight(arm, commands.available)
   })
 
   const forever = Effect.forever(cycle).pipe(
     Effect.ensuring(Effect.sync(() => {
+      parked = false
       if (handle !== undefined) clearTimeout(handle)
     }))
   )
