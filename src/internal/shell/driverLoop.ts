@@ -49,8 +49,20 @@ const survive = (effect: Effect.Effect<void>): Effect.Effect<void> =>
   Effect.catchAllCause(effect, (cause) =>
     Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("a driver step failed", cause))
 
-/** Runs the driver until interrupted. */
-export const run = (loop: DriverLoop): Effect.Effect<never> => {
+/** A driver loop: the fiber's work, and the way around its mailbox. */
+export interface RunningLoop {
+  /** Runs the driver until interrupted (on the loop fiber). */
+  readonly run: Effect.Effect<never>
+  /**
+   * Runs `command` (and the timers due before it) at once, on the caller's fiber, when the loop
+   * is parked and its mailbox empty; false when the caller must queue it instead. A command
+   * submitted while the loop idles (most received packets) then costs no fiber hop.
+   */
+  readonly tryRun: (command: Command) => boolean
+}
+
+/** A loop for the driver; nothing runs until `run` does. */
+export const make = (loop: DriverLoop): RunningLoop => {
   const { driver, runtime, commands, timers, clock } = loop
   const { pending, later } = runtime
   /** Commands taken from the queue, run from `next` on. */
@@ -139,20 +151,44 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
     handle = setTimeout(ring, Math.min(maxTimerMillis, Math.max(0, at - clock.unsafeCurrentTimeMillis())))
   }
   /**
-   * The Node timer of the alarm. When the loop is parked it fires the due timers right here, with no
-   * fiber woken: most timer wake-ups (gossip rounds with nothing to send, a probe's ping) leave no
-   * delivery, and waking a fiber for them costs more than the steps. A step that leaves deliveries (or
-   * a defect to log) wakes the loop to perform them.
+   * Runs what is due right here, outside the loop fiber, when the loop is parked (true), else
+   * nothing (false). The loop is marked busy while this runs, so a step that submits a command
+   * (a background fiber forked in a step starts at once) queues it instead of stepping the core
+   * within a step. Work that needs the fiber (deliveries, a defect to log, an alarm that needs a fiber)
+   * wakes it; whatever of the batch is left then, it runs in order.
+   */
+  const runHere = (): boolean => {
+    if (!parked) return false
+    parked = false
+    if (runDue()) {
+      commands.wake()
+      return true
+    }
+    loop.afterBatch()
+    const at = timers.peekTime()
+    if (at < alarmAt) {
+      if (live) armLive()
+      else if (setAlarm !== undefined) {
+        alarmAt = at
+        setAlarm(++alarmToken)
+      } else {
+        commands.wake()
+        return true
+      }
+    }
+    parked = true
+    return true
+  }
+
+  /**
+   * The Node timer of the alarm. It fires the due timers itself when the loop is parked: most timer
+   * wake-ups (gossip rounds with nothing to send, a probe's ping) leave no delivery, and waking a
+   * fiber for them costs more than the steps.
    */
   const ring = () => {
     handle = undefined
     alarmAt = Infinity
-    if (!parked || runDue()) {
-      commands.wake()
-      return
-    }
-    loop.afterBatch()
-    armLive()
+    if (!runHere()) commands.wake()
   }
 
   /**
@@ -194,5 +230,12 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
       if (handle !== undefined) clearTimeout(handle)
     }))
   )
-  return live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever)
+  const tryRun = (command: Command): boolean => {
+    // Queued commands go first: a command run here would overtake them.
+    if (!parked || commands.size > 0) return false
+    batch = [command]
+    next = 0
+    return runHere()
+  }
+  return { run: live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever), tryRun }
 }
