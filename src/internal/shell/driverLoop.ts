@@ -38,6 +38,7 @@ export interface DriverLoop {
 
 /** The class of Effect's live clock, on which the alarm needs no fiber. */
 const LiveClock = Clock.make().constructor
+const noCommands: ReadonlyArray<Command> = []
 /** The longest a Node timer may wait; a later alarm wakes the loop early and is set again. */
 const maxTimerMillis = 2 ** 31 - 1
 
@@ -164,6 +165,8 @@ export const make = (loop: DriverLoop): RunningLoop => {
       commands.wake()
       return true
     }
+    // Let go of the command run here: it may hold a whole push/pull's states until the next batch.
+    batch = noCommands
     loop.afterBatch()
     const at = timers.peekTime()
     if (at < alarmAt) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, TestClock } from "effect"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import type { Driver } from "../../../src/internal/driver/driver.js"
 import { EventQueue } from "../../../src/internal/driver/eventQueue.js"
 import * as DriverLoop from "../../../src/internal/shell/driverLoop.js"
@@ -27,6 +29,9 @@ const harness = Effect.gen(function*() {
 
 /** Lets the loop fiber (and anything it woke) run: a bounded number of turns. */
 const settle = Effect.forEach(Array.from({ length: 20 }), () => Effect.yieldNow(), { discard: true })
+
+setFlagsFromString("--expose-gc")
+const gc: () => void = runInNewContext("gc")
 
 const note = (what: string): Command => (d) => d.handle({ _tag: what } as never)
 
@@ -109,6 +114,22 @@ describe("the driver loop", () => {
       yield* TestClock.adjust(Duration.millis(1))
       yield* settle
       expect(h.log).toEqual(["TimerFired"])
+      yield* Fiber.interrupt(h.fiber)
+    }))
+
+  it.effect("a command run at once is not kept after it ran (it may hold a whole push/pull's states)", () =>
+    Effect.gen(function*() {
+      const h = yield* harness
+      // Made and submitted in a function of its own, so only the command holds the array.
+      const held = (() => {
+        const states = Array.from({ length: 1000 }, (_, i) => i)
+        expect(h.loop.tryRun((d) => d.handle({ _tag: `merged ${states.length}` } as never))).toBe(true)
+        return new WeakRef(states)
+      })()
+      expect(h.log).toEqual(["merged 1000"])
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      gc()
+      expect(held.deref()).toBeUndefined()
       yield* Fiber.interrupt(h.fiber)
     }))
 })
