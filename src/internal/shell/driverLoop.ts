@@ -14,7 +14,10 @@
  * already set, so in the steady state there is one per timer wake-up, none
  * per packet, and no race between the queue and a sleep. On Effect's own
  * clock, an alarm that finds the loop parked fires the due timers itself and
- * wakes the fiber only when they leave deliveries.
+ * wakes the fiber only when they leave deliveries. Likewise a command
+ * submitted while the loop is parked and its mailbox empty runs at once, on
+ * the submitting fiber (`tryRun`): one stepper at a time still, since the
+ * loop parks only between steps, and no queued command is overtaken.
  *
  * @internal
  */
