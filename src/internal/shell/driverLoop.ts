@@ -12,7 +12,12 @@
  * that clock.
  * An alarm is set only when the earliest timer is earlier than the alarm
  * already set, so in the steady state there is one per timer wake-up, none
- * per packet, and no race between the queue and a sleep.
+ * per packet, and no race between the queue and a sleep. On Effect's own
+ * clock, an alarm that finds the loop parked fires the due timers itself and
+ * wakes the fiber only when they leave deliveries. Likewise a command
+ * submitted while the loop is parked and its mailbox empty runs at once, on
+ * the submitting fiber (`tryRun`): one stepper at a time still, since the
+ * loop parks only between steps, and no queued command is overtaken.
  *
  * @internal
  */
@@ -36,6 +41,7 @@ export interface DriverLoop {
 
 /** The class of Effect's live clock, on which the alarm needs no fiber. */
 const LiveClock = Clock.make().constructor
+const noCommands: ReadonlyArray<Command> = []
 /** The longest a Node timer may wait; a later alarm wakes the loop early and is set again. */
 const maxTimerMillis = 2 ** 31 - 1
 
@@ -47,8 +53,20 @@ const survive = (effect: Effect.Effect<void>): Effect.Effect<void> =>
   Effect.catchAllCause(effect, (cause) =>
     Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("a driver step failed", cause))
 
-/** Runs the driver until interrupted. */
-export const run = (loop: DriverLoop): Effect.Effect<never> => {
+/** A driver loop: the fiber's work, and the way around its mailbox. */
+export interface RunningLoop {
+  /** Runs the driver until interrupted (on the loop fiber). */
+  readonly run: Effect.Effect<never>
+  /**
+   * Runs `command` (and the timers due before it) at once, on the caller's fiber, when the loop
+   * is parked and its mailbox empty; false when the caller must queue it instead. A command
+   * submitted while the loop idles (most received packets) then costs no fiber hop.
+   */
+  readonly tryRun: (command: Command) => boolean
+}
+
+/** A loop for the driver; nothing runs until `run` does. */
+export const make = (loop: DriverLoop): RunningLoop => {
   const { driver, runtime, commands, timers, clock } = loop
   const { pending, later } = runtime
   /** Commands taken from the queue, run from `next` on. */
@@ -122,10 +140,61 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
   /** On the live clock: the pending Node timer of the alarm. */
   const live = clock.constructor === LiveClock
   let handle: ReturnType<typeof setTimeout> | undefined
+  /**
+   * True while the loop fiber waits on its mailbox with every taken command run and nothing left to
+   * deliver: then no step is under way and code on any fiber (or a Node callback) may step the core
+   * itself, which is what the alarm does.
+   */
+  let parked = false
+  /** Sets the Node timer for the earliest timer unless one is set for then or sooner. */
+  const armLive = (): void => {
+    const at = timers.peekTime()
+    if (at >= alarmAt) return
+    alarmAt = at
+    if (handle !== undefined) clearTimeout(handle)
+    handle = setTimeout(ring, Math.min(maxTimerMillis, Math.max(0, at - clock.unsafeCurrentTimeMillis())))
+  }
+  /**
+   * Runs what is due right here, outside the loop fiber, when the loop is parked (true), else
+   * nothing (false). The loop is marked busy while this runs, so a step that submits a command
+   * (a background fiber forked in a step starts at once) queues it instead of stepping the core
+   * within a step. Work that needs the fiber (deliveries, a defect to log, an alarm that needs a fiber)
+   * wakes it; whatever of the batch is left then, it runs in order.
+   */
+  const runHere = (): boolean => {
+    if (!parked) return false
+    parked = false
+    if (runDue()) {
+      commands.wake()
+      return true
+    }
+    // Let go of the command run here: it may hold a whole push/pull's states until the next batch.
+    batch = noCommands
+    loop.afterBatch()
+    const at = timers.peekTime()
+    if (at < alarmAt) {
+      if (live) armLive()
+      else if (setAlarm !== undefined) {
+        alarmAt = at
+        setAlarm(++alarmToken)
+      } else {
+        commands.wake()
+        return true
+      }
+    }
+    parked = true
+    return true
+  }
+
+  /**
+   * The Node timer of the alarm. It fires the due timers itself when the loop is parked: most timer
+   * wake-ups (gossip rounds with nothing to send, a probe's ping) leave no delivery, and waking a
+   * fiber for them costs more than the steps.
+   */
   const ring = () => {
     handle = undefined
     alarmAt = Infinity
-    commands.wake()
+    if (!runHere()) commands.wake()
   }
 
   /**
@@ -137,12 +206,11 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
   const arm: Effect.Effect<void> = Effect.suspend(() => {
     const at = timers.peekTime()
     if (at >= alarmAt) return Effect.void
-    alarmAt = at
     if (live) {
-      if (handle !== undefined) clearTimeout(handle)
-      handle = setTimeout(ring, Math.min(maxTimerMillis, Math.max(0, at - clock.unsafeCurrentTimeMillis())))
+      armLive()
       return Effect.void
     }
+    alarmAt = at
     const token = ++alarmToken
     if (setAlarm !== undefined) {
       setAlarm(token)
@@ -152,17 +220,28 @@ export const run = (loop: DriverLoop): Effect.Effect<never> => {
   })
 
   const cycle: Effect.Effect<void> = Effect.suspend(() => {
+    parked = false
     if (runDue()) return deliver
     loop.afterBatch()
     batch = commands.takeAll()
     next = 0
-    return batch.length > 0 ? Effect.void : Effect.zipRight(arm, commands.available)
+    if (batch.length > 0) return Effect.void
+    parked = true
+    return Effect.zipRight(arm, commands.available)
   })
 
   const forever = Effect.forever(cycle).pipe(
     Effect.ensuring(Effect.sync(() => {
+      parked = false
       if (handle !== undefined) clearTimeout(handle)
     }))
   )
-  return live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever)
+  const tryRun = (command: Command): boolean => {
+    // Queued commands go first: a command run here would overtake them.
+    if (!parked || commands.size > 0) return false
+    batch = [command]
+    next = 0
+    return runHere()
+  }
+  return { run: live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever), tryRun }
 }

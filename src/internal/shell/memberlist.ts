@@ -178,7 +178,9 @@ export const make = <A, I>(options: Options<A, I>) =>
     const fork = yield* Effect.interruptible(FiberSet.makeRuntime<never, any, never>()).pipe(
       Effect.annotateLogs({ member: config.name })
     )
-    const submit = (command: Command) => commands.offer(command)
+    /** Set once the loop exists; until then every command is queued. */
+    let runNow: (command: Command) => boolean = () => false
+    const submit = (command: Command) => Effect.suspend(() => runNow(command) ? Effect.void : commands.offer(command))
     const system = makeRouter({
       addressOf: (name) => {
         const member = core.members.get(name)
@@ -275,7 +277,9 @@ export const make = <A, I>(options: Options<A, I>) =>
           )
       )
 
-    fork(DriverLoop.run({ driver, runtime, commands, timers, clock, afterBatch }))
+    const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
+    runNow = loop.tryRun
+    fork(loop.run)
     fork(runSender(transport, outbox, memberMetrics, submit))
     fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }

@@ -20,8 +20,24 @@ export interface UserCodec<A> {
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
 
-/** A codec for `schema` in `encoding`. */
+/**
+ * Codecs made so far, by schema: building one derives a Schema class (most of a member's start-up
+ * when every member of a process shares one schema). Weak, so a schema dropped by the application
+ * takes its codecs with it.
+ */
+const made = new WeakMap<Schema.Schema<any, any>, Partial<Record<MessageEncoding, UserCodec<any>>>>()
+
+/** A codec for `schema` in `encoding`, shared by every member that uses that schema. */
 export const makeUserCodec = <A, I>(schema: Schema.Schema<A, I>, encoding: MessageEncoding): UserCodec<A> => {
+  let forSchema = made.get(schema)
+  if (forSchema === undefined) {
+    forSchema = {}
+    made.set(schema, forSchema)
+  }
+  return (forSchema[encoding] ??= build(schema, encoding)) as UserCodec<A>
+}
+
+const build = <A, I>(schema: Schema.Schema<A, I>, encoding: MessageEncoding): UserCodec<A> => {
   if (encoding === "json") {
     const json = Schema.parseJson(schema)
     const encode = Schema.encode(json)

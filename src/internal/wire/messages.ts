@@ -50,7 +50,7 @@ import {
   writeMemberFields
 } from "./fields.js"
 import { MessageType } from "./messageType.js"
-import { bytesFieldSize, MsgpackReader, type MsgpackWriter, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
+import { bytesFieldSize, MsgpackReader, type MsgpackWriter, ownBytes, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
 
 // ---------------------------------------------------------------------------
 // Source fields: optional on ping and indirect ping
@@ -223,7 +223,7 @@ const ack: MessageCodec<Ack> = {
     }
     if (seqNo === undefined) missing(r, "ackResp.SeqNo")
     if (r.failed || seqNo === undefined) return undefined
-    return { _tag: "Ack", seqNo, payload: copy ? payload.slice() : payload }
+    return { _tag: "Ack", seqNo, payload: copy ? ownBytes(payload) : payload }
   }
 }
 
@@ -301,7 +301,7 @@ const alive: MessageCodec<Alive> = {
       incarnation,
       node,
       address: { host, port: f.port },
-      meta: copy ? f.meta.slice() : f.meta,
+      meta: copy ? ownBytes(f.meta) : f.meta,
       versions: f.versions
     }
   }

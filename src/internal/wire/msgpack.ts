@@ -423,6 +423,14 @@ export class MsgpackReader {
 
 const EMPTY = new Uint8Array(0)
 
+/**
+ * `bytes` copied out of the buffer it views, so keeping it does not keep a
+ * whole packet alive. Empty bytes are the one shared empty array: a member
+ * table holds a `meta` per member per view, mostly empty, and a fresh empty
+ * array each would cost two objects apiece.
+ */
+export const ownBytes = (bytes: Uint8Array): Uint8Array => (bytes.length === 0 ? EMPTY : bytes.slice())
+
 /** Decodes UTF-8, with a fast path for short ASCII (node names, field keys). */
 const decodeUtf8 = (r: MsgpackReader, bytes: Uint8Array, start: number, n: number): string => {
   if (n <= 64) {

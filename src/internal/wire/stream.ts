@@ -38,7 +38,7 @@ import type { FrameLimits } from "./frameExtent.js"
 import { addLabelHeader, labelHeaderSize, removeLabelHeader } from "./label.js"
 import { MessageType } from "./messageType.js"
 import { packetCodecs } from "./messages.js"
-import { MsgpackReader, uintSize } from "./msgpack.js"
+import { MsgpackReader, ownBytes, uintSize } from "./msgpack.js"
 
 /** memberlist's maxPushStateBytes: the largest sealed frame and the largest user state. */
 export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
@@ -94,7 +94,7 @@ const readState = (r: MsgpackReader): PushNodeState | undefined => {
     r.fail("Malformed", `unknown node state ${state}`)
     return undefined
   }
-  return { name, address: { host, port: f.port }, meta: f.meta.slice(), incarnation, state, versions: f.versions }
+  return { name, address: { host, port: f.port }, meta: ownBytes(f.meta), incarnation, state, versions: f.versions }
 }
 
 /**
