@@ -35,6 +35,9 @@ interface RunResult {
   readonly firstSuspicionMs?: number
   readonly lastDeadMs?: number | null
   readonly detectBytesPerMemberSecond?: number
+  readonly detectPacketsPerMemberSecond?: number
+  readonly detectDialFailures?: number
+  readonly steadySuspicions?: number
   readonly falseSuspicions?: number
   readonly falseDeaths?: number
   readonly lossBytesPerMemberSecond?: number
@@ -189,7 +192,10 @@ export const run = (options: { readonly quick: boolean }): string => {
     { label: "stream bytes sent per member per second, steady (see below)", get: (r) => r.steadyStreamBytesPerMemberSecond, show: (x) => fmt(x, 0) },
     { label: "kill 10%: first suspicion (s)", get: (r) => r.firstSuspicionMs, show: sec(plan.detectLimit) },
     { label: "kill 10%: last survivor sees every victim dead (s)", get: (r) => r.lastDeadMs, show: sec(plan.detectLimit) },
-    { label: "bytes sent per survivor per second, detecting", get: (r) => r.detectBytesPerMemberSecond, show: (x) => fmt(x, 0) }
+    { label: "bytes sent per survivor per second, detecting", get: (r) => r.detectBytesPerMemberSecond, show: (x) => fmt(x, 0) },
+    { label: "packets sent per survivor per second, detecting", get: (r) => r.detectPacketsPerMemberSecond, show: (x) => fmt(x, 1) },
+    { label: "failed stream dials while detecting (TCP fallback pings)", get: (r) => r.detectDialFailures, show: (x) => fmt(x, 0) },
+    { label: "suspicions before the kill (none is true; > 0: a starved process)", get: (r) => r.steadySuspicions, show: (x) => fmt(x, 0) }
   ]
   const keys = [...detect.keys()]
   const lines: Array<string> = []
@@ -234,9 +240,13 @@ export const run = (options: { readonly quick: boolean }): string => {
   lines.push("Notes. *Stream bytes* are push/pull exchanges. memberlist starts its periodic push/pull only after a random")
   lines.push("stagger of up to one interval *plus* one whole scaled interval (60–120 s after the start at these sizes), so a")
   lines.push("window this early sees none of Go's; ours schedules the first within one interval. In the long run both make")
-  lines.push("one per member per scaled interval. *Datagram bytes*: we add a CRC (5 bytes) to every packet for a peer that")
-  lines.push("speaks protocol 5; memberlist 0.2.2 adds it only when it finds the peer by address (some 40% of its packets")
-  lines.push("here). Under `local` at N=100 memberlist's members wait for a push/pull to learn the last joiners, hence")
+  lines.push("one per member per scaled interval (an exchange is the same size on both sides: docs/wire-bytes.md). *Datagram")
+  lines.push("bytes*: a steady member sends what memberlist sends, one ping and one ack per probe interval, byte for byte; the")
+  lines.push("CRC frame of protocol 5 goes only on packets with membership claims or user data (`packetCrc`), as memberlist")
+  lines.push("leaves it off pings and acks. *Detecting*: ours adds verification pings to suspects, a repeated direct ping")
+  lines.push("after a probe timeout and a floor on retransmissions (docs/detection.md), and sends no TCP fallback ping to a")
+  lines.push("member it already suspects.")
+  lines.push("Under `local` at N=100 memberlist's members wait for a push/pull to learn the last joiners, hence")
   lines.push(`"> ${plan.convergeLimit}" (not within the limit).`)
 
   const finite = loads.filter((x) => Number.isFinite(x))
