@@ -270,6 +270,11 @@ const program = Effect.gen(function*() {
   out.startMsMedian = round(median(starts))
   out.joinMsMedian = round(median(joins))
   out.allJoinedMs = round(joined - began)
+  // BENCH_JOIN_ONLY=1: print the start and join figures and stop, for bisecting join() latency.
+  if (process.env.BENCH_JOIN_ONLY === "1") {
+    console.log(JSON.stringify(out))
+    process.exit(0)
+  }
 
   // ---- convergence: when each member first sees all N
   const converged: Array<number> = members.map(() => -1)

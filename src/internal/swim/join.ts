@@ -7,8 +7,20 @@
  * @internal
  */
 import { scheduleCatchUp } from "./catchUp.js"
+import { aliveAboutSelf } from "./membership.js"
+import type { MemberRecord } from "./member.js"
+import { NodeState } from "./messages.js"
 import { observe } from "./observation.js"
-import { newToken, type PendingJoin, setTimer, type Step } from "./state.js"
+import { sampleDistinct } from "./random.js"
+import { sendPacket } from "./send.js"
+import { newToken, type PendingJoin, selfRecord, setTimer, type Step } from "./state.js"
+
+/**
+ * Most members a newcomer greets in person when its join completes. Past
+ * it, the rest learn of the newcomer by gossip and admit it after it
+ * answers their ping (trust.ts).
+ */
+export const maxJoinGreetings = 128
 
 /**
  * The pending join, opened now if there is none: then its `JoinDeadline`
@@ -27,8 +39,32 @@ export const openJoin = (step: Step): PendingJoin => {
 
 const complete = (step: Step, pending: PendingJoin): void => {
   step.state.join = undefined
-  if (pending.contacted > 0) scheduleCatchUp(step)
+  if (pending.contacted > 0) {
+    greetMembers(step)
+    scheduleCatchUp(step)
+  }
   step.out.push({ _tag: "JoinCompleted", contacted: pending.contacted, failed: pending.failed })
+}
+
+/**
+ * The join merged a seed's view: tell (up to `maxJoinGreetings`) live
+ * members we exist, each in a packet from our own address. A member that
+ * hears our alive from us admits us at once (the `own` door of trust.ts);
+ * one that hears it first from the seed's gossip holds us as a candidate
+ * and pings us, which costs a ping and an ack per member where this costs
+ * one packet, and arrives a gossip round or more later.
+ */
+const greetMembers = (step: Step): void => {
+  const { state } = step
+  const self = selfRecord(state)
+  const greeted = (m: MemberRecord) =>
+    m.name !== self.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)
+  const members = Array.from(state.members.values())
+  const targets = members.length - 1 <= maxJoinGreetings
+    ? members.filter(greeted)
+    : sampleDistinct(state.rng, members, maxJoinGreetings, greeted)
+  const alive = aliveAboutSelf(self)
+  for (const m of targets) sendPacket(step, m.address, [alive])
 }
 
 /**

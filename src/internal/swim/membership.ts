@@ -40,7 +40,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   return true
 }
 
-const aliveAboutSelf = (self: MemberRecord): Alive => ({
+/** This node's alive at its current incarnation. */
+export const aliveAboutSelf = (self: MemberRecord): Alive => ({
   _tag: "Alive",
   incarnation: self.incarnation,
   node: self.name,
