@@ -92,19 +92,26 @@ export const bindUdp = (options: {
       })
   )
 
+/** The socket (IPv6 or not, open or not), destination, datagram and the counters' owner. */
+type SendArguments = [
+  socket: Dgram.Socket,
+  v6: boolean,
+  isOpen: () => boolean,
+  to: Address,
+  bytes: Uint8Array,
+  owner: Metrics.TransportLabels
+]
+
 /**
  * Sends one datagram and calls `done` once the kernel took it (or with the
  * error). An IPv4 destination from an IPv6 socket is written in its
  * IPv4-mapped form, which a dual-stack socket bound to `::` accepts.
  */
 export const sendNow = (
-  socket: Dgram.Socket,
-  v6: boolean,
-  isOpen: () => boolean,
-  to: Address,
-  bytes: Uint8Array,
-  owner: Metrics.TransportLabels,
-  done: (error: Errors.TransportError | undefined) => void
+  ...[socket, v6, isOpen, to, bytes, owner, done]: [
+    ...SendArguments,
+    done: (error: Errors.TransportError | undefined) => void
+  ]
 ): void => {
   if (!isOpen()) {
     done(Errors.closed("the transport"))
@@ -131,13 +138,8 @@ export const sendNow = (
 
 /** `sendNow` as an Effect that completes when the kernel took the datagram. */
 export const send = (
-  socket: Dgram.Socket,
-  v6: boolean,
-  isOpen: () => boolean,
-  to: Address,
-  bytes: Uint8Array,
-  owner: Metrics.TransportLabels
+  ...args: SendArguments
 ): Effect.Effect<void, Errors.TransportError> =>
   Effect.async<void, Errors.TransportError>((resume) =>
-    sendNow(socket, v6, isOpen, to, bytes, owner, (error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
+    sendNow(...args, (error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
   )
