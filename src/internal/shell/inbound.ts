@@ -31,32 +31,35 @@ export interface PacketGuards {
   readonly now: () => number
 }
 
+/** What became of a packet: a command for the driver, nothing (dropped and counted), or a drop to log. */
+export type PacketOutcome = Command | undefined | { readonly log: ReadonlyArray<string> }
+
 /**
- * Decodes one packet and hands its messages to the driver. A packet from a
- * source over its rate is dropped before decoding, an encrypted one whose
- * nonce was seen recently after it; both are counted.
+ * Decodes one packet into the command that hands its messages to the
+ * driver. A packet from a source over its rate is dropped before decoding,
+ * an encrypted one whose nonce was seen recently after it; both are counted.
  */
-export const onPacket = (wire: WireOptions, submit: Submit, member: MemberMetrics, guards?: PacketGuards) =>
-(from: Address, bytes: Uint8Array): Effect.Effect<void> => {
+export const admitPacket = (wire: WireOptions, member: MemberMetrics, guards?: PacketGuards) =>
+(from: Address, bytes: Uint8Array): PacketOutcome => {
   if (guards !== undefined && !guards.rateLimit.allow(formatAddress(from), guards.now())) {
     member.count(guardMetrics.packetsRateLimited)
-    return Effect.void
+    return undefined
   }
   const options = wire.decodePacket()
   const decoded = decodePacket(bytes, options)
   if (Either.isLeft(decoded)) {
     member.countAs(metrics.decodeRejected, "reason", decoded.left.reason)
-    return Effect.logDebug("dropped a packet", formatAddress(from), decoded.left.reason, decoded.left.message)
+    return { log: ["dropped a packet", formatAddress(from), decoded.left.reason, decoded.left.message] }
   }
   if (guards !== undefined && (options.keyring?.keys.length ?? 0) > 0 && guards.replays.replayed(bytes)) {
     member.count(guardMetrics.packetsReplayed)
-    return Effect.logDebug("dropped a replayed packet", formatAddress(from))
+    return { log: ["dropped a replayed packet", formatAddress(from)] }
   }
   const { messages, truncated } = decoded.right
   member.count(metrics.packetsIn)
   member.count(metrics.bytesIn, bytes.length)
   if (truncated > 0) member.countAs(metrics.decodeRejected, "reason", "BadCompound")
-  return messages.length === 0 ? Effect.void : submit((d) => d.handle({ _tag: "Received", from, messages, via: "packet" }))
+  return messages.length === 0 ? undefined : (d) => d.handle({ _tag: "Received", from, messages, via: "packet" })
 }
 
 /**

@@ -41,11 +41,13 @@ import { advertisedAddress } from "./advertise.js"
 import * as AppState from "./appState.js"
 import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
-import { onConnection, onPacket } from "./inbound.js"
+import { admitPacket, onConnection } from "./inbound.js"
 import * as LiveKeyring from "./keyring.js"
 import { maxBroadcastKeyBytes } from "../swim/userBroadcast.js"
 import { InboundLimit } from "./inboundLimit.js"
+import { BatchGauges } from "./batchGauges.js"
 import { Mailbox } from "./mailbox.js"
+import { receivePackets } from "./packetIntake.js"
 import { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
@@ -224,20 +226,25 @@ export const make = <A, I>(options: Options<A, I>) =>
       metrics: memberMetrics,
       telemetry
     })
-    const driver = Driver.make(core, runtime)
+    const driver = Driver.make(core, {
+      ...runtime,
+      publish: (event) => {
+        gauges.changed()
+        runtime.publish(event)
+      }
+    })
 
-    const aliveCount = () => {
-      let n = 0
-      for (const m of core.members.values()) if (m.state === NodeState.Alive) n++
-      return n
-    }
-    const afterBatch = () => {
-      const depths = Core.queueDepths(core)
-      memberMetrics.set(metrics.healthScore, Core.healthScore(core))
-      memberMetrics.set(metrics.membershipQueue, depths.membership)
-      memberMetrics.set(metrics.userQueue, depths.user)
-      memberMetrics.set(metrics.aliveMembers, aliveCount())
-    }
+    const gauges = new BatchGauges(memberMetrics, {
+      healthScore: () => Core.healthScore(core),
+      queueDepths: () => Core.queueDepths(core),
+      countAlive: () => {
+        let n = 0
+        for (const m of core.members.values()) if (m.state === NodeState.Alive) n++
+        return n
+      },
+      now: () => clock.unsafeCurrentTimeMillis()
+    })
+    const afterBatch = gauges.update
 
     // Once the scope closes, the driver fiber stops: a call made then (or still waiting) is answered at
     // once with what a stopped member answers, instead of waiting for ever. Registered before the leave
@@ -280,10 +287,16 @@ export const make = <A, I>(options: Options<A, I>) =>
     const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
     runNow = loop.tryRun
     fork(loop.run)
-    fork(runSender(transport, outbox, memberMetrics, submit))
+    fork(runSender(transport, outbox, memberMetrics, submit, fork))
     fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
-    fork(Stream.runForEach(transport.packets, (p) => onPacket(wire, submit, memberMetrics, guards)(p.from, p.bytes)))
+    fork(Effect.scoped(receivePackets({
+      transport,
+      admit: admitPacket(wire, memberMetrics, guards),
+      submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
+      submit,
+      fork
+    })))
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     fork(Stream.runForEach(transport.connections, (connection) =>

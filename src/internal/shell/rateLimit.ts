@@ -6,7 +6,9 @@
  * the default leaves honest traffic untouched by a wide margin.
  *
  * The table of sources is bounded; when full, the source heard from least
- * recently is forgotten (it comes back with a full bucket). Source addresses
+ * recently is forgotten (it comes back with a full bucket). "Least recently"
+ * is kept to within `reorderMillis`: moving a source to the end of the
+ * table on every packet cost more than the rest of the check. Source addresses
  * can be forged without a key, so this bounds one sender, not the network:
  * see docs/security.md.
  *
@@ -26,9 +28,14 @@ export interface RateLimitOptions {
 /** The defaults: 500 packets/s per source, bursts of 1,000, 4,096 sources. */
 export const defaultRateLimit: RateLimitOptions = { rate: 500, burst: 1000, maxSources: 4096 }
 
+/** How stale a source's place in the eviction order may get before it is moved to the end. */
+export const reorderMillis = 1000
+
 interface Bucket {
   tokens: number
   at: number
+  /** When the bucket last moved to the end of the table. */
+  placed: number
 }
 
 /** Token buckets keyed by source. */
@@ -46,14 +53,18 @@ export class RateLimit {
         const oldest = this.buckets.keys().next()
         if (oldest.done !== true) this.buckets.delete(oldest.value)
       }
-      bucket = { tokens: burst, at: now }
+      bucket = { tokens: burst, at: now, placed: now }
+      this.buckets.set(source, bucket)
     } else {
-      // Re-inserted, so the map's order stays least recently heard first.
-      this.buckets.delete(source)
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000)
       bucket.at = now
+      if (now - bucket.placed >= reorderMillis) {
+        // Re-inserted, so the map's order stays least recently heard first (to within reorderMillis).
+        this.buckets.delete(source)
+        this.buckets.set(source, bucket)
+        bucket.placed = now
+      }
     }
-    this.buckets.set(source, bucket)
     if (bucket.tokens < 1) return false
     bucket.tokens -= 1
     return true

@@ -11,7 +11,8 @@ import * as Errors from "./error.js"
 import * as Metrics from "./metrics.js"
 import { connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
 import { boundPort, listen, SocketSet } from "./nodeTcp.js"
-import { bindUdp, send } from "./nodeUdp.js"
+import { bindUdp, send, sendNow } from "./nodeUdp.js"
+import * as FastPath from "./fastPath.js"
 
 /** How often a free TCP port turns out to be taken for UDP before we give up. */
 const portZeroAttempts = 5
@@ -42,10 +43,13 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
     const owner = new Metrics.TransportLabels()
     let open = true
 
+    /** Set when the shell takes packets through the fast path instead of the queue. */
+    let receiver: ((packet: Packet) => boolean) | undefined = undefined
     const deliver = (packet: Packet) => {
       // Never block the socket: a full queue means the reader is behind, and
       // UDP is allowed to lose the packet.
-      if (!packets.unsafeOffer(packet)) Metrics.dropQueueFull(owner)
+      const taken = receiver !== undefined ? receiver(packet) : packets.unsafeOffer(packet)
+      if (!taken) Metrics.dropQueueFull(owner)
     }
     const accept = (socket: Net.Socket) => {
       const connection = fromSocket(socket, remoteOf(socket, { host: "unknown", port: 0 }))
@@ -89,10 +93,11 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       })
     )
 
+    const v6 = ipFamily(host) === 6
     const shape: TransportShape = {
       boundAddress,
       packets: Stream.fromQueue(packets),
-      sendPacket: (to, bytes) => send(udp, ipFamily(host) === 6, () => open, to, bytes, owner),
+      sendPacket: (to, bytes) => send(udp, v6, () => open, to, bytes, owner),
       connections: Stream.fromQueue(connections),
       connect: (to, timeoutMillis) =>
         Effect.uninterruptibleMask((restore) =>
@@ -112,5 +117,14 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
           })
         )
     }
-    return Metrics.register(shape, owner)
+    const fast: FastPath.FastPath = {
+      receive: (receive) => {
+        receiver = receive
+        return () => {
+          if (receiver === receive) receiver = undefined
+        }
+      },
+      send: (to, bytes, done) => sendNow(udp, v6, () => open, to, bytes, owner, done)
+    }
+    return Metrics.register(FastPath.attach(shape, fast), owner)
   })

@@ -5,6 +5,8 @@
  */
 import { Effect } from "effect"
 import * as Dgram from "node:dgram"
+import * as Dns from "node:dns"
+import * as Net from "node:net"
 import type { Address, Packet } from "../../Transport.js"
 import { ipFamily, normalizeHost } from "./address.js"
 import * as Errors from "./error.js"
@@ -13,6 +15,22 @@ import { toBytes } from "./nodeConnection.js"
 
 /** memberlist asks for a 2 MiB receive buffer so bursts of gossip are not lost in the kernel. */
 const receiveBufferSize = 2 * 1024 * 1024
+
+/**
+ * Node resolves every destination of a `send` through `lookup`, by default
+ * `dns.lookup`, which answers an IP literal only on the next tick. Members
+ * send to IP literals, so they are answered here at once; anything else
+ * still goes to `dns.lookup`.
+ */
+const literalLookup = (
+  hostname: string,
+  options: Dns.LookupOneOptions | number,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void
+): void => {
+  const family = Net.isIP(hostname)
+  if (family !== 0) callback(null, hostname, family)
+  else Dns.lookup(hostname, typeof options === "number" ? { family: options } : options, callback)
+}
 
 const closeQuietly = (socket: Dgram.Socket): void => {
   try {
@@ -38,7 +56,7 @@ export const bindUdp = (options: {
   Effect.acquireRelease(
     Effect.async<Dgram.Socket, Errors.TransportError>((resume) => {
       const address = { host: options.host, port: options.port }
-      const socket = Dgram.createSocket({ type: ipFamily(options.host) === 6 ? "udp6" : "udp4" })
+      const socket = Dgram.createSocket({ type: ipFamily(options.host) === 6 ? "udp6" : "udp4", lookup: literalLookup })
       const onBindError = (cause: Error) => {
         closeQuietly(socket)
         resume(Effect.fail(Errors.bindFailed(address, cause)))
@@ -74,39 +92,54 @@ export const bindUdp = (options: {
       })
   )
 
-/**
- * Sends one datagram and waits until the kernel took it. An IPv4 destination
- * from an IPv6 socket is written in its IPv4-mapped form, which a dual-stack
- * socket bound to `::` accepts.
- */
-export const send = (
+/** The socket (IPv6 or not, open or not), destination, datagram and the counters' owner. */
+type SendArguments = [
   socket: Dgram.Socket,
   v6: boolean,
   isOpen: () => boolean,
   to: Address,
   bytes: Uint8Array,
   owner: Metrics.TransportLabels
+]
+
+/**
+ * Sends one datagram and calls `done` once the kernel took it (or with the
+ * error). An IPv4 destination from an IPv6 socket is written in its
+ * IPv4-mapped form, which a dual-stack socket bound to `::` accepts.
+ */
+export const sendNow = (
+  ...[socket, v6, isOpen, to, bytes, owner, done]: [
+    ...SendArguments,
+    done: (error: Errors.TransportError | undefined) => void
+  ]
+): void => {
+  if (!isOpen()) {
+    done(Errors.closed("the transport"))
+    return
+  }
+  const family = ipFamily(to.host)
+  if (!v6 && family === 6) {
+    Metrics.sendFailed(owner)
+    done(Errors.sendFailed(to, "an IPv6 destination from an IPv4 socket"))
+    return
+  }
+  const host = v6 && family === 4 ? `::ffff:${to.host}` : to.host
+  const fail = (cause: unknown) => {
+    Metrics.sendFailed(owner)
+    done(Errors.sendFailed(to, cause))
+  }
+  try {
+    socket.send(bytes, to.port, host, (err) => (err ? fail(err) : done(undefined)))
+  } catch (cause) {
+    // Synchronous throws: a bad port, a closed socket, an oversized buffer.
+    fail(cause)
+  }
+}
+
+/** `sendNow` as an Effect that completes when the kernel took the datagram. */
+export const send = (
+  ...args: SendArguments
 ): Effect.Effect<void, Errors.TransportError> =>
-  Effect.async<void, Errors.TransportError>((resume) => {
-    if (!isOpen()) {
-      resume(Effect.fail(Errors.closed("the transport")))
-      return
-    }
-    const family = ipFamily(to.host)
-    if (!v6 && family === 6) {
-      Metrics.sendFailed(owner)
-      resume(Effect.fail(Errors.sendFailed(to, "an IPv6 destination from an IPv4 socket")))
-      return
-    }
-    const host = v6 && family === 4 ? `::ffff:${to.host}` : to.host
-    const fail = (cause: unknown) => {
-      Metrics.sendFailed(owner)
-      resume(Effect.fail(Errors.sendFailed(to, cause)))
-    }
-    try {
-      socket.send(bytes, to.port, host, (err) => (err ? fail(err) : resume(Effect.void)))
-    } catch (cause) {
-      // Synchronous throws: a bad port, a closed socket, an oversized buffer.
-      fail(cause)
-    }
-  })
+  Effect.async<void, Errors.TransportError>((resume) =>
+    sendNow(...args, (error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
+  )

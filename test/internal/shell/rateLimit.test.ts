@@ -2,7 +2,7 @@
  * The per-source token bucket checked before decoding (rateLimit.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { RateLimit } from "../../../src/internal/shell/rateLimit.js"
+import { RateLimit, reorderMillis } from "../../../src/internal/shell/rateLimit.js"
 
 describe("RateLimit", () => {
   it("lets a burst through, then the rate: 1,000 at once, then 500 per second", () => {
@@ -31,5 +31,32 @@ describe("RateLimit", () => {
     // the newest are still limited, the forgotten come back with a full bucket
     expect(limit.allow("s9999", 9999)).toBe(false)
     expect(limit.allow("s0", 9999)).toBe(true)
+  })
+
+  // A bucket that refills once in 1,000 s: an empty one stays empty, so `allow` tells a tracked source
+  // (false) from a forgotten one (true: it comes back with a full bucket).
+  const slow = () => new RateLimit({ rate: 0.001, burst: 1, maxSources: 3 })
+
+  it("moves a source heard again after reorderMillis behind the others, so another is forgotten first", () => {
+    const limit = slow()
+    limit.allow("a", 0)
+    limit.allow("b", 1)
+    limit.allow("c", 2)
+    expect(limit.allow("a", reorderMillis + 1)).toBe(false)
+    limit.allow("d", reorderMillis + 2)
+    expect(limit.size).toBe(3)
+    expect(limit.allow("a", reorderMillis + 3)).toBe(false)
+    expect(limit.allow("b", reorderMillis + 3)).toBe(true)
+  })
+
+  it("keeps a source's place when it is heard again within reorderMillis", () => {
+    const limit = slow()
+    limit.allow("a", 0)
+    limit.allow("b", 1)
+    limit.allow("c", 2)
+    expect(limit.allow("a", reorderMillis / 2)).toBe(false)
+    limit.allow("d", reorderMillis / 2 + 1)
+    expect(limit.allow("b", reorderMillis / 2 + 2)).toBe(false)
+    expect(limit.allow("a", reorderMillis / 2 + 2)).toBe(true)
   })
 })

@@ -1,0 +1,52 @@
+/**
+ * Where the member's packets come in. When the transport has a fast path
+ * (the Node transport), each packet is decoded and run in the socket's
+ * callback: straight through the parked driver loop, else into the bounded
+ * command mailbox, and when that is full dropped and counted by the
+ * transport as a full queue. No fiber wakes for a packet. The transport's
+ * own stream is read as well, for what it queued before the fast path was
+ * taken and for transports without one.
+ *
+ * @internal
+ */
+import { Effect, type Scope, Stream } from "effect"
+import type { TransportShape } from "../../Transport.js"
+import * as FastPath from "../transport/fastPath.js"
+import type { PacketOutcome } from "./inbound.js"
+import type { Command } from "./nodeRuntime.js"
+
+/** Reads the transport's packets for as long as the scope lasts. */
+export const receivePackets = (options: {
+  readonly transport: TransportShape
+  /** Decodes and guards one packet. */
+  readonly admit: (from: TransportShape["boundAddress"], bytes: Uint8Array) => PacketOutcome
+  /** Runs or queues a command without waiting; false when there is no room. */
+  readonly submitNow: (command: Command) => boolean
+  /** Submits a command, waiting for room. */
+  readonly submit: (command: Command) => Effect.Effect<void>
+  /** Runs an effect in the background (a drop's log line). */
+  readonly fork: (effect: Effect.Effect<void>) => unknown
+}): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { admit, fork, submit, submitNow, transport } = options
+    const fast = FastPath.of(transport)
+    if (fast !== undefined) {
+      yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          fast.receive(({ bytes, from }) => {
+            const outcome = admit(from, bytes)
+            if (outcome === undefined) return true
+            if (typeof outcome === "function") return submitNow(outcome)
+            fork(Effect.logDebug(...outcome.log))
+            return true
+          })
+        ),
+        (release) => Effect.sync(release)
+      )
+    }
+    yield* Stream.runForEach(transport.packets, ({ bytes, from }) => {
+      const outcome = admit(from, bytes)
+      if (outcome === undefined) return Effect.void
+      return typeof outcome === "function" ? submit(outcome) : Effect.logDebug(...outcome.log)
+    })
+  })

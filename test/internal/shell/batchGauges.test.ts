@@ -1,0 +1,71 @@
+/**
+ * The gauges set after each batch (batchGauges.ts): the alive members are
+ * counted after a membership event or once a second, not after every packet.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Metric } from "effect"
+import { BatchGauges, recountMillis } from "../../../src/internal/shell/batchGauges.js"
+import { MemberMetrics } from "../../../src/internal/shell/memberMetrics.js"
+import * as metrics from "../../../src/internal/shell/metrics.js"
+
+const gaugeOf = (member: string, gauge: Metric.Metric.Gauge<number>) =>
+  Metric.value(Metric.tagged(gauge, "member", member)).pipe(Effect.map((state) => state.value))
+
+describe("BatchGauges", () => {
+  it.effect("recounts the alive members after a membership event or recountMillis, not after every batch", () =>
+    Effect.gen(function*() {
+      const name = "batch-gauges-alive"
+      let alive = 3
+      let now = 0
+      let passes = 0
+      const gauges = new BatchGauges(new MemberMetrics(name), {
+        healthScore: () => 0,
+        queueDepths: () => ({ membership: 0, user: 0 }),
+        countAlive: () => {
+          passes++
+          return alive
+        },
+        now: () => now
+      })
+      gauges.update()
+      expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(3)
+
+      // 100 batches without an event: no pass over the table.
+      alive = 2
+      for (let i = 0; i < 100; i++) gauges.update()
+      expect(passes).toBe(1)
+
+      gauges.changed()
+      gauges.update()
+      expect(passes).toBe(2)
+      expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(2)
+
+      // A change that published no event is caught by the backstop.
+      alive = 1
+      now = recountMillis - 1
+      gauges.update()
+      expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(2)
+      now = recountMillis
+      gauges.update()
+      expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(1)
+    }))
+
+  it.effect("sets the health and queue gauges on every batch they changed", () =>
+    Effect.gen(function*() {
+      const name = "batch-gauges-queues"
+      let depth = 5
+      const gauges = new BatchGauges(new MemberMetrics(name), {
+        healthScore: () => depth % 3,
+        queueDepths: () => ({ membership: depth, user: depth * 2 }),
+        countAlive: () => 1,
+        now: () => 0
+      })
+      gauges.update()
+      expect(yield* gaugeOf(name, metrics.membershipQueue)).toBe(5)
+      depth = 7
+      gauges.update()
+      expect(yield* gaugeOf(name, metrics.membershipQueue)).toBe(7)
+      expect(yield* gaugeOf(name, metrics.userQueue)).toBe(14)
+      expect(yield* gaugeOf(name, metrics.healthScore)).toBe(1)
+    }))
+})

@@ -1,0 +1,97 @@
+/**
+ * Where packets come in (packetIntake.ts): through the transport's fast path
+ * without waiting, through its stream otherwise, in order either way.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Queue, Stream, TestClock } from "effect"
+import type { Address, Packet, TransportShape } from "../../../src/Transport.js"
+import * as FastPath from "../../../src/internal/transport/fastPath.js"
+import { receivePackets } from "../../../src/internal/shell/packetIntake.js"
+import type { Command } from "../../../src/internal/shell/nodeRuntime.js"
+
+const from: Address = { host: "127.0.0.1", port: 1 }
+const packet = (n: number): Packet => ({ from, bytes: new Uint8Array([n]) })
+
+/** A transport whose packets come from `queue`, with a fast path when `withFastPath`. */
+const fakeTransport = (queue: Queue.Queue<Packet>, withFastPath: boolean) => {
+  const receivers: Array<(packet: Packet) => boolean> = []
+  const shape: TransportShape = {
+    boundAddress: { host: "127.0.0.1", port: 2 },
+    packets: Stream.fromQueue(queue),
+    sendPacket: () => Effect.void,
+    connections: Stream.never,
+    connect: () => Effect.die("not used")
+  }
+  const transport = withFastPath
+    ? FastPath.attach(shape, {
+      receive: (receive) => {
+        receivers.push(receive)
+        return () => receivers.splice(receivers.indexOf(receive), 1)
+      },
+      send: (_to, _bytes, done) => done(undefined)
+    })
+    : shape
+  return { transport, receivers }
+}
+
+/** Turns packet n into a command recording n, or (n = 0) a drop to log. */
+const recorder = () => {
+  const seen: Array<number> = []
+  const admit = (_from: Address, bytes: Uint8Array): Command | { readonly log: ReadonlyArray<string> } =>
+    bytes[0] === 0 ? { log: ["dropped"] } : () => {
+      seen.push(bytes[0]!)
+    }
+  return { seen, admit }
+}
+
+/** Runs a command that records, needing no driver. */
+const run = (command: Command) => command(undefined as never)
+
+describe("receivePackets", () => {
+  it.scoped("takes the fast path: each packet runs at once; a refusal is reported to the transport; release on scope close", () =>
+    Effect.gen(function*() {
+      const queue = yield* Queue.bounded<Packet>(4)
+      const { receivers, transport } = fakeTransport(queue, true)
+      const { admit, seen } = recorder()
+      let room = 2
+      const logged: Array<Effect.Effect<void>> = []
+      const fiber = yield* Effect.forkScoped(Effect.scoped(receivePackets({
+        transport,
+        admit,
+        submitNow: (command) => {
+          if (room === 0) return false
+          room--
+          ;run(command)
+          return true
+        },
+        submit: () => Effect.die("the fast path does not wait"),
+        fork: (effect) => logged.push(effect)
+      })))
+      yield* TestClock.adjust(0)
+      expect(receivers.length).toBe(1)
+      const taken = [1, 2, 0, 3].map((n) => receivers[0]!(packet(n)))
+      expect(taken).toEqual([true, true, true, false])
+      expect(seen).toEqual([1, 2])
+      expect(logged.length).toBe(1)
+
+      yield* Fiber.interrupt(fiber)
+      expect(receivers.length).toBe(0)
+    }))
+
+  it.scoped("without a fast path, reads the stream in order", () =>
+    Effect.gen(function*() {
+      const queue = yield* Queue.bounded<Packet>(4)
+      const { transport } = fakeTransport(queue, false)
+      const { admit, seen } = recorder()
+      yield* Effect.forkScoped(Effect.scoped(receivePackets({
+        transport,
+        admit,
+        submitNow: () => false,
+        submit: (command) => Effect.sync(() => run(command)),
+        fork: () => {}
+      })))
+      yield* Queue.offerAll(queue, [packet(3), packet(0), packet(1)])
+      yield* TestClock.adjust(0)
+      expect(seen).toEqual([3, 1])
+    }))
+})
