@@ -14,6 +14,7 @@ import { compoundHeaderOverhead, compoundPartOverhead } from "../swim/config.js"
 import type { Input, MembershipEvent } from "../swim/io.js"
 import type { Address, PacketMessage, PushNodeState } from "../swim/messages.js"
 import { formatAddress } from "../swim/messages.js"
+import { addressKey } from "../swim/addressKey.js"
 import { nextFloat, type Rng } from "../swim/random.js"
 import type { CoreState } from "../swim/state.js"
 import type { NetworkConditions } from "./conditions.js"
@@ -189,7 +190,7 @@ export class SimulatedNetwork {
   lookup(address: Address): SimNode | undefined {
     const hit = this.byAddressObject.get(address)
     if (hit !== undefined) return hit
-    const node = this.byAddress.get(formatAddress(address))
+    const node = this.byAddress.get(addressKey(address))
     if (node !== undefined) this.byAddressObject.set(address, node)
     return node
   }

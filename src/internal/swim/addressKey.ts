@@ -7,8 +7,10 @@
  * `Address` objects from node to node, so the key is formatted once per
  * address object and shared by every table that stores it. The cache is
  * weak: an entry lives only as long as its address object does, so it needs
- * no bound of its own. Lookups by a freshly decoded address still format a
- * throwaway key; only stored keys come from here.
+ * no bound of its own. Lookups go through `addressKey`, which takes the cached
+ * key when the address object has one (in a simulation, every packet's) and
+ * otherwise formats a throwaway key without caching it (a freshly decoded
+ * address, in a real process).
  *
  * @internal
  */
@@ -25,3 +27,10 @@ export const storedAddressKey = (address: Address): string => {
   }
   return key
 }
+
+/**
+ * `formatAddress(address)` for a lookup: the stored key when this address
+ * object has one (no string built, its hash already computed), else a fresh
+ * one that is not cached, so lookups by passing addresses grow nothing.
+ */
+export const addressKey = (address: Address): string => keys.get(address) ?? formatAddress(address)

@@ -16,7 +16,8 @@ import type { Input, Output, Timer } from "./io.js"
 import { joinDeadlinePassed } from "./join.js"
 import { probeNotSent } from "./localFailure.js"
 import { broadcast, gossipTick, join, leave, receiveUserMessage, start, updateMetadata } from "./lifecycle.js"
-import { type Address, formatAddress, NodeState, type PacketMessage, sameAddress } from "./messages.js"
+import { type Address, NodeState, type PacketMessage, sameAddress } from "./messages.js"
+import { addressKey } from "./addressKey.js"
 import { type Member, toMember } from "./member.js"
 import { handleAlive, handleDead, handleSuspect, suspicionExpired } from "./membership.js"
 import { noteHeardFrom } from "./inTouch.js"
@@ -135,7 +136,7 @@ export const make = (options: MakeOptions): CoreState => {
 const noticeContact = (step: Step, from: Address): void => {
   const { state, now } = step
   if (state.status !== "alive") return
-  const sender = state.byAddress.get(formatAddress(from))
+  const sender = state.byAddress.get(addressKey(from))
   if (sender === undefined || sender.name === state.config.name) return
   noteHeardFrom(sender, now)
   if (sender.state !== NodeState.Dead) return

@@ -31,8 +31,13 @@ export const defaultIncarnationWindow = 1024
 export const incarnationWindow = (config: Pick<CoreConfig, "incarnationWindow">): number =>
   config.incarnationWindow ?? defaultIncarnationWindow
 
-/** `(a − b) mod 2^32`. */
-const distance = (a: number, b: number): number => (((a - b) % modulus) + modulus) % modulus
+/**
+ * `(a − b) mod 2^32`. Both uint32 (always, once validated) takes integer
+ * arithmetic; `%` on numbers this large is a floating-point remainder, and
+ * this runs for every alive a simulated join storm delivers.
+ */
+const distance = (a: number, b: number): number =>
+  (a >>> 0) === a && (b >>> 0) === b ? (a - b) >>> 0 : (((a - b) % modulus) + modulus) % modulus
 
 /** Whether incarnation `a` is newer than `b` in serial-number order. */
 export const isNewer = (a: number, b: number): boolean => {

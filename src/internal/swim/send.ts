@@ -6,7 +6,7 @@
  * @internal
  */
 import type { Address, PacketMessage } from "./messages.js"
-import { formatAddress } from "./messages.js"
+import { addressKey } from "./addressKey.js"
 import type { Step } from "./state.js"
 import { peerWantsCrc } from "./versions.js"
 
@@ -22,7 +22,7 @@ export interface SendOptions {
  * old node, and a CRC frame would be garbage to it.
  */
 export const wantsCrc = (step: Step, to: Address): boolean => {
-  const peer = step.state.byAddress.get(formatAddress(to))
+  const peer = step.state.byAddress.get(addressKey(to))
   return peer !== undefined && peerWantsCrc(peer.versions)
 }
 

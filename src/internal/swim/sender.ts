@@ -14,7 +14,8 @@
  *
  * @internal
  */
-import { type Address, formatAddress, type Versions } from "./messages.js"
+import type { Address, Versions } from "./messages.js"
+import { addressKey } from "./addressKey.js"
 import type { CoreState } from "./state.js"
 import { ENVELOPE_DELEGATE_VERSION, makeVersions, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from "./versions.js"
 
@@ -34,13 +35,13 @@ export const readsSenderEnvelope = (versions: Versions): boolean => versions[4] 
  * node, which would hand the envelope to its application as message bytes.
  */
 export const wantsSenderEnvelope = (state: CoreState, to: Address): boolean => {
-  const peer = state.byAddress.get(formatAddress(to))
+  const peer = state.byAddress.get(addressKey(to))
   return peer !== undefined && readsSenderEnvelope(peer.versions)
 }
 
 /** The member whose address a packet came from, if it is one we know. */
 export const memberAt = (state: CoreState, from: Address): string | undefined =>
-  state.byAddress.get(formatAddress(from))?.name
+  state.byAddress.get(addressKey(from))?.name
 
 const magic0 = 0xb5
 const magic1 = 0x02

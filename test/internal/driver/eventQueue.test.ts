@@ -35,4 +35,16 @@ describe("EventQueue", () => {
       last = e.at
     }
   })
+
+  it("keeps ties in insertion order when pushes interleave with pops", () => {
+    const q = new EventQueue<number>()
+    for (let i = 0; i < 50; i++) q.push(i % 5, i)
+    const first = q.pop()!
+    expect(first).toEqual({ at: 0, value: 0 })
+    for (let i = 50; i < 60; i++) q.push(0, i)
+    const zeros: Array<number> = []
+    while (q.peekTime() === 0) zeros.push(q.pop()!.value)
+    expect(zeros).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59])
+    expect(q.size).toBe(40)
+  })
 })

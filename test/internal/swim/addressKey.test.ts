@@ -4,7 +4,7 @@
  * holds a member shares one string instead of keeping a copy each.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { storedAddressKey } from "../../../src/internal/swim/addressKey.js"
+import { addressKey, storedAddressKey } from "../../../src/internal/swim/addressKey.js"
 import { formatAddress } from "../../../src/internal/swim/messages.js"
 import { CoreDriver } from "./driver.js"
 
@@ -21,6 +21,20 @@ describe("storedAddressKey", () => {
     ;(address as { port: number }).port = 2
     expect(storedAddressKey(address)).toBe(first)
     expect(storedAddressKey({ ...address })).toBe(formatAddress({ host: "127.0.0.2", port: 2 }))
+  })
+})
+
+describe("addressKey", () => {
+  it("takes the stored key of an address object that has one, and caches nothing for one that has not", () => {
+    const stored = { host: "127.0.0.3", port: 1 }
+    storedAddressKey(stored)
+    // Mutated only to tell the cached key from a freshly formatted one.
+    ;(stored as { port: number }).port = 2
+    expect(addressKey(stored)).toBe("127.0.0.3:1")
+    const passing = { host: "::1", port: 3 }
+    expect(addressKey(passing)).toBe("[::1]:3")
+    ;(passing as { port: number }).port = 4
+    expect(addressKey(passing)).toBe("[::1]:4")
   })
 })
 

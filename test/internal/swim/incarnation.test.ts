@@ -42,6 +42,26 @@ describe("serial-number order", () => {
     expect(isNewer(3, 2 ** 31 + 3)).toBe(false)
   })
 
+  it("the uint32 fast path orders as the arithmetic definition does, edges and random pairs", () => {
+    const reference = (a: number, b: number) => {
+      const d = (((a - b) % 2 ** 32) + 2 ** 32) % 2 ** 32
+      return d !== 0 && (d < 2 ** 31 || (d === 2 ** 31 && a > b))
+    }
+    const edges = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, top - 1, top]
+    let x = 987654321
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 32)
+    const values = [...edges, ...Array.from({ length: 200 }, next)]
+    for (const a of values) {
+      for (const b of edges) {
+        expect(isNewer(a, b)).toBe(reference(a, b))
+        expect(isNewer(b, a)).toBe(reference(b, a))
+      }
+    }
+    // Outside uint32 (never after validation), the arithmetic definition still answers.
+    expect(isNewer(2 ** 32 + 1, 0)).toBe(reference(2 ** 32 + 1, 0))
+    expect(isNewer(-1, 0)).toBe(reference(-1, 0))
+  })
+
   it("the window: newer by more than it", () => {
     expect(beyondWindow(1 + 1024, 1, 1024)).toBe(false)
     expect(beyondWindow(1 + 1025, 1, 1024)).toBe(true)
