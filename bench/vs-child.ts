@@ -41,8 +41,8 @@ const convergeLimitS = Number(arg("converge-limit", "60"))
 const detectLimitS = Number(arg("detect-limit", "60"))
 /** `--shapes`: tally the steady and detecting windows' datagrams by wire shape (a debugging aid, off by default). */
 const traceShapes = process.argv.includes("--shapes")
-/** `--aligned true`: aligned probing instead of memberlist's shuffled round robin, the default (docs/detection.md). */
-const alignedProbing = arg("aligned", "false") === "true"
+/** `--aligned false|true`: the probe schedule (docs/detection.md); unset: the library's default (aligned). */
+const alignedProbing = process.argv.includes("--aligned") ? arg("aligned", "true") === "true" : undefined
 
 const gc: () => void = (() => {
   try {
@@ -182,7 +182,7 @@ const makeConfig = (name: string): SwimConfig.SwimConfigShape => {
     bindPort: 0,
     compression: true,
     ...(mode === "loss" ? { tcpPingFallback: false } : {}),
-    ...(alignedProbing ? { alignedProbing: true } : {})
+    ...(alignedProbing === undefined ? {} : { alignedProbing })
   }
   return preset === "local" ? SwimConfig.local(options) : SwimConfig.lan(options)
 }

@@ -37,7 +37,7 @@ export interface SwimConfigShape {
   readonly tcpPingFallback: boolean
   /**
    * Probe on a schedule every member shares, so each member is probed once per probe interval
-   * (docs/detection.md); false: memberlist's shuffled round robin. Default false (opt-in for now).
+   * (docs/detection.md); false: memberlist's shuffled round robin. Default true.
    */
   readonly alignedProbing: boolean
   /** Suspicion timeout multiplier. */

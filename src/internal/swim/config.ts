@@ -150,7 +150,7 @@ export type Timings = Omit<CoreConfig, "name" | "address" | "meta" | "versions">
 
 const common = {
   tcpPingFallback: true,
-  alignedProbing: false,
+  alignedProbing: true,
   coverageFloor: true,
   suspicionMaxTimeoutMult: 6,
   awarenessMaxMultiplier: 8,
