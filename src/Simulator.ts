@@ -33,6 +33,7 @@
 import { Effect, Either } from "effect"
 import * as network from "./internal/simulation/network.js"
 import * as report from "./internal/simulation/report.js"
+import * as interruptible from "./internal/simulation/interruptible.js"
 import * as runner from "./internal/simulation/runner.js"
 import * as internal from "./internal/simulation/scenario.js"
 
@@ -254,13 +255,16 @@ export const join = (options: { readonly at: number; readonly count: number }): 
 export const runSync = (scenario: Scenario): SimulationReport => runner.runScenario(scenario)
 
 /**
- * Runs a scenario in an Effect (synchronously, on the calling fiber).
+ * Runs a scenario in an Effect, on the calling fiber, in slices of a few
+ * thousand events with a turn of the event loop between them: interrupting
+ * the fiber (SIGTERM or SIGINT under `NodeRuntime.runMain`) stops the run at
+ * the next slice. The `result` is the same as `runSync`'s.
  *
  * @since 0.1.0
  * @category running
  */
 export const run = (scenario: Scenario): Effect.Effect<SimulationReport> =>
-  Effect.sync(() => runner.runScenario(scenario)).pipe(Effect.withSpan("Simulator.run"))
+  interruptible.runInterruptibly(scenario).pipe(Effect.withSpan("Simulator.run"))
 
 /**
  * Reads an action in its compact form, e.g. `kill:10@30s`,

@@ -6,12 +6,13 @@
  */
 import { Command, HelpDoc, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { defaultTeardown } from "@effect/platform/Runtime"
 import type { Console } from "effect"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { agent } from "./agent.js"
 import { demo } from "./demo.js"
-import { simulate } from "./simulate.js"
+import { simulate, simulationStopped, stoppedExitCode } from "./simulate.js"
 import { oneLine, reportError } from "./usage.js"
 
 /** This package's version: src/ and dist/ both sit next to package.json. */
@@ -42,5 +43,8 @@ cli(process.argv).pipe(
     reportError(ValidationError.isValidationError(error) ? { message: oneLine(HelpDoc.toAnsiText(error.error)) } : error)
   ),
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain
+  NodeRuntime.runMain({
+    // A signal ends every command with exit code 0 (the agent leaves gracefully), except a simulation it cut short.
+    teardown: (exit, onExit) => defaultTeardown(exit, (code) => onExit(code === 0 && simulationStopped() ? stoppedExitCode : code))
+  })
 )

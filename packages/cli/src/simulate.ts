@@ -87,11 +87,28 @@ const toScenario = (o: Parsed): Effect.Effect<Simulator.Scenario, Error> =>
     })
   })
 
+/** Exit code of a simulation stopped by SIGTERM or SIGINT before its end (128 + SIGTERM's number). */
+export const stoppedExitCode = 143
+
+let stopped = false
+
+/** Whether a simulation was stopped before its end in this process (the exit code then is `stoppedExitCode`). */
+export const simulationStopped = (): boolean => stopped
+
 /** The `simulate` command. */
 export const simulate = Command.make("simulate", options, (o) =>
   Effect.gen(function*() {
     const scenario = yield* toScenario(o)
-    const report = yield* Simulator.run(scenario)
+    // On stderr, so stdout stays the report: a long run says it started and how to stop it.
+    process.stderr.write(`simulate: ${scenario.nodes} nodes, seed ${scenario.seed}: running (SIGTERM or SIGINT stops it)\n`)
+    const report = yield* Simulator.run(scenario).pipe(
+      Effect.onInterrupt(() =>
+        Effect.sync(() => {
+          stopped = true
+          process.stderr.write("simulate: stopped before the end; no report\n")
+        })
+      )
+    )
     yield* Console.log(Simulator.formatSummary(report))
     if (Option.isSome(o.report)) {
       const path = o.report.value

@@ -8,6 +8,7 @@
 import type { SimulatedCluster } from "./cluster.js"
 import type { CurvePoint } from "./result.js"
 import type { Scenario } from "./scenario.js"
+import { drain } from "./slices.js"
 import type { ViewTracker } from "./tracker.js"
 
 /** The sampling period (ms): the scenario's, or one giving about 400 samples, a whole multiple of 100 ms. */
@@ -53,9 +54,15 @@ export class CurveSampler {
 
   /** Runs the cluster to `until`, sampling at each multiple of the period; stops at one early once `stopWhen()` holds. */
   runUntil(until: number, stopWhen?: () => boolean): void {
+    drain(this.slices(until, stopWhen, Infinity))
+  }
+
+  /** As `runUntil`, pausing (a `yield`) after every `budget` events, so the caller can let other work run. */
+  *slices(until: number, stopWhen: (() => boolean) | undefined, budget: number): Generator<void, void> {
     const { cluster, period } = this
     while (cluster.now < until) {
-      cluster.runUntil(Math.min(until, (Math.floor(cluster.now / period) + 1) * period))
+      const target = Math.min(until, (Math.floor(cluster.now / period) + 1) * period)
+      while (!cluster.runUntil(target, budget)) yield
       if (cluster.now % period === 0) this.sample()
       if (stopWhen !== undefined && stopWhen()) return
     }

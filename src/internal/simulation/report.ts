@@ -75,6 +75,9 @@ export const formatSummary = (report: SimulationReport): string => {
   lines.push("")
   lines.push(`at the end: ${(r.finalConverged * 100).toFixed(1)}% of ${r.upAtEnd} up nodes have a full, correct view`)
   lines.push(`wall: ${(wall.ms / 1000).toFixed(1)} s for ${sec(wall.virtualMs)} virtual (${num(wall.nodeSecondsPerSecond, 0)} node-s per s), peak RSS ${(wall.peakRssBytes / 2 ** 20).toFixed(0)} MiB`)
+  if (wall.internerRefusals > 0) {
+    lines.push(`  member tables: ${wall.internerRefusals} names or addresses found the interners full and were kept in plain maps`)
+  }
   lines.push(`seed ${sc.seed}; replay exactly with:`)
   lines.push(`  ${report.command}`)
   return lines.join("\n")

@@ -94,5 +94,11 @@ export interface SimulationReport {
     /** Simulated node-seconds per wall second. */
     readonly nodeSecondsPerSecond: number
     readonly peakRssBytes: number
+    /**
+     * Member names and addresses the process-wide key interners turned away
+     * during the run (each then costs its tables a `Map` entry): 0 unless the
+     * process has met more than 2^18 distinct names or addresses.
+     */
+    readonly internerRefusals: number
   }
 }

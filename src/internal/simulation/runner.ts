@@ -8,6 +8,7 @@
  * @internal
  */
 import { planActions } from "./actions.js"
+import { internerRefusals } from "../swim/memberTable.js"
 import type { SimulatedCluster } from "./cluster.js"
 import { CurveSampler, nodeMsBefore, samplePeriod } from "./curve.js"
 import { NodePool } from "./nodePool.js"
@@ -15,6 +16,7 @@ import { Reconvergence } from "./reconvergence.js"
 import type { SimulationReport, SimulationResult } from "./result.js"
 import { replayCommand, type Scenario } from "./scenario.js"
 import { buildCluster, nodeCount, startJoinStorm } from "./setup.js"
+import { drain } from "./slices.js"
 import { detectionReports, joinReport, resetAccuracy, TrafficWindow } from "./statistics.js"
 import { Timeline } from "./timeline.js"
 import { ViewTracker } from "./tracker.js"
@@ -29,8 +31,16 @@ export type {
 } from "./result.js"
 
 /** Runs `scenario` to completion. Deterministic: the same scenario gives the same `result`. */
-export const runScenario = (scenario: Scenario, command?: string): SimulationReport => {
+export const runScenario = (scenario: Scenario, command?: string): SimulationReport =>
+  drain(scenarioSlices(scenario, command, Infinity))
+
+/**
+ * Runs `scenario`, pausing after every `budget` events (see `slices.ts`);
+ * returns its report. The same events in the same order as `runScenario`.
+ */
+export function* scenarioSlices(scenario: Scenario, command: string | undefined, budget: number): Generator<void, SimulationReport> {
   const wallStart = performance.now()
+  const refusalsBefore = internerRefusals()
   const total = nodeCount(scenario)
   const tracker = new ViewTracker(total)
   const cluster = buildCluster(scenario, tracker)
@@ -39,7 +49,7 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
   const sampler = new CurveSampler(cluster, tracker, samplePeriod(scenario))
   sampler.sample()
 
-  const scenarioStart = settleJoin(scenario, cluster, tracker, sampler)
+  const scenarioStart = yield* settleJoin(scenario, cluster, tracker, sampler, budget)
   const join = joinReport(tracker, scenario.nodes)
   // Accuracy and traffic count from the scenario's start.
   resetAccuracy(cluster)
@@ -59,7 +69,7 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
   for (;;) {
     const due = timeline.nextAt
     const before = cluster.now
-    sampler.runUntil(due > end ? end : due)
+    yield* sampler.slices(due > end ? end : due, undefined, budget)
     traffic.addStep(cluster.now - before, tracker.upCount)
     reconvergence.resolve()
     if (due > end) break
@@ -91,7 +101,8 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
       ms: wallMs,
       virtualMs: cluster.now,
       nodeSecondsPerSecond: nodeMs / 1000 / (wallMs / 1000),
-      peakRssBytes: process.resourceUsage().maxRSS * 1024
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      internerRefusals: internerRefusals() - refusalsBefore
     }
   }
 }
@@ -101,10 +112,16 @@ export const runScenario = (scenario: Scenario, command?: string): SimulationRep
  * (at most `settleLimit` ms) and returns that moment: the scenario's
  * start. Without, the scenario starts at 0, with the join.
  */
-const settleJoin = (scenario: Scenario, cluster: SimulatedCluster, tracker: ViewTracker, sampler: CurveSampler): number => {
+function* settleJoin(
+  scenario: Scenario,
+  cluster: SimulatedCluster,
+  tracker: ViewTracker,
+  sampler: CurveSampler,
+  budget: number
+): Generator<void, number> {
   if (!scenario.settle) return 0
-  sampler.runUntil(scenario.settleLimit, () => tracker.allConvergedAt !== undefined)
+  yield* sampler.slices(scenario.settleLimit, () => tracker.allConvergedAt !== undefined, budget)
   const start = tracker.allConvergedAt ?? cluster.now
-  if (cluster.now < start) sampler.runUntil(start)
+  if (cluster.now < start) yield* sampler.slices(start, undefined, budget)
   return start
 }

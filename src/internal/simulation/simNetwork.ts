@@ -12,7 +12,7 @@ import type { Driver } from "../driver/driver.js"
 import type { MessageSizer } from "../swim/config.js"
 import { compoundHeaderOverhead, compoundPartOverhead } from "../swim/config.js"
 import type { Input, MembershipEvent } from "../swim/io.js"
-import type { Address, PacketMessage, PushNodeState } from "../swim/messages.js"
+import type { Address, Alive, PacketMessage, PushNodeState } from "../swim/messages.js"
 import { formatAddress } from "../swim/messages.js"
 import { addressKey } from "../swim/addressKey.js"
 import { nextFloat, type Rng } from "../swim/random.js"
@@ -102,6 +102,8 @@ export interface SimulatedNetworkOptions {
   readonly onEvent: (node: SimNode, event: MembershipEvent) => void
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
 const bump = (a: Float64Array, i: number, v: number): void => {
   a[i] = (a[i] as number) + v
 }
@@ -119,6 +121,14 @@ export class SimulatedNetwork {
   traffic: Traffic = { packets: new Float64Array(0), bytes: new Float64Array(0), streams: new Float64Array(0), streamBytes: new Float64Array(0) }
   private readonly byAddress = new Map<string, SimNode>()
   private readonly byAddressObject = new Map<Address, SimNode>()
+  private readonly scratchAlive: Mutable<Alive> = {
+    _tag: "Alive",
+    incarnation: 0,
+    node: "",
+    address: { host: "", port: 0 },
+    meta: new Uint8Array(0),
+    versions: [0, 0, 0, 0, 0, 0]
+  }
   private readonly rng: Rng
   private readonly conditions: NetworkConditions
   private readonly queue: EventQueue<Scheduled>
@@ -215,16 +225,16 @@ export class SimulatedNetwork {
 
   private pushPullBytes(states: ReadonlyArray<PushNodeState>): number {
     // memberlist's push/pull header plus one entry per state; an entry is about an alive message and a state field.
+    // One scratch alive is measured for every entry: the sizer reads it and keeps nothing.
+    const alive = this.scratchAlive
     let bytes = 24
     for (const s of states) {
-      bytes += 8 + this.sizeOf({
-        _tag: "Alive",
-        incarnation: s.incarnation,
-        node: s.name,
-        address: s.address,
-        meta: s.meta,
-        versions: s.versions
-      })
+      alive.incarnation = s.incarnation
+      alive.node = s.name
+      alive.address = s.address
+      alive.meta = s.meta
+      alive.versions = s.versions
+      bytes += 8 + this.sizeOf(alive)
     }
     return bytes
   }

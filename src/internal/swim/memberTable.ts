@@ -85,8 +85,8 @@ export class MemberTable<V> {
 
   private positionOf(key: string): number {
     const id = this.interner.idOf(key)
-    const at = id !== undefined && id < this.slots.length ? (this.slots[id] as number) : 0
-    if (at > 0 && this.keys[at - 1] === key) return at - 1
+    // A numbered key is never in `others`: the interner refuses a key only once it is full, and stays full.
+    if (id !== undefined) return id < this.slots.length ? (this.slots[id] as number) - 1 : -1
     return (this.others.get(key) ?? 0) - 1
   }
 

@@ -344,6 +344,17 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
 }
 
 /**
+ * Whether an alive entry about another member tells us nothing: we hold the
+ * member at the same address and at least that incarnation. `handleAlive`
+ * returns such an alive before doing anything (the join filter is not asked
+ * either), so skipping it changes no decision.
+ */
+const knownAlready = (step: Step, r: PushNodeState): boolean => {
+  const record = step.state.members.get(r.name)
+  return record !== undefined && sameAddress(record.address, r.address) && !isNewer(r.incarnation, record.incarnation)
+}
+
+/**
  * Merges a remote node's full state as memberlist does: alive entries as
  * alive messages, left as a leave, and dead as a mere suspicion here — the
  * remote view may be stale, so we let our own probes and the suspicion
@@ -359,6 +370,8 @@ export const mergeRemoteStates = (
   for (const r of states) {
     switch (r.state) {
       case NodeState.Alive:
+        // What we already know: `handleAlive` would return at once, so build no alive message for it.
+        if (r.name !== self && knownAlready(step, r)) break
         handleAlive(step, {
           _tag: "Alive",
           incarnation: r.incarnation,

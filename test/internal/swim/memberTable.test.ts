@@ -80,6 +80,17 @@ describe("MemberTable", () => {
     expect([a.get("x"), a.get("y"), b.get("x"), b.get("y")]).toEqual(["a's x", undefined, "b's x", "b's y"])
     expect(interner.size).toBe(2)
   })
+
+  it("misses a key numbered by another table, beyond its own slots or deleted from it", () => {
+    const interner = new KeyInterner(1 << 10)
+    const small = new MemberTable<number>(interner)
+    const big = new MemberTable<number>(interner)
+    small.set("k0", 0)
+    for (let i = 1; i < 100; i++) big.set(`k${i}`, i)
+    expect([small.get("k99"), small.has("k50"), small.delete("k99")]).toEqual([undefined, false, false])
+    big.delete("k50")
+    expect([big.get("k50"), big.has("k50"), big.get("k51"), big.size]).toEqual([undefined, false, 51, 98])
+  })
 })
 
 describe("KeyInterner", () => {
