@@ -34,6 +34,8 @@ export interface Candidate {
   readonly alive: Alive
   readonly seqNo: number
   readonly since: number
+  /** When we last pinged it: a later claim may ping it again once a probe timeout has passed (admission.ts). */
+  readonly pingedAt: number
 }
 
 /** The candidates and the budgets of each source. */
