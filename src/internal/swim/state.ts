@@ -19,6 +19,7 @@ import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
 import type { SeenBroadcasts } from "./userBroadcast.js"
 import type { Admission } from "./trust.js"
+import type { PendingCatchUp } from "./catchUp.js"
 
 /** The probe in flight, if any. */
 export interface Probe {
@@ -106,6 +107,8 @@ export interface CoreState {
   probeTickToken: number
   gossipTickToken: number
   pushPullTickToken: number
+  /** The catch-up push/pull after our join, while its tick is armed (catchUp.ts). */
+  catchUp: PendingCatchUp | undefined
   readonly pushPulls: Map<number, PendingPushPull>
   join: PendingJoin | undefined
   discoverTickToken: number
