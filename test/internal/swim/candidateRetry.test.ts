@@ -7,22 +7,12 @@
  * the periodic push/pull, 90 s later (seeds 3 and 5 of 1-10).
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { PacketMessage } from "../../../src/internal/swim/messages.js"
 import { relayedPerSource } from "../../../src/internal/swim/trust.js"
 import * as Simulator from "../../../src/Simulator.js"
-import { alive, CoreDriver, NodeState } from "./driver.js"
+import { ack, candidatePings, memberWithPeers } from "./candidates.js"
+import { alive, NodeState } from "./driver.js"
 
-const setup = () => {
-  const d = new CoreDriver({ seed: 5 })
-  d.addMembers(["a", "b", "relay"])
-  for (const n of ["a", "b", "relay"]) d.responders.add(n)
-  return d
-}
-
-const candidatePings = (d: CoreDriver, name: string, since: number) =>
-  d.sent("Ping", since).filter((p) => p.message.node === name && p.packet.toName === name)
-
-const ack = (seqNo: number): PacketMessage => ({ _tag: "Ack", seqNo, payload: new Uint8Array(0) })
+const setup = () => memberWithPeers(5)
 
 describe("a candidate that did not answer", () => {
   it("is pinged again by a claim that comes a probe timeout after the last ping, not sooner; the answer admits it", () => {
