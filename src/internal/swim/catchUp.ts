@@ -17,6 +17,8 @@
  * picks may itself still be catching up: a member that turned away claims
  * between its join and its catch-up does one more, a catch-up delay later
  * (at most `maxFollowUps` per join, so claims cannot keep it pulling).
+ * A member that turns claims away with no catch-up armed (a storm's seed,
+ * which never joined) arms one, at most once per push/pull interval.
  *
  * @internal
  */
@@ -51,6 +53,20 @@ export const scheduleCatchUp = (step: Step, followUps: number = maxFollowUps): v
     token: state.pushPullTickToken
   })
   state.catchUp = { token: state.pushPullTickToken, turnedAway: state.admission.turnedAway, followUps }
+  state.catchUpArmedAt = now
+}
+
+/**
+ * This step turned claims about unknown members away. With no catch-up
+ * armed and none armed within the last push/pull interval, one is: under a
+ * flood of forged names that is one push/pull with a member (and its
+ * follow-up) per interval more, no more.
+ */
+export const catchUpAfterTurningAway = (step: Step): void => {
+  const { state, now } = step
+  if (state.catchUp !== undefined || state.status !== "alive" || state.join !== undefined) return
+  if (state.catchUpArmedAt !== undefined && now - state.catchUpArmedAt < state.config.pushPullInterval) return
+  scheduleCatchUp(step)
 }
 
 /**

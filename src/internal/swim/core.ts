@@ -113,6 +113,7 @@ export const make = (options: MakeOptions): CoreState => {
     gossipTickToken: 0,
     pushPullTickToken: 0,
     catchUp: undefined,
+    catchUpArmedAt: undefined,
     pushPulls: new Map(),
     join: undefined,
     discoverTickToken: 0,

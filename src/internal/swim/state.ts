@@ -109,6 +109,8 @@ export interface CoreState {
   pushPullTickToken: number
   /** The catch-up push/pull after our join, while its tick is armed (catchUp.ts). */
   catchUp: PendingCatchUp | undefined
+  /** When a catch-up was last armed; undefined before the first. */
+  catchUpArmedAt: number | undefined
   readonly pushPulls: Map<number, PendingPushPull>
   join: PendingJoin | undefined
   discoverTickToken: number

@@ -16,6 +16,7 @@
  */
 import type { Address, Alive } from "./messages.js"
 import { formatAddress } from "./messages.js"
+import { catchUpAfterTurningAway } from "./catchUp.js"
 import type { Step } from "./state.js"
 
 /**
@@ -83,6 +84,7 @@ export const flushUnconfirmed = (step: Step): void => {
   const admission = step.state.admission
   if (admission.unreported === 0) return
   admission.turnedAway += admission.unreported
+  catchUpAfterTurningAway(step)
   reportUnconfirmed(step, `${admission.unreported} claims of unknown members over budget or table`, admission.unreported)
   admission.unreported = 0
 }

@@ -61,4 +61,38 @@ describe("catch-up after turned-away claims", () => {
     d.advanceTo(catchUpAt)
     expect(d.timersSet("PushPullTick", mark).map((t) => t.at)).toEqual([catchUpAt + 30_000])
   })
+
+  it("a member that never joined (a storm's seed) arms a catch-up when it turns claims away, at most once a push/pull interval", () => {
+    const d = new CoreDriver({ timings })
+    d.addMembers(["m1", "m2"])
+    for (const n of ["m1", "m2"]) d.responders.add(n)
+    d.advanceTo(1000)
+    const mark = d.mark()
+    for (let i = 0; i <= relayedPerSource; i++) d.receive("m1", alive(`flood-${i}`, 1))
+    const armed = d.timersSet("PushPullTick", mark)
+    expect(armed.length).toBe(1)
+    expect(armed[0]!.at - 1000).toBeLessThan(30_000)
+
+    // turned away again while it is armed: nothing new now
+    const again = d.mark()
+    for (let i = 0; i <= relayedPerSource; i++) d.receive("m2", alive(`more-${i}`, 1))
+    expect(d.timersSet("PushPullTick", again)).toEqual([])
+  })
+
+  it("after the catch-up it armed, claims turned away within the push/pull interval arm none", () => {
+    const d = new CoreDriver({ timings })
+    d.addMembers(["m1", "m2"])
+    for (const n of ["m1", "m2"]) d.responders.add(n)
+    d.advanceTo(1000)
+    const mark = d.mark()
+    for (let i = 0; i <= relayedPerSource; i++) d.receive("m1", alive(`flood-${i}`, 1))
+    const [armed] = d.timersSet("PushPullTick", mark)
+    d.advanceTo(armed!.at)
+    expect(d.state.catchUp).toBeUndefined()
+    d.advanceBy(d.config.probeInterval)
+    const late = d.mark()
+    for (let i = 0; i <= relayedPerSource; i++) d.receive("m2", alive(`late-${i}`, 1))
+    expect(d.timersSet("PushPullTick", late)).toEqual([])
+    expect(d.state.catchUp).toBeUndefined()
+  })
 })
