@@ -26,6 +26,17 @@ const joined = () => {
   return { d, catchUpAt: tick!.at }
 }
 
+/** A member that never joined (it knows m1 and m2) and turned a claim away at 1000 ms; the push/pull ticks that armed. */
+const seedTurningClaimsAway = () => {
+  const d = new CoreDriver({ timings })
+  d.addMembers(["m1", "m2"])
+  for (const n of ["m1", "m2"]) d.responders.add(n)
+  d.advanceTo(1000)
+  const mark = d.mark()
+  for (let i = 0; i <= relayedPerSource; i++) d.receive("m1", alive(`flood-${i}`, 1))
+  return { d, armed: d.timersSet("PushPullTick", mark) }
+}
+
 /** More new names from s1 than its relayed budget lets become candidates: some are turned away. */
 const overflowFromSeed = (d: CoreDriver) => {
   for (let i = 0; i <= relayedPerSource; i++) d.receive("s1", alive(`unknown-${i}`, 1))
@@ -63,13 +74,7 @@ describe("catch-up after turned-away claims", () => {
   })
 
   it("a member that never joined (a storm's seed) arms a catch-up when it turns claims away, at most once a push/pull interval", () => {
-    const d = new CoreDriver({ timings })
-    d.addMembers(["m1", "m2"])
-    for (const n of ["m1", "m2"]) d.responders.add(n)
-    d.advanceTo(1000)
-    const mark = d.mark()
-    for (let i = 0; i <= relayedPerSource; i++) d.receive("m1", alive(`flood-${i}`, 1))
-    const armed = d.timersSet("PushPullTick", mark)
+    const { d, armed } = seedTurningClaimsAway()
     expect(armed.length).toBe(1)
     expect(armed[0]!.at - 1000).toBeLessThan(30_000)
 
@@ -80,14 +85,8 @@ describe("catch-up after turned-away claims", () => {
   })
 
   it("after the catch-up it armed, claims turned away within the push/pull interval arm none", () => {
-    const d = new CoreDriver({ timings })
-    d.addMembers(["m1", "m2"])
-    for (const n of ["m1", "m2"]) d.responders.add(n)
-    d.advanceTo(1000)
-    const mark = d.mark()
-    for (let i = 0; i <= relayedPerSource; i++) d.receive("m1", alive(`flood-${i}`, 1))
-    const [armed] = d.timersSet("PushPullTick", mark)
-    d.advanceTo(armed!.at)
+    const { d, armed } = seedTurningClaimsAway()
+    d.advanceTo(armed[0]!.at)
     expect(d.state.catchUp).toBeUndefined()
     d.advanceBy(d.config.probeInterval)
     const late = d.mark()
