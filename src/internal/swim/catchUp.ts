@@ -64,7 +64,9 @@ export const scheduleCatchUp = (step: Step, followUps: number = maxFollowUps): v
  */
 export const catchUpAfterTurningAway = (step: Step): void => {
   const { state, now } = step
-  if (state.catchUp !== undefined || state.status !== "alive" || state.join !== undefined) return
+  // A catch-up whose tick was re-armed by something else (a restart) no longer counts as armed.
+  const armed = state.catchUp !== undefined && state.catchUp.token === state.pushPullTickToken
+  if (armed || state.status !== "alive" || state.join !== undefined) return
   if (state.catchUpArmedAt !== undefined && now - state.catchUpArmedAt < state.config.pushPullInterval) return
   scheduleCatchUp(step)
 }

@@ -107,7 +107,7 @@ export interface CoreState {
   probeTickToken: number
   gossipTickToken: number
   pushPullTickToken: number
-  /** The catch-up push/pull after our join, while its tick is armed (catchUp.ts). */
+  /** The catch-up push/pull armed (after our join, or claims turned away), until its tick fires (catchUp.ts). */
   catchUp: PendingCatchUp | undefined
   /** When a catch-up was last armed; undefined before the first. */
   catchUpArmedAt: number | undefined
