@@ -11,7 +11,7 @@ import type { Address, Alive } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import { sendPacket } from "./send.js"
 import { newSeqNo, type Step } from "./state.js"
-import { budgetOf, candidateLifetime, maxCandidates, type Origin, relayedPerSource, spend } from "./trust.js"
+import { budgetOf, type Candidate, candidateLifetime, maxCandidates, type Origin, relayedPerSource, spend } from "./trust.js"
 
 /**
  * Whether an alive about a name we do not know is admitted now. When it is
@@ -32,9 +32,10 @@ const propose = (step: Step, a: Alive, source: Address | undefined): void => {
   const existing = admission.candidates.get(a.node)
   if (existing !== undefined) {
     // A newer claim at the same address replaces the one the answer will admit; nothing else does.
-    if (isNewer(a.incarnation, existing.alive.incarnation) && sameAddress(a.address, existing.alive.address)) {
-      admission.candidates.set(a.node, { ...existing, alive: a })
-    }
+    const newer = isNewer(a.incarnation, existing.alive.incarnation) && sameAddress(a.address, existing.alive.address)
+    const candidate = newer ? { ...existing, alive: a } : existing
+    if (newer) admission.candidates.set(a.node, candidate)
+    pingAgain(step, candidate, source)
     return
   }
   const holder = state.byAddress.get(formatAddress(a.address))
@@ -44,11 +45,33 @@ const propose = (step: Step, a: Alive, source: Address | undefined): void => {
     return
   }
   const seqNo = newSeqNo(state)
-  admission.candidates.set(a.node, { alive: a, seqNo, since: now })
+  admission.candidates.set(a.node, { alive: a, seqNo, since: now, pingedAt: now })
   admission.pings.set(seqNo, a.node)
-  sendPacket(step, a.address, [
-    { _tag: "Ping", seqNo, node: a.node, source: { address: state.config.address, node: state.config.name } }
-  ])
+  pingCandidate(step, a, seqNo)
+}
+
+const pingCandidate = (step: Step, a: Alive, seqNo: number): void => {
+  const config = step.state.config
+  sendPacket(step, a.address, [{ _tag: "Ping", seqNo, node: a.node, source: { address: config.address, node: config.name } }])
+}
+
+/**
+ * A further claim about a candidate that has not answered: its ping or the
+ * ack may have been lost, so once a probe timeout has passed since the last
+ * one, it is pinged again (same sequence number). Each ping spends the
+ * claiming source's budget as a new candidate would, so claims cannot draw
+ * more pings than before, only stop a lost packet from leaving a real
+ * member out until the next push/pull.
+ */
+const pingAgain = (step: Step, candidate: Candidate, source: Address | undefined): void => {
+  const { state, now } = step
+  if (now - candidate.pingedAt < state.config.probeTimeout) return
+  if (!spend(step, relayedKey(source), relayedPerSource)) {
+    state.admission.unreported++
+    return
+  }
+  state.admission.candidates.set(candidate.alive.node, { ...candidate, pingedAt: now })
+  pingCandidate(step, candidate.alive, candidate.seqNo)
 }
 
 const relayedKey = (source: Address | undefined): string => budgetOf("relayed", source)?.key ?? "relayed"

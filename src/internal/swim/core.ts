@@ -112,6 +112,8 @@ export const make = (options: MakeOptions): CoreState => {
     probeTickToken: 0,
     gossipTickToken: 0,
     pushPullTickToken: 0,
+    catchUp: undefined,
+    catchUpArmedAt: undefined,
     pushPulls: new Map(),
     join: undefined,
     discoverTickToken: 0,

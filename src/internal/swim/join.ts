@@ -13,12 +13,13 @@ import { NodeState } from "./messages.js"
 import { observe } from "./observation.js"
 import { sampleDistinct } from "./random.js"
 import { sendPacket } from "./send.js"
+import { ownPerInterval } from "./trust.js"
 import { newToken, type PendingJoin, selfRecord, setTimer, type Step } from "./state.js"
 
 /**
- * Most members a newcomer greets in person when its join completes. Past
- * it, the rest learn of the newcomer by gossip and admit it after it
- * answers their ping (trust.ts).
+ * Most members a newcomer greets in person when its join completes, in a
+ * view larger than `ownPerInterval`. Past it, the rest learn of the
+ * newcomer by gossip and admit it after it answers their ping (trust.ts).
  */
 export const maxJoinGreetings = 128
 
@@ -47,12 +48,17 @@ const complete = (step: Step, pending: PendingJoin): void => {
 }
 
 /**
- * The join merged a seed's view: tell (up to `maxJoinGreetings`) live
- * members we exist, each in a packet from our own address. A member that
- * hears our alive from us admits us at once (the `own` door of trust.ts);
- * one that hears it first from the seed's gossip holds us as a candidate
- * and pings us, which costs a ping and an ack per member where this costs
- * one packet, and arrives a gossip round or more later.
+ * The join merged a seed's view: tell live members we exist, each in a
+ * packet from our own address. A member that hears our alive from us
+ * admits us at once (the `own` door of trust.ts); one that hears it first
+ * from the seed's gossip holds us as a candidate and pings us, which costs
+ * a ping and an ack per member where this costs one packet, and arrives a
+ * gossip round or more later. We greet every member when the view fits in
+ * one probe interval's `own` budget: a member then gets at most one
+ * greeting from each other member, all of which that budget admits. In a
+ * larger view we greet a sample of `maxJoinGreetings`: the greetings of a
+ * storm's newcomers together would overflow the receivers' budgets, and
+ * the surplus would only become candidates.
  */
 const greetMembers = (step: Step): void => {
   const { state } = step
@@ -60,7 +66,7 @@ const greetMembers = (step: Step): void => {
   const greeted = (m: MemberRecord) =>
     m.name !== self.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)
   const members = Array.from(state.members.values())
-  const targets = members.length - 1 <= maxJoinGreetings
+  const targets = members.length - 1 <= ownPerInterval
     ? members.filter(greeted)
     : sampleDistinct(state.rng, members, maxJoinGreetings, greeted)
   const alive = aliveAboutSelf(self)

@@ -9,6 +9,7 @@
 import type { Address, PushNodeState } from "./messages.js"
 import { NodeState } from "./messages.js"
 import { mergeRemoteStates } from "./membership.js"
+import { catchUpFired } from "./catchUp.js"
 import { settleJoin } from "./join.js"
 import { sampleDistinct } from "./random.js"
 import { clusterSize, localStates, newToken, setTimer, type Step } from "./state.js"
@@ -146,4 +147,5 @@ export const pushPullTick = (step: Step, token: number): void => {
   const [peer] = sampleDistinct(state.rng, state.probeOrder, 1, (m) =>
     m.name !== state.config.name && m.state === NodeState.Alive)
   if (peer !== undefined) startPushPull(step, peer.address, false)
+  catchUpFired(step, token)
 }

@@ -19,6 +19,7 @@ import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
 import type { SeenBroadcasts } from "./userBroadcast.js"
 import type { Admission } from "./trust.js"
+import type { PendingCatchUp } from "./catchUp.js"
 
 /** The probe in flight, if any. */
 export interface Probe {
@@ -106,6 +107,10 @@ export interface CoreState {
   probeTickToken: number
   gossipTickToken: number
   pushPullTickToken: number
+  /** The catch-up push/pull armed (after our join, or claims turned away), until its tick fires (catchUp.ts). */
+  catchUp: PendingCatchUp | undefined
+  /** When a catch-up was last armed; undefined before the first. */
+  catchUpArmedAt: number | undefined
   readonly pushPulls: Map<number, PendingPushPull>
   join: PendingJoin | undefined
   discoverTickToken: number

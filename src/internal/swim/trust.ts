@@ -16,6 +16,7 @@
  */
 import type { Address, Alive } from "./messages.js"
 import { formatAddress } from "./messages.js"
+import { catchUpAfterTurningAway } from "./catchUp.js"
 import type { Step } from "./state.js"
 
 /**
@@ -34,6 +35,8 @@ export interface Candidate {
   readonly alive: Alive
   readonly seqNo: number
   readonly since: number
+  /** When we last pinged it: a later claim may ping it again once a probe timeout has passed (admission.ts). */
+  readonly pingedAt: number
 }
 
 /** The candidates and the budgets of each source. */
@@ -45,6 +48,8 @@ export interface Admission {
   readonly budgets: Map<string, { since: number; used: number }>
   /** Claims turned away in this step, reported once at its end. */
   unreported: number
+  /** Claims of unknown members turned away since the start, all steps together (catchUp.ts reads it). */
+  turnedAway: number
 }
 
 /** Most candidates held at once; beyond it, new names are dropped until some answer or expire. */
@@ -65,7 +70,8 @@ export const makeAdmission = (): Admission => ({
   candidates: new Map(),
   pings: new Map(),
   budgets: new Map(),
-  unreported: 0
+  unreported: 0,
+  turnedAway: 0
 })
 
 /** A claim that was not taken at its word: counted (the shell's drop metric, reason `Unconfirmed`) and logged. */
@@ -77,6 +83,8 @@ export const reportUnconfirmed = (step: Step, detail: string, count = 1): void =
 export const flushUnconfirmed = (step: Step): void => {
   const admission = step.state.admission
   if (admission.unreported === 0) return
+  admission.turnedAway += admission.unreported
+  catchUpAfterTurningAway(step)
   reportUnconfirmed(step, `${admission.unreported} claims of unknown members over budget or table`, admission.unreported)
   admission.unreported = 0
 }

@@ -5,21 +5,14 @@
  * to our own push/pull, is admitted at once.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { Address, PacketMessage } from "../../../src/internal/swim/messages.js"
+import type { Address } from "../../../src/internal/swim/messages.js"
 import { candidateLifetime, maxCandidates, relayedPerSource, requestedPerSource } from "../../../src/internal/swim/trust.js"
+import { ack, candidatePings, memberWithPeers } from "./candidates.js"
 import { addressOf, alive, CoreDriver, NodeState, pushState } from "./driver.js"
 
-const setup = () => {
-  const d = new CoreDriver({ seed: 11 })
-  d.addMembers(["a", "b", "relay"])
-  for (const n of ["a", "b", "relay"]) d.responders.add(n)
-  return d
-}
+const setup = () => memberWithPeers(11)
 
-const candidatePing = (d: CoreDriver, name: string, since: number) =>
-  d.sent("Ping", since).find((p) => p.message.node === name && p.packet.toName === name)
-
-const ack = (seqNo: number): PacketMessage => ({ _tag: "Ack", seqNo, payload: new Uint8Array(0) })
+const candidatePing = (d: CoreDriver, name: string, since: number) => candidatePings(d, name, since)[0]
 
 const unconfirmedCount = (d: CoreDriver, since = 0) =>
   d.outputsOf("Dropped", since).filter((o) => o.reason === "Unconfirmed").reduce((n, o) => n + (o.count ?? 1), 0)
