@@ -1,6 +1,6 @@
 /**
- * The driver's `Runtime` on Node: packets go to one sender fiber through a
- * bounded outbox, timers into the driver loop's timer queue, stream
+ * The driver's `Runtime` on Node: packets go to the packet sender (to the
+ * socket at once, or through its bounded outbox), timers into the driver loop's timer queue, stream
  * exchanges and discovery run on fibers of their own and come back as
  * commands, and events and messages are delivered to subscribers after the
  * step that produced them.
@@ -13,20 +13,18 @@
 import { Effect, type Fiber } from "effect"
 import type { DiscoveryShape } from "../../Discovery.js"
 import type { MembershipEvent, Received } from "../../Memberlist.js"
-import type { Address, TransportError, TransportShape } from "../../Transport.js"
+import type { Address, TransportShape } from "../../Transport.js"
 import type { Driver } from "../driver/driver.js"
 import type { Runtime } from "../driver/runtime.js"
 import type { MembershipEvent as CoreEvent, Timer } from "../swim/io.js"
 import { formatAddress } from "../swim/messages.js"
 import type { EventQueue } from "../driver/eventQueue.js"
-import * as FastPath from "../transport/fastPath.js"
 import { encodePacket } from "../wire/packet.js"
 import type { AppState } from "./appState.js"
 import type { Delivery } from "./delivery.js"
-import type { Mailbox } from "./mailbox.js"
 import type { MemberMetrics } from "./memberMetrics.js"
-import * as guardMetrics from "./guardMetrics.js"
 import * as metrics from "./metrics.js"
+import type { PacketSender } from "./packetSender.js"
 import type { Telemetry } from "./telemetry.js"
 import type { SystemRouter } from "./systemChannel.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
@@ -61,7 +59,8 @@ export interface NodeRuntimeOptions<A> {
   readonly maxStreams: number
   readonly now: () => number
   readonly timers: EventQueue<Timer>
-  readonly outbox: Mailbox<Outgoing>
+  /** Where packets leave (packetSender.ts). */
+  readonly outbox: PacketSender
   readonly events: Delivery<MembershipEvent>
   readonly messages: Delivery<Received<A>>
   /** Where the library's own modules' messages go instead of `messages`. */
@@ -209,56 +208,4 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       }
     }
   }
-}
-
-/** Fast-path sends the kernel has not yet confirmed, beyond which the sender waits for one. */
-export const maxSendsInFlight = 256
-
-/**
- * Sends what the outbox holds, one packet after another, for as long as the
- * member runs. A packet the socket refuses is counted, and when it carried a
- * ping the core is told (`SendFailed`): a failure on this host is no
- * evidence against the peer. With the transport's fast path, sends do not
- * wait for the kernel's confirmation (which would wake this fiber once per
- * packet) unless `maxSendsInFlight` are unconfirmed; the outcome is counted
- * in the send's callback.
- */
-export const runSender = (
-  transport: TransportShape,
-  outbox: Mailbox<Outgoing>,
-  member: MemberMetrics,
-  submit: (command: Command) => Effect.Effect<void>,
-  fork: (effect: Effect.Effect<void>) => unknown
-) => {
-  const sent = (bytes: Uint8Array) => {
-    member.count(metrics.packetsOut)
-    member.count(metrics.bytesOut, bytes.length)
-  }
-  const failed = (ping: number | undefined, error: TransportError): Effect.Effect<void> => {
-    member.count(guardMetrics.sendsFailed)
-    const logged = Effect.logDebug("send failed", error.message)
-    return ping === undefined ? logged : Effect.zipRight(logged, submit((d) => d.handle({ _tag: "SendFailed", seqNo: ping })))
-  }
-  const fast = FastPath.of(transport)
-  let inFlight = 0
-  const sendOne = ({ bytes, ping, to }: Outgoing): Effect.Effect<void> => {
-    if (fast === undefined || inFlight >= maxSendsInFlight) {
-      return transport.sendPacket(to, bytes).pipe(
-        Effect.matchEffect({ onFailure: (error) => failed(ping, error), onSuccess: () => Effect.sync(() => sent(bytes)) })
-      )
-    }
-    inFlight++
-    fast.send(to, bytes, (error) => {
-      inFlight--
-      if (error === undefined) sent(bytes)
-      else fork(failed(ping, error))
-    })
-    return Effect.void
-  }
-  return Effect.forever(
-    Effect.zipRight(
-      outbox.available,
-      Effect.suspend(() => Effect.forEach(outbox.takeAll(), sendOne, { discard: true }))
-    )
-  )
 }
