@@ -183,7 +183,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     /** Set once the loop exists; until then every command is queued. */
     let runNow: (command: Command) => boolean = () => false
     const submit = (command: Command) => Effect.suspend(() => runNow(command) ? Effect.void : commands.offer(command))
-    const outbox = PacketSender.make({
+    const sender = PacketSender.make({
       transport,
       outbox: new Mailbox<Outgoing>(outboxCapacity),
       metrics: memberMetrics,
@@ -198,7 +198,7 @@ export const make = <A, I>(options: Options<A, I>) =>
           : undefined
       },
       sendPacket: (to, payload) => {
-        if (outbox.unsafeOffer({ to, bytes: encodePacket([{ _tag: "User", payload }], wire.packet(false)), ping: undefined })) return true
+        if (sender.unsafeOffer({ to, bytes: encodePacket([{ _tag: "User", payload }], wire.packet(false)), ping: undefined })) return true
         memberMetrics.count(metrics.outboxDropped)
         return false
       },
@@ -223,7 +223,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       maxStreams,
       now: () => clock.unsafeCurrentTimeMillis(),
       timers,
-      outbox,
+      sender,
       events,
       messages,
       system,
@@ -294,7 +294,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
     runNow = loop.tryRun
     fork(loop.run)
-    fork(outbox.run)
+    fork(sender.run)
     fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
     fork(Effect.scoped(receivePackets({

@@ -1,12 +1,12 @@
 /**
  * The driver's `Runtime` on Node: packets go to the packet sender (to the
- * socket at once, or through its bounded outbox), timers into the driver loop's timer queue, stream
- * exchanges and discovery run on fibers of their own and come back as
- * commands, and events and messages are delivered to subscribers after the
- * step that produced them.
+ * socket at once, or through its bounded outbox), timers into the driver
+ * loop's timer queue, stream exchanges and discovery run on fibers of their
+ * own and come back as commands, and events and messages are delivered to
+ * subscribers after the step that produced them.
  *
- * Every method runs on the driver's fiber, inside a step: it only records
- * or forks, never waits.
+ * Every method runs on the driver's fiber, inside a step: it only records,
+ * hands a datagram to the socket, or forks; it never waits.
  *
  * @internal
  */
@@ -60,7 +60,7 @@ export interface NodeRuntimeOptions<A> {
   readonly now: () => number
   readonly timers: EventQueue<Timer>
   /** Where packets leave (packetSender.ts). */
-  readonly outbox: PacketSender
+  readonly sender: PacketSender
   readonly events: Delivery<MembershipEvent>
   readonly messages: Delivery<Received<A>>
   /** Where the library's own modules' messages go instead of `messages`. */
@@ -86,7 +86,7 @@ export interface NodeRuntime extends Runtime {
 
 /** A Node runtime. */
 export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
-  const { transport, wire, tcpTimeout, events, messages, outbox, metrics: member } = options
+  const { transport, wire, tcpTimeout, events, messages, sender, metrics: member } = options
   const pending: Array<Effect.Effect<void>> = []
   const later: Array<Command> = []
   let streamsInFlight = 0
@@ -113,7 +113,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     now: options.now,
     send: (packet) => {
       const bytes = encodePacket(packet.messages, wire.packetOf(packet.crc, packet.messages))
-      if (!outbox.unsafeOffer({ to: packet.to, bytes, ping: pingIn(packet.messages) })) {
+      if (!sender.unsafeOffer({ to: packet.to, bytes, ping: pingIn(packet.messages) })) {
         member.count(metrics.outboxDropped)
         return
       }
