@@ -50,7 +50,8 @@ import { Mailbox } from "./mailbox.js"
 import { receivePackets } from "./packetIntake.js"
 import { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
-import { type Command, make as makeNodeRuntime, type Outgoing, runSender } from "./nodeRuntime.js"
+import { type Command, make as makeNodeRuntime, type Outgoing } from "./nodeRuntime.js"
+import * as PacketSender from "./packetSender.js"
 import { RateLimit } from "./rateLimit.js"
 import { ReplayWindow } from "./replayWindow.js"
 import { sendUserStream } from "./streams.js"
@@ -172,7 +173,6 @@ export const make = <A, I>(options: Options<A, I>) =>
     const events = Delivery.make<MembershipEvent>("events", options.eventBuffer, memberMetrics)
     const messages = Delivery.make<Received<A>>("messages", options.messageBuffer, memberMetrics)
     const commands = new Mailbox<Command>(commandCapacity)
-    const outbox = new Mailbox<Outgoing>(outboxCapacity)
     const timers = new EventQueue<Timer>()
     // The runtime captures the caller's flags: made interruptible, background fibers stop with the
     // scope even when `make` runs in an uninterruptible acquire.
@@ -183,6 +183,13 @@ export const make = <A, I>(options: Options<A, I>) =>
     /** Set once the loop exists; until then every command is queued. */
     let runNow: (command: Command) => boolean = () => false
     const submit = (command: Command) => Effect.suspend(() => runNow(command) ? Effect.void : commands.offer(command))
+    const sender = PacketSender.make({
+      transport,
+      outbox: new Mailbox<Outgoing>(outboxCapacity),
+      metrics: memberMetrics,
+      submit,
+      fork
+    })
     const system = makeRouter({
       addressOf: (name) => {
         const member = core.members.get(name)
@@ -191,7 +198,7 @@ export const make = <A, I>(options: Options<A, I>) =>
           : undefined
       },
       sendPacket: (to, payload) => {
-        if (outbox.unsafeOffer({ to, bytes: encodePacket([{ _tag: "User", payload }], wire.packet(false)), ping: undefined })) return true
+        if (sender.unsafeOffer({ to, bytes: encodePacket([{ _tag: "User", payload }], wire.packet(false)), ping: undefined })) return true
         memberMetrics.count(metrics.outboxDropped)
         return false
       },
@@ -216,7 +223,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       maxStreams,
       now: () => clock.unsafeCurrentTimeMillis(),
       timers,
-      outbox,
+      sender,
       events,
       messages,
       system,
@@ -287,7 +294,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
     runNow = loop.tryRun
     fork(loop.run)
-    fork(runSender(transport, outbox, memberMetrics, submit, fork))
+    fork(sender.run)
     fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
     fork(Effect.scoped(receivePackets({

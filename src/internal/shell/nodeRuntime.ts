@@ -1,32 +1,30 @@
 /**
- * The driver's `Runtime` on Node: packets go to one sender fiber through a
- * bounded outbox, timers into the driver loop's timer queue, stream
- * exchanges and discovery run on fibers of their own and come back as
- * commands, and events and messages are delivered to subscribers after the
- * step that produced them.
+ * The driver's `Runtime` on Node: packets go to the packet sender (to the
+ * socket at once, or through its bounded outbox), timers into the driver
+ * loop's timer queue, stream exchanges and discovery run on fibers of their
+ * own and come back as commands, and events and messages are delivered to
+ * subscribers after the step that produced them.
  *
- * Every method runs on the driver's fiber, inside a step: it only records
- * or forks, never waits.
+ * Every method runs on the driver's fiber, inside a step: it only records,
+ * hands a datagram to the socket, or forks; it never waits.
  *
  * @internal
  */
 import { Effect, type Fiber } from "effect"
 import type { DiscoveryShape } from "../../Discovery.js"
 import type { MembershipEvent, Received } from "../../Memberlist.js"
-import type { Address, TransportError, TransportShape } from "../../Transport.js"
+import type { Address, TransportShape } from "../../Transport.js"
 import type { Driver } from "../driver/driver.js"
 import type { Runtime } from "../driver/runtime.js"
 import type { MembershipEvent as CoreEvent, Timer } from "../swim/io.js"
 import { formatAddress } from "../swim/messages.js"
 import type { EventQueue } from "../driver/eventQueue.js"
-import * as FastPath from "../transport/fastPath.js"
 import { encodePacket } from "../wire/packet.js"
 import type { AppState } from "./appState.js"
 import type { Delivery } from "./delivery.js"
-import type { Mailbox } from "./mailbox.js"
 import type { MemberMetrics } from "./memberMetrics.js"
-import * as guardMetrics from "./guardMetrics.js"
 import * as metrics from "./metrics.js"
+import type { PacketSender } from "./packetSender.js"
 import type { Telemetry } from "./telemetry.js"
 import type { SystemRouter } from "./systemChannel.js"
 import { pushPullClient, streamPingClient } from "./streams.js"
@@ -61,7 +59,8 @@ export interface NodeRuntimeOptions<A> {
   readonly maxStreams: number
   readonly now: () => number
   readonly timers: EventQueue<Timer>
-  readonly outbox: Mailbox<Outgoing>
+  /** Where packets leave (packetSender.ts). */
+  readonly sender: PacketSender
   readonly events: Delivery<MembershipEvent>
   readonly messages: Delivery<Received<A>>
   /** Where the library's own modules' messages go instead of `messages`. */
@@ -87,7 +86,7 @@ export interface NodeRuntime extends Runtime {
 
 /** A Node runtime. */
 export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
-  const { transport, wire, tcpTimeout, events, messages, outbox, metrics: member } = options
+  const { transport, wire, tcpTimeout, events, messages, sender, metrics: member } = options
   const pending: Array<Effect.Effect<void>> = []
   const later: Array<Command> = []
   let streamsInFlight = 0
@@ -114,7 +113,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     now: options.now,
     send: (packet) => {
       const bytes = encodePacket(packet.messages, wire.packetOf(packet.crc, packet.messages))
-      if (!outbox.unsafeOffer({ to: packet.to, bytes, ping: pingIn(packet.messages) })) {
+      if (!sender.unsafeOffer({ to: packet.to, bytes, ping: pingIn(packet.messages) })) {
         member.count(metrics.outboxDropped)
         return
       }
@@ -209,56 +208,4 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       }
     }
   }
-}
-
-/** Fast-path sends the kernel has not yet confirmed, beyond which the sender waits for one. */
-export const maxSendsInFlight = 256
-
-/**
- * Sends what the outbox holds, one packet after another, for as long as the
- * member runs. A packet the socket refuses is counted, and when it carried a
- * ping the core is told (`SendFailed`): a failure on this host is no
- * evidence against the peer. With the transport's fast path, sends do not
- * wait for the kernel's confirmation (which would wake this fiber once per
- * packet) unless `maxSendsInFlight` are unconfirmed; the outcome is counted
- * in the send's callback.
- */
-export const runSender = (
-  transport: TransportShape,
-  outbox: Mailbox<Outgoing>,
-  member: MemberMetrics,
-  submit: (command: Command) => Effect.Effect<void>,
-  fork: (effect: Effect.Effect<void>) => unknown
-) => {
-  const sent = (bytes: Uint8Array) => {
-    member.count(metrics.packetsOut)
-    member.count(metrics.bytesOut, bytes.length)
-  }
-  const failed = (ping: number | undefined, error: TransportError): Effect.Effect<void> => {
-    member.count(guardMetrics.sendsFailed)
-    const logged = Effect.logDebug("send failed", error.message)
-    return ping === undefined ? logged : Effect.zipRight(logged, submit((d) => d.handle({ _tag: "SendFailed", seqNo: ping })))
-  }
-  const fast = FastPath.of(transport)
-  let inFlight = 0
-  const sendOne = ({ bytes, ping, to }: Outgoing): Effect.Effect<void> => {
-    if (fast === undefined || inFlight >= maxSendsInFlight) {
-      return transport.sendPacket(to, bytes).pipe(
-        Effect.matchEffect({ onFailure: (error) => failed(ping, error), onSuccess: () => Effect.sync(() => sent(bytes)) })
-      )
-    }
-    inFlight++
-    fast.send(to, bytes, (error) => {
-      inFlight--
-      if (error === undefined) sent(bytes)
-      else fork(failed(ping, error))
-    })
-    return Effect.void
-  }
-  return Effect.forever(
-    Effect.zipRight(
-      outbox.available,
-      Effect.suspend(() => Effect.forEach(outbox.takeAll(), sendOne, { discard: true }))
-    )
-  )
 }

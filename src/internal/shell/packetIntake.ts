@@ -10,7 +10,7 @@
  * @internal
  */
 import { Effect, type Scope, Stream } from "effect"
-import type { TransportShape } from "../../Transport.js"
+import type { Address, TransportShape } from "../../Transport.js"
 import * as FastPath from "../transport/fastPath.js"
 import type { PacketOutcome } from "./inbound.js"
 import type { Command } from "./nodeRuntime.js"
@@ -19,7 +19,7 @@ import type { Command } from "./nodeRuntime.js"
 export const receivePackets = (options: {
   readonly transport: TransportShape
   /** Decodes and guards one packet. */
-  readonly admit: (from: TransportShape["boundAddress"], bytes: Uint8Array) => PacketOutcome
+  readonly admit: (from: Address, bytes: Uint8Array) => PacketOutcome
   /** Runs or queues a command without waiting; false when there is no room. */
   readonly submitNow: (command: Command) => boolean
   /** Submits a command, waiting for room. */
@@ -28,25 +28,38 @@ export const receivePackets = (options: {
   readonly fork: (effect: Effect.Effect<void>) => unknown
 }): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const { admit, fork, submit, submitNow, transport } = options
+    const { fork, submit, submitNow, transport } = options
+    const commandOf = inboundCommand(options.admit, fork)
     const fast = FastPath.of(transport)
     if (fast !== undefined) {
       yield* Effect.acquireRelease(
         Effect.sync(() =>
           fast.receive(({ bytes, from }) => {
-            const outcome = admit(from, bytes)
-            if (outcome === undefined) return true
-            if (typeof outcome === "function") return submitNow(outcome)
-            fork(Effect.logDebug(...outcome.log))
-            return true
+            const command = commandOf(from, bytes)
+            return command === undefined || submitNow(command)
           })
         ),
         (release) => Effect.sync(release)
       )
     }
     yield* Stream.runForEach(transport.packets, ({ bytes, from }) => {
-      const outcome = admit(from, bytes)
-      if (outcome === undefined) return Effect.void
-      return typeof outcome === "function" ? submit(outcome) : Effect.logDebug(...outcome.log)
+      const command = commandOf(from, bytes)
+      return command === undefined ? Effect.void : submit(command)
     })
   })
+
+/**
+ * What an inbound packet's outcome means, in one place for both paths: the
+ * command to hand to the driver, if any. A drop worth a log line is logged
+ * in the background; a drop already counted asks for nothing.
+ */
+export const inboundCommand = (
+  admit: (from: Address, bytes: Uint8Array) => PacketOutcome,
+  fork: (effect: Effect.Effect<void>) => unknown
+) =>
+(from: Address, bytes: Uint8Array): Command | undefined => {
+  const outcome = admit(from, bytes)
+  if (outcome === undefined || typeof outcome === "function") return outcome
+  fork(Effect.logDebug(...outcome.log))
+  return undefined
+}

@@ -15,6 +15,7 @@ import { estimateSize } from "./estimateSize.js"
 import type { Input, Output, Timer } from "./io.js"
 import { joinDeadlinePassed } from "./join.js"
 import { probeNotSent } from "./localFailure.js"
+import { resumeGossip } from "./gossipRounds.js"
 import { broadcast, gossipTick, join, leave, receiveUserMessage, start, updateMetadata } from "./lifecycle.js"
 import { type Address, NodeState, type PacketMessage, sameAddress } from "./messages.js"
 import { addressKey } from "./addressKey.js"
@@ -111,6 +112,7 @@ export const make = (options: MakeOptions): CoreState => {
     nextToken: 0,
     probeTickToken: 0,
     gossipTickToken: 0,
+    gossipParkedAt: undefined,
     pushPullTickToken: 0,
     catchUp: undefined,
     catchUpArmedAt: undefined,
@@ -268,6 +270,7 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
   }
   noticeConnectivity(s)
   flushUnconfirmed(s)
+  resumeGossip(s)
   return s.out
 }
 
@@ -339,6 +342,7 @@ export const snapshot = (state: CoreState): unknown => ({
   membershipQueue: state.membershipQueue.buckets.map((b) => b.map((i) => [i.id, i.transmits])),
   userQueue: state.userQueue.buckets.map((b) => b.map((i) => [i.id, i.transmits])),
   nextToken: state.nextToken,
+  gossipParkedAt: state.gossipParkedAt,
   rng: copyRng(state.rng),
   pushPulls: Array.from(state.pushPulls.entries()),
   contactPushPulls: Array.from(state.contactPushPulls.entries()),

@@ -201,11 +201,14 @@ const gossipTarget = (state: CoreState, now: number) => (m: { name: string; stat
     (m.state === NodeState.Dead && state.status !== "leaving" &&
       now - m.stateChangedAt <= state.config.gossipToTheDeadTime))
 
+/** Both broadcast queues are empty: a gossip round would send nothing. */
+export const nothingToGossip = (state: CoreState): boolean => state.membershipQueue.size === 0 && state.userQueue.size === 0
+
 /** One gossip round: queued broadcasts to a few random members, one packet each. */
 export const gossipRound = (step: Step): void => {
   const { state, now } = step
-  // Nothing queued: no packet would go out, so skip drawing targets (5 rounds a second on every idle node).
-  if (state.membershipQueue.size === 0 && state.userQueue.size === 0) return
+  // Nothing queued: no packet would go out, so skip drawing targets.
+  if (nothingToGossip(state)) return
   const targets = sampleDistinct(state.rng, state.probeOrder, state.config.gossipNodes, gossipTarget(state, now))
   for (const target of targets) {
     const messages: Array<PacketMessage> = []

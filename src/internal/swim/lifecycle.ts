@@ -15,6 +15,7 @@ import { announceSelf, handleAlive } from "./membership.js"
 import { toMember } from "./member.js"
 import { startPushPull } from "./pushPull.js"
 import { decodeSenderEnvelope, memberAt } from "./sender.js"
+import { nextGossipRound, setGossipRound } from "./gossipRounds.js"
 import { nextInt } from "./random.js"
 import { anyoneElseAlive, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import { decodeEnvelope, encodeEnvelope, keyedId, markLatest, markSeen, maxBroadcastKeyBytes } from "./userBroadcast.js"
@@ -27,8 +28,7 @@ const scheduleTicks = (step: Step): void => {
   const c = state.config
   state.probeTickToken = newToken(state)
   setTimer(step, now + nextInt(state.rng, c.probeInterval), { _tag: "ProbeTick", token: state.probeTickToken })
-  state.gossipTickToken = newToken(state)
-  setTimer(step, now + nextInt(state.rng, c.gossipInterval), { _tag: "GossipTick", token: state.gossipTickToken })
+  setGossipRound(step, now + nextInt(state.rng, c.gossipInterval))
   if (c.pushPullInterval > 0) {
     state.pushPullTickToken = newToken(state)
     setTimer(step, now + nextInt(state.rng, c.pushPullInterval), { _tag: "PushPullTick", token: state.pushPullTickToken })
@@ -96,10 +96,10 @@ export const join = (step: Step, seeds: ReadonlyArray<Address>): void => {
 
 /** The periodic gossip round. Keeps running while leaving, to spread the leave. */
 export const gossipTick = (step: Step, token: number): void => {
-  const { state, now } = step
+  const { state } = step
   if (token !== state.gossipTickToken || state.status === "idle") return
-  state.gossipTickToken = newToken(state)
-  setTimer(step, now + state.config.gossipInterval, { _tag: "GossipTick", token: state.gossipTickToken })
+  // Nothing queued and no leave waiting: park until something is (gossipRounds.ts).
+  if (!nextGossipRound(step)) return
   // Everyone else left or died while we waited to announce our leave: there is no one left to tell.
   if (state.leaveWaiting && !anyoneElseAlive(state)) {
     completeLeave(step)

@@ -106,6 +106,11 @@ export interface CoreState {
   nextToken: number
   probeTickToken: number
   gossipTickToken: number
+  /**
+   * When the last gossip round fired and found nothing queued, so set no next round: the rounds' grid
+   * point to resume from once something is queued (gossipRounds.ts). Undefined while the rounds run.
+   */
+  gossipParkedAt: number | undefined
   pushPullTickToken: number
   /** The catch-up push/pull armed (after our join, or claims turned away), until its tick fires (catchUp.ts). */
   catchUp: PendingCatchUp | undefined

@@ -78,20 +78,23 @@ describe("receivePackets", () => {
       expect(receivers.length).toBe(0)
     }))
 
-  it.scoped("without a fast path, reads the stream in order", () =>
+  it.scoped("without a fast path, reads the stream in order and logs a drop in the background", () =>
     Effect.gen(function*() {
       const queue = yield* Queue.bounded<Packet>(4)
       const { transport } = fakeTransport(queue, false)
       const { admit, seen } = recorder()
+      const logged: Array<Effect.Effect<void>> = []
       yield* Effect.forkScoped(Effect.scoped(receivePackets({
         transport,
         admit,
         submitNow: () => false,
         submit: (command) => Effect.sync(() => run(command)),
-        fork: () => {}
+        fork: (effect) => logged.push(effect)
       })))
       yield* Queue.offerAll(queue, [packet(3), packet(0), packet(1)])
       yield* TestClock.adjust(0)
       expect(seen).toEqual([3, 1])
+      // The drop is logged as on the fast path: one reading of an outcome for both.
+      expect(logged.length).toBe(1)
     }))
 })

@@ -1,0 +1,137 @@
+/**
+ * Where packets leave (packetSender.ts): with a fast path, straight to the
+ * socket from the step that offers them while nothing waits before them;
+ * behind the outbox, in order, otherwise; a failed ping reported to the core
+ * through a command, never within the step.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Metric, Stream, TestClock } from "effect"
+import type { Address, TransportShape } from "../../../src/Transport.js"
+import * as FastPath from "../../../src/internal/transport/fastPath.js"
+import * as Errors from "../../../src/internal/transport/error.js"
+import { Mailbox } from "../../../src/internal/shell/mailbox.js"
+import { MemberMetrics } from "../../../src/internal/shell/memberMetrics.js"
+import * as metrics from "../../../src/internal/shell/metrics.js"
+import type { Command, Outgoing } from "../../../src/internal/shell/nodeRuntime.js"
+import * as PacketSender from "../../../src/internal/shell/packetSender.js"
+
+const to: Address = { host: "127.0.0.1", port: 9 }
+const packet = (n: number, ping?: number): Outgoing => ({ to, bytes: new Uint8Array([n]), ping })
+const sentCount = (member: string) =>
+  Effect.map(Metric.value(Metric.tagged(metrics.packetsOut, "member", member)), (state) => state.count)
+
+/** A transport recording what leaves through either API; fast-path confirmations wait in `pending` when `withFastPath`. */
+const recordingTransport = (withFastPath: boolean) => {
+  const viaFast: Array<number> = []
+  const viaEffect: Array<number> = []
+  const pending: Array<() => void> = []
+  let fail = false
+  const shape: TransportShape = {
+    boundAddress: { host: "127.0.0.1", port: 2 },
+    packets: Stream.never,
+    sendPacket: (_to, bytes) => Effect.sync(() => void viaEffect.push(bytes[0]!)),
+    connections: Stream.never,
+    connect: () => Effect.die("not used")
+  }
+  const transport = withFastPath
+    ? FastPath.attach(shape, {
+      receive: () => () => {},
+      send: (destination, bytes, done) => {
+        viaFast.push(bytes[0]!)
+        const error = fail ? Errors.sendFailed(destination, "refused") : undefined
+        pending.push(() => done(error))
+      }
+    })
+    : shape
+  return { transport, viaFast, viaEffect, pending, failNext: () => (fail = true) }
+}
+
+const senderOver = (transport: TransportShape, member: string) => {
+  const submitted: Array<Command> = []
+  const forked: Array<Effect.Effect<void>> = []
+  const outbox = new Mailbox<Outgoing>(8)
+  const sender = PacketSender.make({
+    transport,
+    outbox,
+    metrics: new MemberMetrics(member),
+    submit: (command) => Effect.sync(() => void submitted.push(command)),
+    fork: (effect) => forked.push(effect)
+  })
+  return { sender, outbox, submitted, forked }
+}
+
+describe("PacketSender", () => {
+  it.scoped("with a fast path and nothing waiting, a packet leaves inside the offer; it is counted when the kernel confirms", () =>
+    Effect.gen(function*() {
+      const t = recordingTransport(true)
+      const { outbox, sender } = senderOver(t.transport, "sender-direct")
+      expect(sender.unsafeOffer(packet(1))).toBe(true)
+      expect(sender.unsafeOffer(packet(2))).toBe(true)
+      expect(t.viaFast).toEqual([1, 2])
+      expect(outbox.size).toBe(0)
+      expect(yield* sentCount("sender-direct")).toBe(0)
+      for (const confirm of t.pending.splice(0)) confirm()
+      expect(yield* sentCount("sender-direct")).toBe(2)
+      expect(t.viaEffect).toEqual([])
+    }))
+
+  it.scoped("past maxSendsInFlight unconfirmed, packets queue, and later ones stay behind them until the sender fiber drains them in order", () =>
+    Effect.gen(function*() {
+      const t = recordingTransport(true)
+      const { outbox, sender } = senderOver(t.transport, "sender-queued")
+      for (let i = 0; i < PacketSender.maxSendsInFlight; i++) expect(sender.unsafeOffer(packet(0))).toBe(true)
+      expect(sender.unsafeOffer(packet(1))).toBe(true)
+      // The kernel confirms everything: there is room again, but packet 1 waits, so 2 must not overtake it.
+      for (const confirm of t.pending.splice(0)) confirm()
+      expect(sender.unsafeOffer(packet(2))).toBe(true)
+      expect(outbox.size).toBe(2)
+      expect(t.viaFast.filter((n) => n > 0)).toEqual([])
+
+      yield* Effect.forkScoped(sender.run)
+      yield* TestClock.adjust(0)
+      expect(t.viaFast.filter((n) => n > 0)).toEqual([1, 2])
+      expect(outbox.size).toBe(0)
+      // Drained: the next packet leaves at once again.
+      expect(sender.unsafeOffer(packet(3))).toBe(true)
+      expect(t.viaFast.filter((n) => n > 0)).toEqual([1, 2, 3])
+    }))
+
+  it.scoped("without a fast path, every packet goes through the outbox and the transport's Effect API, in order", () =>
+    Effect.gen(function*() {
+      const t = recordingTransport(false)
+      const { outbox, sender } = senderOver(t.transport, "sender-effect")
+      for (const n of [1, 2, 3]) expect(sender.unsafeOffer(packet(n))).toBe(true)
+      expect(outbox.size).toBe(3)
+      expect(t.viaEffect).toEqual([])
+      yield* Effect.forkScoped(sender.run)
+      yield* TestClock.adjust(0)
+      expect(t.viaEffect).toEqual([1, 2, 3])
+      expect(yield* sentCount("sender-effect")).toBe(3)
+    }))
+
+  it.scoped("a full outbox refuses the packet (the caller counts the drop)", () =>
+    Effect.gen(function*() {
+      const t = recordingTransport(false)
+      const { sender } = senderOver(t.transport, "sender-full")
+      for (let i = 0; i < 8; i++) expect(sender.unsafeOffer(packet(i))).toBe(true)
+      expect(sender.unsafeOffer(packet(8))).toBe(false)
+    }))
+
+  it.scoped("a refused ping is reported to the core by a background command, not within the offer", () =>
+    Effect.gen(function*() {
+      const t = recordingTransport(true)
+      const { forked, sender, submitted } = senderOver(t.transport, "sender-failed")
+      t.failNext()
+      expect(sender.unsafeOffer(packet(1, 42))).toBe(true)
+      expect(forked.length).toBe(0)
+      for (const confirm of t.pending.splice(0)) confirm()
+      expect(forked.length).toBe(1)
+      expect(submitted.length).toBe(0)
+      yield* forked[0]!
+      expect(submitted.length).toBe(1)
+      const seen: Array<unknown> = []
+      submitted[0]!({ handle: (input: unknown) => void seen.push(input) } as never)
+      expect(seen).toEqual([{ _tag: "SendFailed", seqNo: 42 }])
+      expect(yield* sentCount("sender-failed")).toBe(0)
+    }))
+})
