@@ -15,10 +15,12 @@ import { bindUdp, send, sendNow } from "./nodeUdp.js"
 import * as FastPath from "./fastPath.js"
 
 /**
- * What `queue` holds now, taken without waiting. The queue is in memory, so
- * the take runs to its end synchronously, inside the caller's callback.
+ * What `queue` holds now, taken without waiting (nothing once it is shut
+ * down). The queue is in memory, so the take runs to its end synchronously,
+ * inside the caller's callback.
  */
-const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> => Effect.runSync(Queue.takeAll(queue))
+const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> =>
+  Effect.runSync(Effect.flatMap(Queue.isShutdown(queue), (down) => (down ? Effect.succeed<Iterable<A>>([]) : Queue.takeAll(queue))))
 
 /** How often a free TCP port turns out to be taken for UDP before we give up. */
 const portZeroAttempts = 5

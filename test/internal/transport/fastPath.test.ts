@@ -110,6 +110,17 @@ describe("Node transport fast path", () => {
       expect(accepted.length).toBe(2)
     })))
 
+  it.live("taking the fast path of a closed transport hands over nothing and does not throw", () =>
+    Effect.gen(function*() {
+      const closed = yield* Effect.scoped(Transport.makeNode(local))
+      const handed: Array<unknown> = []
+      const releaseReceive = fastPathOf(closed).receive((packet) => handed.push(packet) > 0)
+      const releaseAccept = fastPathOf(closed).accept((connection) => handed.push(connection) > 0)
+      releaseReceive()
+      releaseAccept()
+      expect(handed).toEqual([])
+    }))
+
   it.live("a fast send from a closed transport reports Closed through its callback", () =>
     Effect.gen(function*() {
       const b = yield* Effect.scoped(Transport.makeNode(local))
