@@ -8,7 +8,9 @@
  * Every member's transport is the Node transport wrapped by a counting one:
  * bytes sent (UDP datagrams and everything written on TCP streams, either
  * side) are counted per member, and outgoing datagrams can be dropped with a
- * probability (the loss scenario). Suspicions and deaths are the members' own
+ * probability (the loss scenario). The wrapper keeps the Node transport's
+ * fast path (`BENCH_NO_FAST_PATH=1` drops it, as the wrapper did before).
+ * Suspicions and deaths are the members' own
  * counters (`Memberlist.metrics.suspicions` / `deaths`: one per member that
  * marks another suspect or dead), summed over the process.
  *
@@ -19,6 +21,7 @@
 import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { loadavg } from "node:os"
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import { writeHeapSnapshot } from "node:v8"
 import { runInNewContext } from "node:vm"
 import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
@@ -92,43 +95,40 @@ const countConnection = (connection: Transport.Connection, counter: Counter): Tr
   }
 }
 
-/**
- * The counting wrapper keeps the Node transport's internal fast path (counted the same way), so the
- * benchmark measures the packet path a member on `Transport.layerNode` takes, not the Effect API's.
- */
-const counting = (inner: Transport.TransportShape, counter: Counter): Transport.TransportShape => {
-  const shape = countingShape(inner, counter)
-  const fast = FastPath.of(inner)
-  if (fast === undefined) return shape
-  return FastPath.attach(shape, {
-    receive: fast.receive,
-    send: (to, bytes, done) => {
-      counter.bytes += bytes.length
-      counter.packets++
-      tallyShape(bytes)
-      if (lose()) done(undefined)
-      else fast.send(to, bytes, done)
-    }
-  })
+/** Counts a datagram about to be sent; true when the loss scenario drops it instead. */
+const countDatagram = (bytes: Uint8Array, counter: Counter): boolean => {
+  counter.bytes += bytes.length
+  counter.packets++
+  tallyShape(bytes)
+  return lose()
 }
 
-const countingShape = (inner: Transport.TransportShape, counter: Counter): Transport.TransportShape => ({
-  boundAddress: inner.boundAddress,
-  packets: inner.packets,
-  sendPacket: (to, bytes) =>
-    Effect.suspend(() => {
-      counter.bytes += bytes.length
-      counter.packets++
-      tallyShape(bytes)
-      return lose() ? Effect.void : inner.sendPacket(to, bytes)
-    }),
-  connections: Stream.map(inner.connections, (c) => countConnection(c, counter)),
-  connect: (to, timeout) =>
-    inner.connect(to, timeout).pipe(
-      Effect.map((c) => countConnection(c, counter)),
-      Effect.tapError(() => Effect.sync(() => counter.dialFailures++))
-    )
-})
+/**
+ * The Node transport wrapped by the counters. Its fast path (the callback
+ * form the shell uses for the Node transport) is wrapped too: a wrapper
+ * without it would make every member take the slower Effect path, which no
+ * user of `Transport.layerNode` does.
+ */
+const counting = (inner: Transport.TransportShape, counter: Counter): Transport.TransportShape => {
+  const shape: Transport.TransportShape = {
+    boundAddress: inner.boundAddress,
+    packets: inner.packets,
+    sendPacket: (to, bytes) => Effect.suspend(() => countDatagram(bytes, counter) ? Effect.void : inner.sendPacket(to, bytes)),
+    connections: Stream.map(inner.connections, (c) => countConnection(c, counter)),
+    connect: (to, timeout) =>
+      inner.connect(to, timeout).pipe(
+        Effect.map((c) => countConnection(c, counter)),
+        Effect.tapError(() => Effect.sync(() => counter.dialFailures++))
+      )
+  }
+  const fast = FastPath.of(inner)
+  if (fast === undefined || process.env.BENCH_NO_FAST_PATH === "1") return shape
+  return FastPath.attach(shape, {
+    receive: fast.receive,
+    accept: (accept) => fast.accept((c) => accept(countConnection(c, counter))),
+    send: (to, bytes, done) => countDatagram(bytes, counter) ? queueMicrotask(() => done(undefined)) : fast.send(to, bytes, done)
+  })
+}
 
 // ---------------------------------------------------------------- datagram shapes (--shapes)
 
@@ -366,6 +366,9 @@ const program = Effect.gen(function*() {
     out.heapTotalMiB = round(memory.heapTotal / 2 ** 20)
     out.externalMiB = round(memory.external / 2 ** 20)
     out.rssMiB = round(memory.rss / 2 ** 20)
+    out.arrayBuffersMiB = round(memory.arrayBuffers / 2 ** 20)
+    // BENCH_HEAP_SNAPSHOT=path: write a heap snapshot of the steady state, after the full collection above.
+    if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)
     out.steadySuspicions = yield* count(Memberlist.metrics.suspicions)
     out.steadyDeaths = yield* count(Memberlist.metrics.deaths)
 

@@ -42,8 +42,8 @@ export interface AppState {
   readonly local: (join: boolean) => Effect.Effect<Uint8Array>
   /** Queues received state for the application; never waits (a full queue drops it). */
   readonly merge: (state: Uint8Array, join: boolean) => void
-  /** Merges queued states, one at a time, for as long as it runs. */
-  readonly run: Effect.Effect<never>
+  /** Merges queued states, one at a time, for as long as it runs; ends at once when there is no merge hook. */
+  readonly run: Effect.Effect<void>
 }
 
 /** The application's hooks, bounded and counted. */
@@ -94,7 +94,8 @@ export const make = (options: AppStateOptions): AppState => {
       if (options.mergeRemoteState === undefined) return
       if (!queue.unsafeOffer({ state, join })) count("merge_queue_full")
     },
-    run: Effect.forever(
+    // Without a merge hook nothing is ever queued: no fiber needs to stay for it.
+    run: options.mergeRemoteState === undefined ? Effect.void : Effect.forever(
       Effect.zipRight(
         queue.available,
         Effect.suspend(() => Effect.forEach(queue.takeAll(), ({ join, state }) => mergeOne(state, join), { discard: true }))

@@ -23,8 +23,9 @@ import {
   UnknownMember
 } from "../../Memberlist.js"
 import { SwimConfig, type SwimConfigShape } from "../../SwimConfig.js"
-import { type Address, Transport } from "../../Transport.js"
+import { type Address, type Connection, Transport } from "../../Transport.js"
 import * as Driver from "../driver/driver.js"
+import * as FastPath from "../transport/fastPath.js"
 import type { Dropped } from "../driver/runtime.js"
 import type { CoreConfig } from "../swim/config.js"
 import * as Core from "../swim/core.js"
@@ -306,16 +307,25 @@ export const make = <A, I>(options: Options<A, I>) =>
     })))
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
-    fork(Stream.runForEach(transport.connections, (connection) =>
-      Effect.sync(() => {
-        const admitted = inbound.admit(connection.remote.host)
-        if (admitted.evicted !== undefined) {
-          memberMetrics.count(metrics.inboundStreamsEvicted)
-          fork(Fiber.interrupt(admitted.evicted))
-        }
-        const fiber = fork(Effect.ensuring(handleConnection(connection), Effect.sync(() => inbound.release(admitted.id))))
-        inbound.track(admitted.id, fiber)
-      })))
+    /** Serves one accepted stream; always has room, since the limit evicts the oldest to admit it. */
+    const serve = (connection: Connection): true => {
+      const admitted = inbound.admit(connection.remote.host)
+      if (admitted.evicted !== undefined) {
+        memberMetrics.count(metrics.inboundStreamsEvicted)
+        fork(Fiber.interrupt(admitted.evicted))
+      }
+      const fiber = fork(Effect.ensuring(handleConnection(connection), Effect.sync(() => inbound.release(admitted.id))))
+      inbound.track(admitted.id, fiber)
+      return true
+    }
+    // With the Node transport's fast path no fiber waits for connections: each one is served in the
+    // server's callback. Released before the fibers above are interrupted (finalizers run in reverse).
+    const fast = FastPath.of(transport)
+    if (fast !== undefined) {
+      yield* Effect.acquireRelease(Effect.sync(() => fast.accept(serve)), (release) => Effect.sync(release))
+    } else {
+      fork(Stream.runForEach(transport.connections, (connection) => Effect.sync(() => serve(connection))))
+    }
     yield* ask<void>((d, done) => {
       d.call({ _tag: "Start" })
       done()

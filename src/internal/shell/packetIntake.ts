@@ -3,9 +3,9 @@
  * (the Node transport), each packet is decoded and run in the socket's
  * callback: straight through the parked driver loop, else into the bounded
  * command mailbox, and when that is full dropped and counted by the
- * transport as a full queue. No fiber wakes for a packet. The transport's
- * own stream is read as well, for what it queued before the fast path was
- * taken and for transports without one.
+ * transport as a full queue. No fiber wakes for a packet. What the
+ * transport queued before the fast path was taken is handed over when it is
+ * taken; the transport's stream is read only when it has no fast path.
  *
  * @internal
  */
@@ -42,6 +42,9 @@ export const receivePackets = (options: {
         (release) => Effect.sync(release)
       )
     }
+    // The fast path handed over what was queued before it was taken: nothing is left to read, and a
+    // parked stream reader would keep its channel executors alive for the member's life.
+    if (fast !== undefined) return yield* Effect.never
     yield* Stream.runForEach(transport.packets, ({ bytes, from }) => {
       const command = commandOf(from, bytes)
       return command === undefined ? Effect.void : submit(command)

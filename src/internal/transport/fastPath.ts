@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import type { Address, Packet, TransportShape } from "../../Transport.js"
+import type { Address, Connection, Packet, TransportShape } from "../../Transport.js"
 import type { TransportError } from "./error.js"
 
 /** The key the fast path is stored under on a `TransportShape`. */
@@ -20,10 +20,19 @@ export interface FastPath {
    * From now on hands each packet to `receive`, in the socket's callback,
    * instead of the packet queue. `receive` returns false when it had no room
    * for the packet: the transport then counts it as dropped because the
-   * queue was full, as it does for its own queue. The function returned
-   * gives packets back to the queue.
+   * queue was full, as it does for its own queue. Packets already queued
+   * are handed over first, so the member need not read the queue as well.
+   * The function returned gives packets back to the queue.
    */
   readonly receive: (receive: (packet: Packet) => boolean) => () => void
+  /**
+   * The same for accepted streams: from now on (starting with those already
+   * queued) each goes to `accept` in the server's callback instead of the
+   * connection queue. False means no room: the transport counts the
+   * connection as dropped and closes it, as when its queue is full. The
+   * function returned gives connections back to the queue.
+   */
+  readonly accept: (accept: (connection: Connection) => boolean) => () => void
   /** Sends one datagram; `done` is called once, later, with the error if the send failed. */
   readonly send: (to: Address, bytes: Uint8Array, done: (error: TransportError | undefined) => void) => void
 }

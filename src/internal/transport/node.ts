@@ -14,6 +14,14 @@ import { boundPort, listen, SocketSet } from "./nodeTcp.js"
 import { bindUdp, send, sendNow } from "./nodeUdp.js"
 import * as FastPath from "./fastPath.js"
 
+/**
+ * What `queue` holds now, taken without waiting (nothing once it is shut
+ * down). The queue is in memory, so the take runs to its end synchronously,
+ * inside the caller's callback.
+ */
+const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> =>
+  Effect.runSync(Effect.flatMap(Queue.isShutdown(queue), (down) => (down ? Effect.succeed<Iterable<A>>([]) : Queue.takeAll(queue))))
+
 /** How often a free TCP port turns out to be taken for UDP before we give up. */
 const portZeroAttempts = 5
 
@@ -51,13 +59,17 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       const taken = receiver !== undefined ? receiver(packet) : packets.unsafeOffer(packet)
       if (!taken) Metrics.dropQueueFull(owner)
     }
-    const accept = (socket: Net.Socket) => {
-      const connection = fromSocket(socket, remoteOf(socket, { host: "unknown", port: 0 }))
-      if (!connections.unsafeOffer(connection)) {
-        Metrics.dropConnection(owner)
-        socket.destroy()
-      }
+    /** Set when the shell takes accepted streams through the fast path instead of the queue. */
+    let acceptor: ((connection: Connection) => boolean) | undefined = undefined
+    const handOver = (connection: Connection, socket: Net.Socket | undefined) => {
+      const taken = acceptor !== undefined ? acceptor(connection) : connections.unsafeOffer(connection)
+      if (taken) return
+      Metrics.dropConnection(owner)
+      if (socket !== undefined) socket.destroy()
+      else Effect.runFork(connection.close)
     }
+    const accept = (socket: Net.Socket) =>
+      handOver(fromSocket(socket, remoteOf(socket, { host: "unknown", port: 0 })), socket)
 
     // One bind attempt in a child scope: when UDP fails after TCP succeeded,
     // the TCP server is released before we try another port.
@@ -120,8 +132,16 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
     const fast: FastPath.FastPath = {
       receive: (receive) => {
         receiver = receive
+        for (const packet of takeQueued(packets)) deliver(packet)
         return () => {
           if (receiver === receive) receiver = undefined
+        }
+      },
+      accept: (accept) => {
+        acceptor = accept
+        for (const connection of takeQueued(connections)) handOver(connection, undefined)
+        return () => {
+          if (acceptor === accept) acceptor = undefined
         }
       },
       send: (to, bytes, done) => sendNow(udp, v6, () => open, to, bytes, owner, done)

@@ -13,6 +13,7 @@ import type { Address, Versions } from "../swim/messages.js"
 import { ipByteLength, ipFromBytes, ipToBytes } from "./address.js"
 import type { MsgpackReader, MsgpackWriter } from "./msgpack.js"
 import { bytesFieldSize, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
+import * as Canonical from "./canonical.js"
 
 /** Encoded size of a struct key: memberlist's keys are short ASCII, so a fixstr header and the name. */
 export const keySize = (name: string): number => 1 + name.length
@@ -37,9 +38,10 @@ export const writeIpField = (w: MsgpackWriter, host: string): void => {
 export const readIp = (r: MsgpackReader, field: string): string | undefined => {
   const b = r.readBytes(16)
   if (r.failed || b.length === 0) return undefined
+  if (b.length === 4) return Canonical.ipv4Host(b)
   const host = ipFromBytes(b)
   if (host === undefined) r.fail("Malformed", `${field} has ${b.length} bytes, expected 4 or 16`)
-  return host
+  return host === undefined ? undefined : Canonical.otherHost(host)
 }
 
 // ---------------------------------------------------------------------------
@@ -66,7 +68,7 @@ const readVersions = (r: MsgpackReader): Versions => {
     r.fail("Malformed", `Vsn has ${b.length} entries, expected 6`)
     return ZERO_VERSIONS
   }
-  return [b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!]
+  return Canonical.versions(b)
 }
 
 // ---------------------------------------------------------------------------
@@ -153,7 +155,7 @@ export const emptyMemberFields = (): MemberFields => ({
 export const readMemberField = (r: MsgpackReader, key: string, nameKey: MemberNameKey, f: MemberFields): boolean => {
   switch (key) {
     case nameKey:
-      f.name = r.readString()
+      f.name = Canonical.name(r.readString())
       return true
     case "Addr":
       f.host = readIp(r, nameKey === "Node" ? "alive.Addr" : "pushNodeState.Addr")

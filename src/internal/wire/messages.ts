@@ -51,6 +51,7 @@ import {
 } from "./fields.js"
 import { MessageType } from "./messageType.js"
 import { bytesFieldSize, MsgpackReader, type MsgpackWriter, ownBytes, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
+import * as Canonical from "./canonical.js"
 
 // ---------------------------------------------------------------------------
 // Source fields: optional on ping and indirect ping
@@ -300,7 +301,7 @@ const alive: MessageCodec<Alive> = {
       _tag: "Alive",
       incarnation,
       node,
-      address: { host, port: f.port },
+      address: Canonical.address(host, f.port),
       meta: copy ? ownBytes(f.meta) : f.meta,
       versions: f.versions
     }

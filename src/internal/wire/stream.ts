@@ -39,6 +39,7 @@ import { addLabelHeader, labelHeaderSize, removeLabelHeader } from "./label.js"
 import { MessageType } from "./messageType.js"
 import { packetCodecs } from "./messages.js"
 import { MsgpackReader, ownBytes, uintSize } from "./msgpack.js"
+import * as Canonical from "./canonical.js"
 
 /** memberlist's maxPushStateBytes: the largest sealed frame and the largest user state. */
 export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
@@ -94,7 +95,7 @@ const readState = (r: MsgpackReader): PushNodeState | undefined => {
     r.fail("Malformed", `unknown node state ${state}`)
     return undefined
   }
-  return { name, address: { host, port: f.port }, meta: ownBytes(f.meta), incarnation, state, versions: f.versions }
+  return { name, address: Canonical.address(host, f.port), meta: ownBytes(f.meta), incarnation, state, versions: f.versions }
 }
 
 /**

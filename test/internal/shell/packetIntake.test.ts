@@ -28,6 +28,7 @@ const fakeTransport = (queue: Queue.Queue<Packet>, withFastPath: boolean) => {
         receivers.push(receive)
         return () => receivers.splice(receivers.indexOf(receive), 1)
       },
+      accept: () => () => {},
       send: (_to, _bytes, done) => done(undefined)
     })
     : shape

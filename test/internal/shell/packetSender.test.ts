@@ -36,6 +36,7 @@ const recordingTransport = (withFastPath: boolean) => {
   const transport = withFastPath
     ? FastPath.attach(shape, {
       receive: () => () => {},
+      accept: () => () => {},
       send: (destination, bytes, done) => {
         viaFast.push(bytes[0]!)
         const error = fail ? Errors.sendFailed(destination, "refused") : undefined

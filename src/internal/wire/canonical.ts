@@ -1,0 +1,132 @@
+/**
+ * One shared copy of the values decoding makes again and again: hosts,
+ * addresses, version tuples and member names. With N members in one process,
+ * every member's table holds a record for every other member, each decoded
+ * from its own packet: N² copies of the same `127.0.0.1`, `{ host, port }`
+ * and six-number tuple. Handing out one canonical copy per value makes those
+ * N² records share N values, and a known IPv4 host or address costs no
+ * allocation to decode.
+ *
+ * Every table is process-wide and bounded; a value that finds its table full
+ * is used as decoded (correct, just not shared) and counted, in the table's
+ * `refusals` and in the process-wide `memberlist_wire_unshared` counter.
+ * The values are immutable (`readonly` in their types), so sharing them
+ * between members cannot leak one member's change into another.
+ *
+ * @internal
+ */
+import { Metric } from "effect"
+import type { Address, Versions } from "../swim/messages.js"
+
+/** Most values one table holds: far more than the members one process meets, a few MiB at most. */
+export const canonicalCapacity = 1 << 16
+
+/** Decoded values used unshared because their table was full, all tables of the process together. */
+export const unshared = Metric.counter("memberlist_wire_unshared", {
+  description: "decoded hosts, addresses, version tuples and names left unshared: their table was full"
+})
+const noLabels: ReadonlyArray<never> = []
+const countUnshared = (): void => unshared.unsafeUpdate(1, noLabels)
+
+/** A bounded table of canonical values by key; full, it hands out the value it is given. */
+export class CanonicalTable<K, V> {
+  private readonly values = new Map<K, V>()
+  /** Values that found the table full and were used unshared. */
+  refusals = 0
+
+  constructor(readonly capacity: number) {}
+
+  /** How many values the table holds. */
+  get size(): number {
+    return this.values.size
+  }
+
+  /** The canonical value under `key`, made by `make` (and kept, when there is room) the first time. */
+  get(key: K, make: (key: K) => V): V {
+    const known = this.values.get(key)
+    if (known !== undefined) return known
+    const value = make(key)
+    if (this.values.size < this.capacity) this.values.set(key, value)
+    else {
+      this.refusals++
+      countUnshared()
+    }
+    return value
+  }
+}
+
+/**
+ * Canonical addresses, by canonical host and then port: two lookups on a
+ * string whose hash is already computed, no key to build.
+ */
+export class AddressTable {
+  private readonly byHost = new Map<string, Map<number, Address>>()
+  private count = 0
+  /** Addresses that found the table full and were used unshared. */
+  refusals = 0
+
+  constructor(readonly capacity: number) {}
+
+  /** How many addresses the table holds. */
+  get size(): number {
+    return this.count
+  }
+
+  /** The canonical `{ host, port }`. */
+  get(host: string, port: number): Address {
+    let ports = this.byHost.get(host)
+    const known = ports?.get(port)
+    if (known !== undefined) return known
+    const address: Address = { host, port }
+    if (this.count >= this.capacity) {
+      this.refusals++
+      countUnshared()
+      return address
+    }
+    if (ports === undefined) {
+      ports = new Map()
+      this.byHost.set(host, ports)
+    }
+    ports.set(port, address)
+    this.count++
+    return address
+  }
+}
+
+/** IPv4 hosts by their 32-bit value. */
+export const ipv4Hosts = new CanonicalTable<number, string>(canonicalCapacity)
+/** Other hosts (IPv6) by their text. */
+export const otherHosts = new CanonicalTable<string, string>(canonicalCapacity)
+/** Addresses. */
+export const addresses = new AddressTable(canonicalCapacity)
+/** Version tuples by their six bytes read as one number (exact below 2^48). */
+export const versionTuples = new CanonicalTable<number, Versions>(canonicalCapacity)
+/** Member names. */
+export const names = new CanonicalTable<string, string>(canonicalCapacity)
+
+/** Values turned away by a full table since the process started, all tables together. */
+export const refusals = (): number =>
+  ipv4Hosts.refusals + otherHosts.refusals + addresses.refusals + versionTuples.refusals + names.refusals
+
+const ipv4Text = (ip: number): string => `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`
+const same = <A>(a: A): A => a
+
+/** The canonical text of the IPv4 address in the four bytes `b[0..3]`. */
+export const ipv4Host = (b: Uint8Array): string =>
+  ipv4Hosts.get(((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0, ipv4Text)
+
+/** The canonical copy of host text `host` (for hosts not decoded from four bytes). */
+export const otherHost = (host: string): string => otherHosts.get(host, same)
+
+/** The canonical `{ host, port }`; shared only when `host` is itself canonical. */
+export const address = (host: string, port: number): Address => addresses.get(host, port)
+
+/** The canonical tuple of the six versions in `b[0..5]`. */
+export const versions = (b: Uint8Array): Versions =>
+  versionTuples.get(
+    (b[0]! * 256 + b[1]!) * 2 ** 32 + (((b[2]! << 24) | (b[3]! << 16) | (b[4]! << 8) | b[5]!) >>> 0),
+    () => [b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!]
+  )
+
+/** The canonical copy of member name `name`. */
+export const name = (name: string): string => names.get(name, same)
