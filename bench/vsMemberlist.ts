@@ -62,7 +62,9 @@ const full: Plan = {
   presets: ["lan", "local"],
   sizes: [50, 100],
   runs: 2,
-  settle: 2,
+  // Long enough for the last joins' gossip to drain (each update goes out 12 times a member at N = 100, a
+  // few per gossip round): a window opened 2 s after our 0.1 s full view still carried it.
+  settle: 5,
   window: 15,
   lossN: 25,
   lossWindow: 40,
@@ -260,7 +262,8 @@ export const run = (options: { readonly quick: boolean }): string => {
     `Go and TS runs alternate (Go, TS, Go, TS, …); each figure is the median over ${plan.runs} run${plan.runs > 1 ? "s" : ""}.`,
     "Members start one after another, each joining member 0 with `join()` as soon as it started (*start*: Create or",
     "building the layer; *join() call*: the call alone). *Full view*: when a member first lists all N, timed from the",
-    "last join's return (polled every 100 ms). Then, 2 s later, a full collection (`runtime.GC()`, `gc()`), 1 s for its",
+    `last join's return (polled every 100 ms). Then, ${plan.settle} s later (the last joins' gossip has drained), a full`,
+    "collection (`runtime.GC()`, `gc()`), 1 s for its",
     `sweeping, and a steady window of ${plan.window} s: process CPU (user + system) over the window ÷ N, the live heap after`,
     "another full collection (Go: HeapAlloc, Node: heapUsed), and bytes sent per member (counted in a wrapper around",
     "each member's transport in both: UDP datagrams plus everything written on TCP streams). Then 10% of the members",
