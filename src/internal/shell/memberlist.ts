@@ -298,13 +298,14 @@ export const make = <A, I>(options: Options<A, I>) =>
     fork(sender.run)
     fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
-    fork(Effect.scoped(receivePackets({
+    // Released before the fibers above are interrupted (finalizers run in reverse).
+    yield* receivePackets({
       transport,
       admit: admitPacket(wire, memberMetrics, guards),
       submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
       submit,
       fork
-    })))
+    })
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     /** Serves one accepted stream; always has room, since the limit evicts the oldest to admit it. */
