@@ -65,9 +65,9 @@ const compactAfter = 32
 
 /** A `Map<string, V>` for the core's member tables, indexed through an interner. */
 export class MemberTable<V> {
-  /** Interned key number → position in `keys`/`vals` + 1 (0: absent). */
+  /** Interned key number -> position in `keys`/`vals` + 1 (0: absent). */
   private slots = new Int32Array(0)
-  /** Keys the interner refused → position + 1. */
+  /** Keys the interner refused -> position + 1. */
   private readonly others = new Map<string, number>()
   /** Insertion order; a removed entry leaves `undefined` until the next compaction. */
   private keys: Array<string | undefined> = []
