@@ -247,7 +247,9 @@ export const make = <A, I>(options: Options<A, I>) =>
       queueDepths: () => Core.queueDepths(core),
       countAlive: () => {
         let n = 0
-        for (const m of core.members.values()) if (m.state === NodeState.Alive) n++
+        core.members.forEach((m) => {
+          if (m.state === NodeState.Alive) n++
+        })
         return n
       },
       now: () => clock.unsafeCurrentTimeMillis()

@@ -162,6 +162,34 @@ export class MemberTable<V> {
     }
   }
 
+  /**
+   * Calls `f` with each value in insertion order, as `values()` visits them,
+   * without an iterator result per entry: for passes made after every packet.
+   */
+  forEach(f: (value: V) => void): void {
+    this.iterating++
+    try {
+      for (let i = 0; i < this.keys.length; i++) {
+        if (this.keys[i] !== undefined) f(this.vals[i] as V)
+      }
+    } finally {
+      this.iterating--
+    }
+  }
+
+  /** Whether some value satisfies `predicate`, visited as `forEach` does; stops at the first. */
+  some(predicate: (value: V) => boolean): boolean {
+    this.iterating++
+    try {
+      for (let i = 0; i < this.keys.length; i++) {
+        if (this.keys[i] !== undefined && predicate(this.vals[i] as V)) return true
+      }
+      return false
+    } finally {
+      this.iterating--
+    }
+  }
+
   /** The values in insertion order; entries set while iterating are visited, removed ones are not (as a `Map`). */
   *values(): IterableIterator<V> {
     this.iterating++
