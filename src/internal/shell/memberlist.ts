@@ -67,7 +67,7 @@ import { makeWireOptions } from "./wireOptions.js"
 const utf8 = new TextEncoder()
 /** Commands waiting for the driver fiber; producers wait when it is full. */
 const commandCapacity = 1024
-/** Packets waiting for the sender fiber; beyond it new packets are dropped and counted. */
+/** Packets waiting in the outbox for the drain; beyond it new packets are dropped and counted. */
 const outboxCapacity = 4096
 /** Stream exchanges one member runs at once. */
 const maxStreams = 128
@@ -297,7 +297,6 @@ export const make = <A, I>(options: Options<A, I>) =>
     const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
     runNow = loop.tryRun
     fork(loop.run)
-    fork(sender.run)
     fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
     // Released before the fibers above are interrupted (finalizers run in reverse).
