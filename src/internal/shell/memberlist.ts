@@ -67,7 +67,7 @@ import { makeWireOptions } from "./wireOptions.js"
 const utf8 = new TextEncoder()
 /** Commands waiting for the driver fiber; producers wait when it is full. */
 const commandCapacity = 1024
-/** Packets waiting for the sender fiber; beyond it new packets are dropped and counted. */
+/** Packets waiting in the outbox for the drain; beyond it new packets are dropped and counted. */
 const outboxCapacity = 4096
 /** Stream exchanges one member runs at once. */
 const maxStreams = 128
@@ -247,7 +247,9 @@ export const make = <A, I>(options: Options<A, I>) =>
       queueDepths: () => Core.queueDepths(core),
       countAlive: () => {
         let n = 0
-        for (const m of core.members.values()) if (m.state === NodeState.Alive) n++
+        core.members.forEach((m) => {
+          if (m.state === NodeState.Alive) n++
+        })
         return n
       },
       now: () => clock.unsafeCurrentTimeMillis()
@@ -295,16 +297,16 @@ export const make = <A, I>(options: Options<A, I>) =>
     const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
     runNow = loop.tryRun
     fork(loop.run)
-    fork(sender.run)
     fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
-    fork(Effect.scoped(receivePackets({
+    // Released before the fibers above are interrupted (finalizers run in reverse).
+    yield* receivePackets({
       transport,
       admit: admitPacket(wire, memberMetrics, guards),
       submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
       submit,
       fork
-    })))
+    })
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
     /** Serves one accepted stream; always has room, since the limit evicts the oldest to admit it. */

@@ -34,7 +34,7 @@ import type { WireOptions } from "./wireOptions.js"
 /** Work for the driver fiber: runs with the driver, between steps. */
 export type Command = (driver: Driver) => void
 
-/** A packet waiting for the sender fiber. */
+/** A packet for the packet sender (sent at once or from its outbox). */
 export interface Outgoing {
   readonly to: Address
   readonly bytes: Uint8Array

@@ -5,7 +5,8 @@
  * command mailbox, and when that is full dropped and counted by the
  * transport as a full queue. No fiber wakes for a packet. What the
  * transport queued before the fast path was taken is handed over when it is
- * taken; the transport's stream is read only when it has no fast path.
+ * taken; the transport's stream is read, by a fiber of its own, only when it
+ * has no fast path.
  *
  * @internal
  */
@@ -15,7 +16,11 @@ import * as FastPath from "../transport/fastPath.js"
 import type { PacketOutcome } from "./inbound.js"
 import type { Command } from "./nodeRuntime.js"
 
-/** Reads the transport's packets for as long as the scope lasts. */
+/**
+ * Reads the transport's packets for as long as the scope lasts. With a fast
+ * path the callback is registered in the caller's scope and no fiber runs;
+ * without one a fiber reads the transport's stream.
+ */
 export const receivePackets = (options: {
   readonly transport: TransportShape
   /** Decodes and guards one packet. */
@@ -24,15 +29,18 @@ export const receivePackets = (options: {
   readonly submitNow: (command: Command) => boolean
   /** Submits a command, waiting for room. */
   readonly submit: (command: Command) => Effect.Effect<void>
-  /** Runs an effect in the background (a drop's log line). */
+  /** Runs an effect in the background (a drop's log line, the stream reader). */
   readonly fork: (effect: Effect.Effect<void>) => unknown
 }): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.suspend(() => {
     const { fork, submit, submitNow, transport } = options
     const commandOf = inboundCommand(options.admit, fork)
     const fast = FastPath.of(transport)
+    // The fast path hands over what was queued before it was taken, so nothing is left to read: a fiber
+    // parked on the stream, or one only holding a scope open for the callback, would live as long as the
+    // member and cost its stack for nothing.
     if (fast !== undefined) {
-      yield* Effect.acquireRelease(
+      return Effect.asVoid(Effect.acquireRelease(
         Effect.sync(() =>
           fast.receive(({ bytes, from }) => {
             const command = commandOf(from, bytes)
@@ -40,14 +48,13 @@ export const receivePackets = (options: {
           })
         ),
         (release) => Effect.sync(release)
-      )
+      ))
     }
-    // The fast path handed over what was queued before it was taken: nothing is left to read, and a
-    // parked stream reader would keep its channel executors alive for the member's life.
-    if (fast !== undefined) return yield* Effect.never
-    yield* Stream.runForEach(transport.packets, ({ bytes, from }) => {
-      const command = commandOf(from, bytes)
-      return command === undefined ? Effect.void : submit(command)
+    return Effect.sync(() => {
+      fork(Stream.runForEach(transport.packets, ({ bytes, from }) => {
+        const command = commandOf(from, bytes)
+        return command === undefined ? Effect.void : submit(command)
+      }))
     })
   })
 

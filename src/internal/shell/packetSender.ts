@@ -5,7 +5,9 @@
  * it, and the kernel's confirmation comes back in a callback that counts it.
  * Otherwise (no fast path, packets already waiting, a batch still being
  * sent, or `maxSendsInFlight` unconfirmed) it joins the bounded outbox,
- * which one sender fiber drains in order, so no packet overtakes another.
+ * which a drain fiber, forked when the outbox is used and ending when it
+ * is empty, sends in order, so no packet overtakes another. No fiber waits
+ * for an outbox that stays empty.
  *
  * A failed send is counted; when it carried a ping the core is told
  * (`SendFailed`) through a command, never within the step that sent it: a
@@ -33,16 +35,17 @@ export interface PacketSenderOptions {
   readonly metrics: MemberMetrics
   /** Hands a command to the driver (from another fiber or callback). */
   readonly submit: (command: Command) => Effect.Effect<void>
-  /** Runs an effect in the background (a failure's log line and `SendFailed`). */
+  /** Runs an effect in the background (a failure's log line and `SendFailed`, the outbox's drain). */
   readonly fork: (effect: Effect.Effect<void>) => unknown
 }
 
-/** A member's way out: `unsafeOffer` from a step, `run` on the sender fiber. */
+/** A member's way out, offered to from a step. */
 export interface PacketSender {
-  /** Sends `packet` now or queues it; false when the outbox is full (the caller drops and counts). */
+  /**
+   * Sends `packet` now or queues it, forking the outbox's drain when none
+   * runs; false when the outbox is full (the caller drops and counts).
+   */
   readonly unsafeOffer: (packet: Outgoing) => boolean
-  /** Drains the outbox for as long as the member runs. */
-  readonly run: Effect.Effect<never>
 }
 
 /** A sender over `options.transport`. */
@@ -50,7 +53,7 @@ export const make = (options: PacketSenderOptions): PacketSender => {
   const { outbox, transport, metrics: member } = options
   const fast = FastPath.of(transport)
   let inFlight = 0
-  /** True while the sender fiber works through a batch it took: a packet offered then must queue behind it. */
+  /** True from the fork of a drain until it finds the outbox empty: a packet offered then queues behind. */
   let draining = false
 
   const sent = (bytes: Uint8Array) => {
@@ -85,19 +88,29 @@ export const make = (options: PacketSenderOptions): PacketSender => {
     return Effect.void
   }
 
+  // Takes what waits and sends it in order, then looks again; ends, clearing `draining` in the same
+  // synchronous step that finds the outbox empty, so no packet can be queued with no drain to send it.
+  const drain: Effect.Effect<void> = Effect.suspend(() => {
+    const batch = outbox.takeAll()
+    if (batch.length === 0) {
+      draining = false
+      return Effect.void
+    }
+    return Effect.zipRight(Effect.forEach(batch, sendOne, { discard: true }), drain)
+  })
+
   const unsafeOffer = (packet: Outgoing): boolean => {
     if (fast !== undefined && !draining && outbox.size === 0 && inFlight < maxSendsInFlight) {
       sendFast(fast.send, packet)
       return true
     }
-    return outbox.unsafeOffer(packet)
+    if (!outbox.unsafeOffer(packet)) return false
+    if (!draining) {
+      draining = true
+      options.fork(drain)
+    }
+    return true
   }
-  const drain: Effect.Effect<void> = Effect.suspend(() => {
-    draining = true
-    return Effect.forEach(outbox.takeAll(), sendOne, { discard: true })
-  }).pipe(Effect.ensuring(Effect.sync(() => {
-    draining = false
-  })))
 
-  return { unsafeOffer, run: Effect.forever(Effect.zipRight(outbox.available, drain)) }
+  return { unsafeOffer }
 }

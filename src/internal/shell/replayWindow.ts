@@ -26,7 +26,7 @@ export class ReplayWindow {
   constructor(private readonly capacity: number = defaultReplayCapacity) {}
 
   /**
-   * Whether the encrypted `packet` (label header, version, nonce, …) was
+   * Whether the encrypted `packet` (label header, version, nonce, ...) was
    * seen already; remembers it when not. Call only for packets that decrypted.
    */
   replayed(packet: Uint8Array): boolean {

@@ -327,7 +327,7 @@ export class SimulatedCluster {
     return node
   }
 
-  /** How `observer` sees every member it knows: name → state. */
+  /** How `observer` sees every member it knows: name -> state. */
   view(observer: string): Map<string, NodeState> {
     const view = new Map<string, NodeState>()
     for (const m of this.node(observer).core.members.values()) view.set(m.name, m.state)

@@ -68,7 +68,7 @@ export class NetworkConditions {
     this.partitioned = false
   }
 
-  /** Cuts or restores the link `a`–`b`, both ways unless `oneWay`. */
+  /** Cuts or restores the link `a`-`b`, both ways unless `oneWay`. */
   setLinkBlocked(a: number, b: number, blocked: boolean, oneWay: boolean): void {
     const keys = oneWay ? [linkKey(a, b)] : [linkKey(a, b), linkKey(b, a)]
     for (const k of keys) {

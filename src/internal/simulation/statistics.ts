@@ -45,7 +45,7 @@ export const resetAccuracy = (cluster: SimulatedCluster): void => {
  * averaged (so nodes that are down do not dilute them).
  */
 export class TrafficWindow {
-  /** Σ over the steps of virtual time of their length × the nodes up at their end, ms. */
+  /** Sum over the steps of virtual time of their length times the nodes up at their end, ms. */
   private upNodeMs = 0
 
   private constructor(

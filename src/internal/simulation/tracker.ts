@@ -46,7 +46,7 @@ export class ViewTracker {
   readonly convergedAt: Float64Array
   upCount = 0
   convergedCount = 0
-  /** Σ rowCorrect over up observers. */
+  /** Sum of rowCorrect over up observers. */
   correctEntries = 0
   /** Open detections by subject. */
   readonly open = new Map<number, Detection>()

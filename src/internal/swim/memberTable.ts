@@ -65,9 +65,9 @@ const compactAfter = 32
 
 /** A `Map<string, V>` for the core's member tables, indexed through an interner. */
 export class MemberTable<V> {
-  /** Interned key number → position in `keys`/`vals` + 1 (0: absent). */
+  /** Interned key number -> position in `keys`/`vals` + 1 (0: absent). */
   private slots = new Int32Array(0)
-  /** Keys the interner refused → position + 1. */
+  /** Keys the interner refused -> position + 1. */
   private readonly others = new Map<string, number>()
   /** Insertion order; a removed entry leaves `undefined` until the next compaction. */
   private keys: Array<string | undefined> = []
@@ -159,6 +159,34 @@ export class MemberTable<V> {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string
       this.place(key, i, this.interner.idOf(key))
+    }
+  }
+
+  /**
+   * Calls `f` with each value in insertion order, as `values()` visits them,
+   * without an iterator result per entry: for passes made after every packet.
+   */
+  forEach(f: (value: V) => void): void {
+    this.iterating++
+    try {
+      for (let i = 0; i < this.keys.length; i++) {
+        if (this.keys[i] !== undefined) f(this.vals[i] as V)
+      }
+    } finally {
+      this.iterating--
+    }
+  }
+
+  /** Whether some value satisfies `predicate`, visited as `forEach` does; stops at the first. */
+  some(predicate: (value: V) => boolean): boolean {
+    this.iterating++
+    try {
+      for (let i = 0; i < this.keys.length; i++) {
+        if (this.keys[i] !== undefined && predicate(this.vals[i] as V)) return true
+      }
+      return false
+    } finally {
+      this.iterating--
     }
   }
 

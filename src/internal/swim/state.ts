@@ -172,7 +172,7 @@ export const emit = (step: Step, event: MembershipEvent): void => {
 /** This node's view as push/pull states. */
 export const localStates = (state: CoreState): Array<PushNodeState> => {
   const states: Array<PushNodeState> = []
-  for (const m of state.members.values()) {
+  state.members.forEach((m) => {
     states.push({
       name: m.name,
       address: m.address,
@@ -181,17 +181,15 @@ export const localStates = (state: CoreState): Array<PushNodeState> => {
       state: m.state,
       versions: m.versions
     })
-  }
+  })
   return states
 }
 
 /** Some member other than this node is alive or suspect: someone is there to talk to. */
-export const anyoneElseAlive = (state: CoreState): boolean => {
-  for (const m of state.members.values()) {
-    if (m.name !== state.config.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)) return true
-  }
-  return false
-}
+export const anyoneElseAlive = (state: CoreState): boolean =>
+  state.members.some((m) =>
+    m.name !== state.config.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)
+  )
 
 /** How many members this node knows, itself and not-yet-reaped dead ones included (memberlist's estimate). */
 export const clusterSize = (state: CoreState): number => state.members.size

@@ -3,7 +3,7 @@
  * without waiting, through its stream otherwise, in order either way.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Queue, Stream, TestClock } from "effect"
+import { Effect, Exit, FiberSet, Queue, Scope, Stream, TestClock } from "effect"
 import type { Address, Packet, TransportShape } from "../../../src/Transport.js"
 import * as FastPath from "../../../src/internal/transport/fastPath.js"
 import { receivePackets } from "../../../src/internal/shell/packetIntake.js"
@@ -55,47 +55,58 @@ describe("receivePackets", () => {
       const { receivers, transport } = fakeTransport(queue, true)
       const { admit, seen } = recorder()
       let room = 2
-      const logged: Array<Effect.Effect<void>> = []
-      const fiber = yield* Effect.forkScoped(Effect.scoped(receivePackets({
-        transport,
-        admit,
-        submitNow: (command) => {
-          if (room === 0) return false
-          room--
-          ;run(command)
-          return true
-        },
-        submit: () => Effect.die("the fast path does not wait"),
-        fork: (effect) => logged.push(effect)
-      })))
-      yield* TestClock.adjust(0)
+      const forked: Array<Effect.Effect<void>> = []
+      const scope = yield* Scope.make()
+      yield* Scope.extend(
+        receivePackets({
+          transport,
+          admit,
+          submitNow: (command) => {
+            if (room === 0) return false
+            room--
+            ;run(command)
+            return true
+          },
+          submit: () => Effect.die("the fast path does not wait"),
+          fork: (effect) => forked.push(effect)
+        }),
+        scope
+      )
+      // Registered in the caller's scope: no fiber is forked to hold the callback.
       expect(receivers.length).toBe(1)
+      expect(forked.length).toBe(0)
       const taken = [1, 2, 0, 3].map((n) => receivers[0]!(packet(n)))
       expect(taken).toEqual([true, true, true, false])
       expect(seen).toEqual([1, 2])
-      expect(logged.length).toBe(1)
+      // Only the drop's log line went to the background.
+      expect(forked.length).toBe(1)
 
-      yield* Fiber.interrupt(fiber)
+      yield* Scope.close(scope, Exit.void)
       expect(receivers.length).toBe(0)
     }))
 
-  it.scoped("without a fast path, reads the stream in order and logs a drop in the background", () =>
+  it.scoped("without a fast path, reads the stream in order from a forked fiber and logs a drop in the background", () =>
     Effect.gen(function*() {
       const queue = yield* Queue.bounded<Packet>(4)
       const { transport } = fakeTransport(queue, false)
       const { admit, seen } = recorder()
-      const logged: Array<Effect.Effect<void>> = []
-      yield* Effect.forkScoped(Effect.scoped(receivePackets({
+      const runFork = yield* FiberSet.makeRuntime<never, void, never>()
+      const forked: Array<Effect.Effect<void>> = []
+      yield* receivePackets({
         transport,
         admit,
         submitNow: () => false,
         submit: (command) => Effect.sync(() => run(command)),
-        fork: (effect) => logged.push(effect)
-      })))
+        fork: (effect) => {
+          forked.push(effect)
+          return runFork(effect)
+        }
+      })
+      expect(forked.length).toBe(1)
       yield* Queue.offerAll(queue, [packet(3), packet(0), packet(1)])
       yield* TestClock.adjust(0)
       expect(seen).toEqual([3, 1])
-      // The drop is logged as on the fast path: one reading of an outcome for both.
-      expect(logged.length).toBe(1)
+      // The reader, then the drop's log line: one reading of an outcome for both paths.
+      expect(forked.length).toBe(2)
     }))
 })

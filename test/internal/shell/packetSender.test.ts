@@ -5,7 +5,7 @@
  * through a command, never within the step.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Metric, Stream, TestClock } from "effect"
+import { Effect, Metric, Stream } from "effect"
 import type { Address, TransportShape } from "../../../src/Transport.js"
 import * as FastPath from "../../../src/internal/transport/fastPath.js"
 import * as Errors from "../../../src/internal/transport/error.js"
@@ -47,6 +47,7 @@ const recordingTransport = (withFastPath: boolean) => {
   return { transport, viaFast, viaEffect, pending, failNext: () => (fail = true) }
 }
 
+/** A sender whose background effects are recorded and run only when `runForked` says so. */
 const senderOver = (transport: TransportShape, member: string) => {
   const submitted: Array<Command> = []
   const forked: Array<Effect.Effect<void>> = []
@@ -58,7 +59,9 @@ const senderOver = (transport: TransportShape, member: string) => {
     submit: (command) => Effect.sync(() => void submitted.push(command)),
     fork: (effect) => forked.push(effect)
   })
-  return { sender, outbox, submitted, forked }
+  /** Runs what was forked so far, in order, and forgets it. */
+  const runForked = Effect.suspend(() => Effect.forEach(forked.splice(0), (effect) => effect, { discard: true }))
+  return { sender, outbox, submitted, forked, runForked }
 }
 
 describe("PacketSender", () => {
@@ -76,10 +79,10 @@ describe("PacketSender", () => {
       expect(t.viaEffect).toEqual([])
     }))
 
-  it.scoped("past maxSendsInFlight unconfirmed, packets queue, and later ones stay behind them until the sender fiber drains them in order", () =>
+  it.scoped("past maxSendsInFlight unconfirmed, packets queue, and later ones stay behind them until one forked drain sends them in order", () =>
     Effect.gen(function*() {
       const t = recordingTransport(true)
-      const { outbox, sender } = senderOver(t.transport, "sender-queued")
+      const { forked, outbox, runForked, sender } = senderOver(t.transport, "sender-queued")
       for (let i = 0; i < PacketSender.maxSendsInFlight; i++) expect(sender.unsafeOffer(packet(0))).toBe(true)
       expect(sender.unsafeOffer(packet(1))).toBe(true)
       // The kernel confirms everything: there is room again, but packet 1 waits, so 2 must not overtake it.
@@ -87,27 +90,32 @@ describe("PacketSender", () => {
       expect(sender.unsafeOffer(packet(2))).toBe(true)
       expect(outbox.size).toBe(2)
       expect(t.viaFast.filter((n) => n > 0)).toEqual([])
+      // One drain for both: the second packet found one forked already.
+      expect(forked.length).toBe(1)
 
-      yield* Effect.forkScoped(sender.run)
-      yield* TestClock.adjust(0)
+      yield* runForked
       expect(t.viaFast.filter((n) => n > 0)).toEqual([1, 2])
       expect(outbox.size).toBe(0)
-      // Drained: the next packet leaves at once again.
+      // Drained, and the drain ended: the next packet leaves at once again, forking nothing.
       expect(sender.unsafeOffer(packet(3))).toBe(true)
       expect(t.viaFast.filter((n) => n > 0)).toEqual([1, 2, 3])
+      expect(forked.length).toBe(0)
     }))
 
   it.scoped("without a fast path, every packet goes through the outbox and the transport's Effect API, in order", () =>
     Effect.gen(function*() {
       const t = recordingTransport(false)
-      const { outbox, sender } = senderOver(t.transport, "sender-effect")
+      const { outbox, runForked, sender } = senderOver(t.transport, "sender-effect")
       for (const n of [1, 2, 3]) expect(sender.unsafeOffer(packet(n))).toBe(true)
       expect(outbox.size).toBe(3)
       expect(t.viaEffect).toEqual([])
-      yield* Effect.forkScoped(sender.run)
-      yield* TestClock.adjust(0)
+      yield* runForked
       expect(t.viaEffect).toEqual([1, 2, 3])
       expect(yield* sentCount("sender-effect")).toBe(3)
+      // A packet offered after the drain ended forks a new one.
+      expect(sender.unsafeOffer(packet(4))).toBe(true)
+      yield* runForked
+      expect(t.viaEffect).toEqual([1, 2, 3, 4])
     }))
 
   it.scoped("a full outbox refuses the packet (the caller counts the drop)", () =>

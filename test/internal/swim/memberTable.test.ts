@@ -27,6 +27,12 @@ const agreeWithMap = (interner: KeyInterner, seed: number, steps: number, keyCou
     expect(table.has(key)).toBe(map.has(key))
   }
   expect(entries(table)).toEqual(Array.from(map.values()))
+  const visited: Array<number> = []
+  table.forEach((v) => visited.push(v))
+  expect(visited).toEqual(Array.from(map.values()))
+  for (const divisor of [7, 1000]) {
+    expect(table.some((v) => v % divisor === 0)).toBe(Array.from(map.values()).some((v) => v % divisor === 0))
+  }
 }
 
 describe("MemberTable", () => {
@@ -69,6 +75,41 @@ describe("MemberTable", () => {
     map.delete("k0")
     expect(entries(table)).toEqual(Array.from(map.values()))
     expect(table.get("late")).toBe(1000)
+  })
+
+  it("forEach and some see entries changed during the pass as values() does", () => {
+    const fill = () => {
+      const table = new MemberTable<number>(new KeyInterner(1 << 10))
+      for (let i = 0; i < 100; i++) table.set(`k${i}`, i)
+      return table
+    }
+    const change = (table: MemberTable<number>, v: number) => {
+      // Enough removals to compact, were it allowed during the pass.
+      if (v < 60) table.delete(`k${v + 40}`)
+      if (v === 10) table.set("late", 1000)
+    }
+    const byIterator = fill()
+    const expected: Array<number> = []
+    for (const v of byIterator.values()) {
+      expected.push(v)
+      change(byIterator, v)
+    }
+    const byForEach = fill()
+    const seen: Array<number> = []
+    byForEach.forEach((v) => {
+      seen.push(v)
+      change(byForEach, v)
+    })
+    expect(seen).toEqual(expected)
+    expect(entries(byForEach)).toEqual(entries(byIterator))
+    const bySome = fill()
+    const tested: Array<number> = []
+    expect(bySome.some((v) => {
+      tested.push(v)
+      change(bySome, v)
+      return v === 1000
+    })).toBe(true)
+    expect(tested).toEqual(expected.slice(0, expected.indexOf(1000) + 1))
   })
 
   it("shares one interner between tables: each keeps its own entries", () => {
