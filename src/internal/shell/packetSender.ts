@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import type { TransportError, TransportShape } from "../../Transport.js"
 import * as FastPath from "../transport/fastPath.js"
 import * as guardMetrics from "./guardMetrics.js"
@@ -107,7 +107,8 @@ export const make = (options: PacketSenderOptions): PacketSender => {
     if (!outbox.unsafeOffer(packet)) return false
     if (!draining) {
       draining = true
-      options.fork(drain)
+      // A drain that dies or is interrupted must not leave `draining` set: the next offer forks a new one.
+      options.fork(Effect.onExit(drain, (exit) => Exit.isSuccess(exit) ? Effect.void : Effect.sync(() => (draining = false))))
     }
     return true
   }

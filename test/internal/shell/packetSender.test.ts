@@ -143,4 +143,33 @@ describe("PacketSender", () => {
       expect(seen).toEqual([{ _tag: "SendFailed", seqNo: 42 }])
       expect(yield* sentCount("sender-failed")).toBe(0)
     }))
+  it.scoped("a drain that dies does not stop the sender: the next packet forks a new drain, which sends it", () =>
+    Effect.gen(function*() {
+      const sentViaEffect: Array<number> = []
+      let dieNext = true
+      const transport: TransportShape = {
+        boundAddress: { host: "127.0.0.1", port: 3 },
+        packets: Stream.never,
+        sendPacket: (_to, bytes) =>
+          Effect.suspend(() => {
+            if (dieNext) {
+              dieNext = false
+              return Effect.die("a defect in the transport")
+            }
+            sentViaEffect.push(bytes[0]!)
+            return Effect.void
+          }),
+        connections: Stream.never,
+        connect: () => Effect.die("not used")
+      }
+      const { forked, runForked, sender } = senderOver(transport, "sender-defect")
+      expect(sender.unsafeOffer(packet(1))).toBe(true)
+      expect(forked.length).toBe(1)
+      const exit = yield* Effect.exit(runForked)
+      expect(exit._tag).toBe("Failure")
+      expect(sender.unsafeOffer(packet(2))).toBe(true)
+      expect(forked.length).toBe(1)
+      yield* runForked
+      expect(sentViaEffect).toEqual([2])
+    }))
 })
