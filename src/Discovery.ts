@@ -299,7 +299,7 @@ export const fromEnv = (prefix = "swim"): Layer.Layer<Discovery, DiscoveryError>
  * - `group`: the multicast group (default `239.255.77.46`, in the
  *   organisation-local 239.255.0.0/16 scope), IPv4 or IPv6 (`ff..`).
  * - `port`: the group's UDP port (default 17946, away from the gossip ports
- *   7946, 7947, … that members sharing a host take). Every member of a
+ *   7946, 7947, ... that members sharing a host take). Every member of a
  *   cluster uses the same group and port.
  * - `interface`: the local interface to announce and listen on, as its IPv4
  *   address (`"10.0.0.5"`) or, for an IPv6 group, `"::%eth0"`. Default: the

@@ -501,8 +501,8 @@ export interface Options<A, I> {
   /**
    * Refuses a whole push/pull (memberlist's `MergeDelegate.NotifyMerge`,
    * which memberlist asks at joins only; this is asked at every push/pull,
-   * `join` telling which): return why to merge nothing of it — neither its
-   * members nor its application state — or undefined to merge it. A join
+   * `join` telling which): return why to merge nothing of it - neither its
+   * members nor its application state - or undefined to merge it. A join
    * whose every seed was refused fails with `JoinFailed`. Same rules as
    * `filterJoin`.
    */

@@ -2,7 +2,7 @@
  * A deterministic simulator: N nodes running the real protocol core, sized
  * by the real wire codec, on a simulated network in virtual time.
  *
- * A simulation is described by a `Scenario` — plain, serialisable data: the
+ * A simulation is described by a `Scenario` - plain, serialisable data: the
  * node count, the seed, a timing preset and overrides, the network (latency
  * distribution, loss, bandwidth) and a timeline of actions (kills, leaves,
  * rolling restarts, partitions, flapping links, loss, asymmetric loss,
@@ -113,7 +113,7 @@ export type CurvePoint = runner.CurvePoint
 export type DetectionReport = runner.DetectionReport
 
 /**
- * A 1–2 ms LAN without loss, unlimited bandwidth, 1 s stream timeout.
+ * A 1-2 ms LAN without loss, unlimited bandwidth, 1 s stream timeout.
  *
  * @since 0.1.0
  * @category constructors

@@ -44,7 +44,7 @@ export interface SwimConfigShape {
   readonly suspicionMult: number
   /** Upper bound of the suspicion timeout, as a multiple of its lower bound. */
   readonly suspicionMaxTimeoutMult: number
-  /** Retransmission multiplier for gossiped updates (memberlist's count: mult × ceil(log10(n + 1))). */
+  /** Retransmission multiplier for gossiped updates (memberlist's count: mult x ceil(log10(n + 1))). */
   readonly retransmitMult: number
   /** Send each update at least ln(100 n) times so every member hears it (false: memberlist's count only). */
   readonly coverageFloor: boolean
@@ -78,7 +78,7 @@ export interface SwimConfigShape {
   readonly userBroadcastShare: number
   /** Timeout of TCP exchanges (push/pull, reliable messages). */
   readonly tcpTimeout: Duration.Duration
-  /** memberlist protocol version to speak (1–5). */
+  /** memberlist protocol version to speak (1-5). */
   readonly protocolVersion: number
   /** Cluster label: packets and streams carry it and others are rejected. Empty for none. */
   readonly label: string

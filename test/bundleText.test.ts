@@ -4,10 +4,11 @@
  * is not. Bundlers keep the comments on class fields, so one arrow in such a
  * comment doubled the text of a whole application bundle (docs/performance.md,
  * "Second pass: the fixed cost"). This checks that the library's public
- * modules bundle to ASCII.
+ * modules bundle to ASCII, and that every source file is ASCII, because
+ * `dist/` loaded unbundled keeps each module's text the same way.
  */
 import { buildSync } from "esbuild"
-import { readdirSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 
@@ -34,6 +35,13 @@ describe("bundled source text", () => {
         return file.text.slice(start, file.text.indexOf("\n", match.index)).trim()
       })
     )
+    expect(offending).toEqual([])
+  })
+
+  it("every source file is ASCII only", () => {
+    const files = readdirSync(src, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))
+    expect(files.length).toBeGreaterThan(50)
+    const offending = files.filter((f) => /[^\x00-\x7f]/.test(readFileSync(join(src, f), "utf8")))
     expect(offending).toEqual([])
   })
 })

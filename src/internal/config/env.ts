@@ -16,7 +16,7 @@ const constantCase = (segment: string) => segment.replace(/([a-z0-9])([A-Z])/g, 
 
 /**
  * The environment variable `envProvider` reads for a config path, e.g.
- * ["swim", "probeInterval"] → SWIM_PROBE_INTERVAL, so an error can name the
+ * ["swim", "probeInterval"] -> SWIM_PROBE_INTERVAL, so an error can name the
  * variable to fix rather than the path.
  */
 export const envVariable = (path: ReadonlyArray<string>): string => path.map(constantCase).join("_")

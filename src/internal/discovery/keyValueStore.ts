@@ -5,7 +5,7 @@
  *
  * `KeyValueStore` cannot list its keys, and a read-modify-write of one key
  * holding every member would let concurrent writers erase each other. So
- * the store holds a fixed number of slots, `PREFIX0` … `PREFIX(n-1)`, each
+ * the store holds a fixed number of slots, `PREFIX0` ... `PREFIX(n-1)`, each
  * one member's entry (see storeEntry.ts), and members write only their own:
  *
  * - a member keeps the slot holding its name; without one it claims the

@@ -41,7 +41,7 @@ export interface MulticastOptions {
 /** An administratively scoped (site-local) group: it does not leave the organisation's network. */
 export const DEFAULT_MULTICAST_GROUP = "239.255.77.46"
 /**
- * Away from 7946, 7947, …: members on one host often take consecutive gossip
+ * Away from 7946, 7947, ...: members on one host often take consecutive gossip
  * ports from memberlist's, and a gossip socket on the group's port would
  * refuse to share it.
  */

@@ -201,9 +201,9 @@ connect();
 
 const body = `
 <header>
-  <h1>Cluster view: <span id="self">…</span></h1>
+  <h1>Cluster view: <span id="self">\u2026</span></h1>
   <span class="sub mono" id="addr"></span>
-  <span class="sub">status <b id="status">…</b></span>
+  <span class="sub">status <b id="status">\u2026</b></span>
   <span id="conn">connecting</span>
 </header>
 <main>
@@ -214,7 +214,7 @@ const body = `
       <div class="stat"><b id="n-dead">0</b><span>dead</span></div>
       <div class="stat"><b id="n-left">0</b><span>left</span></div>
       <div class="stat"><b id="health">0</b><span>health score (0 is healthy)</span></div>
-      <div class="stat"><b id="ready">…</b><span>readiness</span></div>
+      <div class="stat"><b id="ready">\u2026</b><span>readiness</span></div>
     </div>
   </section>
   <section>
@@ -226,7 +226,7 @@ const body = `
     <h2>Suspicions held by this member</h2>
     <table><thead><tr><th>suspect</th><th>accused by</th><th>confirmations</th><th>since</th><th>declared dead</th></tr></thead>
     <tbody id="suspicions"></tbody></table>
-    <p class="legend">Last refuted a suspicion of itself: <span id="refuted">never</span>. A suspicion lasts at most <span id="maxtimeout">…</span>.</p>
+    <p class="legend">Last refuted a suspicion of itself: <span id="refuted">never</span>. A suspicion lasts at most <span id="maxtimeout">\u2026</span>.</p>
     <h2>Recent events</h2>
     <ul id="events"></ul>
   </section>

@@ -5,7 +5,7 @@
  * carries a nonce among the last `capacity` seen is a replay (or a network
  * duplicate): dropped and counted. Go peers interoperate unchanged: their
  * nonces are random too. Older captures are handled by incarnation order
- * (see docs/security.md); this window catches the quick ones — a replayed
+ * (see docs/security.md); this window catches the quick ones - a replayed
  * ack, ping or user message.
  *
  * @internal

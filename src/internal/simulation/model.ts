@@ -21,7 +21,7 @@ export interface NetworkModel {
   readonly linkLatency?: ((from: number, to: number) => number) | undefined
 }
 
-/** A 1–2 ms LAN without loss. */
+/** A 1-2 ms LAN without loss. */
 export const lanNetwork: NetworkModel = {
   latency: (rng) => 1 + nextFloat(rng),
   loss: 0,

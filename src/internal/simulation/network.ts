@@ -1,7 +1,7 @@
 /**
  * The simulated network's building blocks: latency distributions (as data,
  * sampled from the simulation's seeded generator) and a stateless per-link
- * hash, so a link's fixed base latency needs no N² table.
+ * hash, so a link's fixed base latency needs no N^2 table.
  *
  * @internal
  */

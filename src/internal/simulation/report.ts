@@ -135,7 +135,7 @@ pre { background: #f7f7f7; padding: 12px; border-radius: 8px; overflow-x: auto; 
 code { background: #f3f3f3; padding: 2px 4px; border-radius: 4px; }
 </style></head><body>
 <h1>Simulation: ${sc.nodes} nodes, ${esc(sc.preset)} preset, seed ${sc.seed}</h1>
-<p class=muted>${esc(sc.actions.map(formatAction).join(" ") || "join storm only")} · loss ${sc.network.loss} · latency ${esc(formatDistribution(sc.network.latency))} · ${esc(formatDuration(sc.duration))}</p>
+<p class=muted>${esc(sc.actions.map(formatAction).join(" ") || "join storm only")} \u00b7 loss ${sc.network.loss} \u00b7 latency ${esc(formatDistribution(sc.network.latency))} \u00b7 ${esc(formatDuration(sc.duration))}</p>
 <div class=cards>
 <div class=card>join: median node<b>${sec(r.join.medianNode)}</b></div>
 <div class=card>join: last node<b>${r.join.unconverged > 0 ? "never" : sec(r.join.worstNode)}</b></div>

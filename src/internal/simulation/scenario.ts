@@ -100,7 +100,7 @@ export interface Scenario {
   readonly sizer: "codec" | "estimate"
 }
 
-/** A LAN of 1–2 ms without loss. */
+/** A LAN of 1-2 ms without loss. */
 export const defaultNetwork: NetworkSpec = {
   latency: { _tag: "Uniform", min: 1, max: 2 },
   loss: 0,
@@ -147,16 +147,16 @@ export const formatDuration = (ms: number): string => {
 /**
  * The compact form: `KIND[:ARG][@AT][+DURATION][,key=value...]`.
  *
- * - `kill:10@30s` — kill 10 nodes 30 s in
+ * - `kill:10@30s` - kill 10 nodes 30 s in
  * - `leave:5@10s`
- * - `rolling:10@10s,every=20s,down=5s` — rolling restart of 10 nodes (`rolling` alone: all)
- * - `partition:0.3@20s+60s` — 30% cut off for 60 s, then healed (`,rejoin=false` to not rejoin)
- * - `flap:1@10s+2m,period=4s` — one link down/up every 2 s for 2 minutes
- * - `loss:0.2@0s+5m` — 20% loss for 5 minutes
- * - `asym:1@10s+1m,loss=0.9,dir=egress` — one node loses 90% of what it sends
- * - `pause:1@30s+10s` — one node stalls 10 s (`,order=due`: on resume, handle timers and packets as due)
- * - `join:50@1m` — 50 more nodes join 1 minute in
- * - `relocate:3@30s,down=2s` — 3 nodes crash and come back 2 s later at new addresses
+ * - `rolling:10@10s,every=20s,down=5s` - rolling restart of 10 nodes (`rolling` alone: all)
+ * - `partition:0.3@20s+60s` - 30% cut off for 60 s, then healed (`,rejoin=false` to not rejoin)
+ * - `flap:1@10s+2m,period=4s` - one link down/up every 2 s for 2 minutes
+ * - `loss:0.2@0s+5m` - 20% loss for 5 minutes
+ * - `asym:1@10s+1m,loss=0.9,dir=egress` - one node loses 90% of what it sends
+ * - `pause:1@30s+10s` - one node stalls 10 s (`,order=due`: on resume, handle timers and packets as due)
+ * - `join:50@1m` - 50 more nodes join 1 minute in
+ * - `relocate:3@30s,down=2s` - 3 nodes crash and come back 2 s later at new addresses
  */
 export const parseAction = (text: string): Action | string => {
   const m = /^([a-z]+)(?::([^@+,]+))?(?:@([^+,]+))?(?:\+([^,]+))?((?:,[a-z]+=[^,]+)*)$/.exec(text.trim().toLowerCase())

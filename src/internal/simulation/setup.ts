@@ -32,7 +32,7 @@ export const buildCluster = (scenario: Scenario, tracker: ViewTracker): Simulate
   const net = scenario.network
   const sizeOf: MessageSizer = scenario.sizer === "codec" ? messageSize : estimateSize
   // A link's fixed latency comes from a hash of its ends, not from the
-  // cluster's generator, so it costs no N² table and no draws.
+  // cluster's generator, so it costs no N^2 table and no draws.
   const linkSeed = (scenario.seed ^ 0x11c4) >>> 0
   const linkLatency = net.linkLatency
   const cluster = new SimulatedCluster({

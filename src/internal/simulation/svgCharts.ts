@@ -15,7 +15,7 @@ export interface Series {
   readonly dashed?: boolean
 }
 
-/** The smallest 1, 2, 2.5 or 5 × 10^k at or above `v`: a round axis maximum. */
+/** The smallest 1, 2, 2.5 or 5 x 10^k at or above `v`: a round axis maximum. */
 const niceMax = (v: number): number => {
   if (v <= 0) return 1
   const p = 10 ** Math.floor(Math.log10(v))
@@ -78,7 +78,7 @@ export const lineChart = (
   if (opts.labelMarks === true) {
     ;(opts.marks ?? []).forEach((m, i) => {
       const y = T + 14 + (i % 4) * 13
-      out.push(`<text x="${X(m.x) + 3}" y="${y}" font-size="10.5" fill="#c0392b">${esc(m.label.length > 40 ? `${m.label.slice(0, 39)}…` : m.label)}</text>`)
+      out.push(`<text x="${X(m.x) + 3}" y="${y}" font-size="10.5" fill="#c0392b">${esc(m.label.length > 40 ? `${m.label.slice(0, 39)}\u2026` : m.label)}</text>`)
     })
   }
   let lx = W - R
@@ -109,7 +109,7 @@ export const barChart = (
   const out: Array<string> = []
   out.push(svgHead(title, W, H, L))
   out.push(`<rect x="${L}" y="28" width="10" height="10" fill="#f39c12"/><text x="${L + 14}" y="37" fill="#333">first suspicion</text>`)
-  out.push(`<rect x="${L + 130}" y="28" width="10" height="10" fill="#2980b9"/><text x="${L + 144}" y="37" fill="#333">first node marks it dead → last node does</text>`)
+  out.push(`<rect x="${L + 130}" y="28" width="10" height="10" fill="#2980b9"/><text x="${L + 144}" y="37" fill="#333">first node marks it dead \u2192 last node does</text>`)
   for (let i = 0; i <= 5; i++) {
     const v = (xMax * i) / 5
     out.push(`<line x1="${X(v)}" x2="${X(v)}" y1="${T}" y2="${H - 26}" stroke="#eee"/>`)

@@ -1,7 +1,7 @@
 /**
  * Every node's view of every other, kept incrementally from membership
  * events, so convergence is known after each event in O(1) instead of by
- * scanning N² members.
+ * scanning N^2 members.
  *
  * A view entry (observer, subject) is correct when the subject is up and
  * seen alive, or is down (killed, left, not yet started) and seen dead, left

@@ -126,7 +126,7 @@ export const enqueueBroadcast = (
   noteSize(queue, 0, size)
   queue.size++
   if (key !== undefined) queue.byKey.set(key, item)
-  // Over capacity: drop the most-sent, oldest first — but never one someone waits on (our own
+  // Over capacity: drop the most-sent, oldest first - but never one someone waits on (our own
   // leave): it must really go out, so the queue may exceed its cap by those few.
   for (let t = queue.buckets.length - 1; t >= 0 && queue.size > queue.capacity; t--) {
     const bucket = queue.buckets[t] as Array<QueuedBroadcast>

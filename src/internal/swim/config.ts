@@ -34,11 +34,11 @@ export interface CoreConfig {
    */
   readonly alignedProbing: boolean
 
-  /** Suspicion timeout multiplier (min timeout = mult × max(1, log10 n) × probeInterval). */
+  /** Suspicion timeout multiplier (min timeout = mult x max(1, log10 n) x probeInterval). */
   readonly suspicionMult: number
-  /** Max suspicion timeout = this × min timeout; it shrinks toward min with confirmations. */
+  /** Max suspicion timeout = this x min timeout; it shrinks toward min with confirmations. */
   readonly suspicionMaxTimeoutMult: number
-  /** Each update is piggybacked retransmitMult × ceil(log10(n + 1)) times... */
+  /** Each update is piggybacked retransmitMult x ceil(log10(n + 1)) times... */
   readonly retransmitMult: number
   /** ...but at least ln(100 n) times, so every member hears it with high probability (false: memberlist's count). */
   readonly coverageFloor: boolean

@@ -1,7 +1,7 @@
 /**
  * The SWIM + Lifeguard protocol core: `make` a state, then `step` it with
  * inputs and the current time; perform the outputs. Pure and deterministic:
- * no sockets, no clock, no global randomness — the same seed, config and
+ * no sockets, no clock, no global randomness - the same seed, config and
  * inputs always give the same outputs.
  *
  * @internal
@@ -217,7 +217,7 @@ export const step = (state: CoreState, input: Input, now: number): Array<Output>
       }
       let anyWellFormed = false
       const messages = capPings(s, input.messages)
-      // Pings last: the ack then carries what the rest of the packet made us say — above all our
+      // Pings last: the ack then carries what the rest of the packet made us say - above all our
       // refutation of the accusation a prober sends with its ping of a suspect.
       for (const message of messages) {
         if (!isPing(message)) anyWellFormed = receive(s, input.from, message, input.replyTo) || anyWellFormed
@@ -323,7 +323,7 @@ export const queueDepths = (state: CoreState): { readonly membership: number; re
 })
 
 /**
- * A deep, comparable copy of everything observable in the state — used by
+ * A deep, comparable copy of everything observable in the state - used by
  * tests to assert that an input changed nothing.
  */
 export const snapshot = (state: CoreState): unknown => ({

@@ -9,7 +9,7 @@
  * A user broadcast leaves in the form its destination reads, chosen here as
  * each packet is filled: our envelope (origin, sequence, key) to members
  * that advertise it, and, from the node that made it, the plain bytes, once,
- * to any other member — exactly what a Go memberlist broadcaster sends. A
+ * to any other member - exactly what a Go memberlist broadcaster sends. A
  * member that does not read the envelope never gets a relayed copy, so it
  * hears each broadcast once, from its origin.
  *
@@ -36,7 +36,7 @@ import { sendPacket, type SendOptions } from "./send.js"
 import { clusterSize, type CoreState, emit, selfRecord, type Step } from "./state.js"
 import { readsBroadcastEnvelope } from "./userBroadcast.js"
 
-/** memberlist's count of sends per update: retransmitMult × ceil(log10(n + 1)). */
+/** memberlist's count of sends per update: retransmitMult x ceil(log10(n + 1)). */
 const retransmitLimit = (retransmitMult: number, n: number): number =>
   retransmitMult * Math.ceil(Math.log10(n + 1))
 
@@ -44,7 +44,7 @@ const retransmitLimit = (retransmitMult: number, n: number): number =>
  * The fewest sends that reach every member with high probability. When every
  * informed member sends an update L times to random members, each member
  * misses it with probability about e^-L, so the whole cluster is covered
- * with probability about 1 - n·e^-L; L = ln(100·n) keeps a miss under 1%.
+ * with probability about 1 - n*e^-L; L = ln(100*n) keeps a miss under 1%.
  * memberlist's formula falls short of this with small multipliers (its
  * local preset sends 4 times at 50 nodes: about one member in the cluster
  * misses each update and waits for the next push/pull).
@@ -192,7 +192,7 @@ export const sendWithPiggyback = (
 
 /**
  * Members worth gossiping to: alive, suspect, or dead recently enough to
- * still learn it — except while we are leaving: then every send carries our
+ * still learn it - except while we are leaving: then every send carries our
  * leave, and one spent on a dead member is one a live member misses.
  */
 const gossipTarget = (state: CoreState, now: number) => (m: { name: string; state: number; stateChangedAt: number }) =>

@@ -6,7 +6,7 @@
  * rightly, about the other half while it was cut off; a verdict reached in
  * the last moments before the heal reaches the dead member's own half,
  * which has heard from it all along, and there it marked a healthy member
- * failed until its refutation arrived (30–150 ms in the host fault suite).
+ * failed until its refutation arrived (30-150 ms in the host fault suite).
  * A member we heard from within the min suspicion timeout cannot be a
  * failure anyone else has confirmed: a real failure is declared at the
  * earliest a probe timeout plus the min suspicion timeout after the member

@@ -3,12 +3,12 @@
  *
  * An incarnation is a uint32 on the wire. memberlist compares them as plain
  * integers and lets a refutation overflow to 0, so one forged accusation at
- * 2^32−1 leaves its victim nothing to refute with. Two rules fix that here:
+ * 2^32-1 leaves its victim nothing to refute with. Two rules fix that here:
  *
  * - **Serial-number order** (RFC 1982, 32 bits): `a` is newer than `b` when
- *   `(a − b) mod 2^32` lies in (0, 2^31); at exactly 2^31 the larger value
+ *   `(a - b) mod 2^32` lies in (0, 2^31); at exactly 2^31 the larger value
  *   wins. One above anything is always newer, so a refutation always wins,
- *   even past 2^32−1 (it wraps to 0). For honest clusters, whose members'
+ *   even past 2^32-1 (it wraps to 0). For honest clusters, whose members'
  *   incarnations never lie 2^31 apart, this is the same order as memberlist's.
  * - **A window**: a claim about another member at an incarnation more than
  *   `incarnationWindow` above what we hold for it is not believed on someone
@@ -32,7 +32,7 @@ export const incarnationWindow = (config: Pick<CoreConfig, "incarnationWindow">)
   config.incarnationWindow ?? defaultIncarnationWindow
 
 /**
- * `(a − b) mod 2^32`. Both uint32 (always, once validated) takes integer
+ * `(a - b) mod 2^32`. Both uint32 (always, once validated) takes integer
  * arithmetic; `%` on numbers this large is a floating-point remainder, and
  * this runs for every alive a simulated join storm delivers.
  */
@@ -48,7 +48,7 @@ export const isNewer = (a: number, b: number): boolean => {
 /** Whether incarnation `a` is older than `b` in serial-number order. */
 export const isOlder = (a: number, b: number): boolean => isNewer(b, a)
 
-/** The incarnation after `a`: wraps from 2^32−1 to 0, which is newer. */
+/** The incarnation after `a`: wraps from 2^32-1 to 0, which is newer. */
 export const nextIncarnation = (a: number): number => (a + 1) % modulus
 
 /** An incarnation newer than both `a` and `b`: what a refutation of an accusation at `b` takes. */
@@ -60,8 +60,8 @@ export const beyondWindow = (claimed: number, known: number, window: number): bo
 
 /**
  * The incarnation a node starts at: the clock's seconds (at least 1), so a
- * node that restarts comes back above every incarnation it held before —
- * unless it refuted more than once a second on average — and a capture of
+ * node that restarts comes back above every incarnation it held before -
+ * unless it refuted more than once a second on average - and a capture of
  * an old accusation about it, replayed after the restart, is stale instead
  * of news. (Its peers forget a dead member after `gossipToTheDeadTime`;
  * restarting at 1, as memberlist does, made such a replay win again.)

@@ -87,8 +87,8 @@ export type Input =
   | { readonly _tag: "UpdateMetadata"; readonly meta: Uint8Array }
   /**
    * The answer to a `Discover` output: the addresses discovery found (empty
-   * when it failed). The core joins through those it should — all but its
-   * own while alone, else those of no known member — or does nothing when
+   * when it failed). The core joins through those it should - all but its
+   * own while alone, else those of no known member - or does nothing when
    * none are left. Dropped (NotRunning) unless the node is alive.
    */
   | { readonly _tag: "Discovered"; readonly addresses: ReadonlyArray<Address> }
@@ -148,7 +148,7 @@ export type Output =
    * Send these messages to `to` in one packet (a compound when there are
    * several). `crc`: `to` reads a CRC frame (a known member that
    * speaks protocol 5; wire/crcPolicy.ts decides which packets get one). `probe`: this packet is a probe of `to` this node
-   * started — round robin or verifying a suspicion — counted as one; never
+   * started - round robin or verifying a suspicion - counted as one; never
    * set on a ping relayed for someone else, nor on the repeat of a probe's
    * direct ping at its timeout.
    */

@@ -108,8 +108,8 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord => {
 
 /**
  * Whether the join filter refuses `a` (reported as a drop). Asked only of an
- * alive message that could change what we know — about a node we do not
- * know, or at a higher incarnation, or from another address — so a stale
+ * alive message that could change what we know - about a node we do not
+ * know, or at a higher incarnation, or from another address - so a stale
  * echo of an admitted member costs nothing. A filter that throws refuses.
  */
 const refusedByFilter = (step: Step, a: Alive, record: MemberRecord | undefined): boolean => {
@@ -356,7 +356,7 @@ const knownAlready = (step: Step, r: PushNodeState): boolean => {
 
 /**
  * Merges a remote node's full state as memberlist does: alive entries as
- * alive messages, left as a leave, and dead as a mere suspicion here — the
+ * alive messages, left as a leave, and dead as a mere suspicion here - the
  * remote view may be stale, so we let our own probes and the suspicion
  * timeout decide.
  */

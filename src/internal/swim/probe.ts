@@ -159,14 +159,14 @@ const pingMessages = (state: CoreState, seqNo: number, target: MemberRecord): Ar
 /**
  * Verification (our addition to SWIM): each suspect we hold a suspicion
  * about gets a ping of its own every `verificationSpacing` while the
- * suspicion lasts — besides the round robin's probe, never instead of it,
+ * suspicion lasts - besides the round robin's probe, never instead of it,
  * and at most `maxVerificationsPerTick` per probe tick, the longest waiting
  * first. The ping carries the accusation, and a live suspect answers it
  * after applying the rest of the packet, so the ack brings its refutation
  * to a node that missed it, before that node's timeout expires. It is one
  * bare packet (no gossip piggybacked: the suspect may well be dead), with
- * no indirect probe and no stream ping; an unanswered one changes nothing —
- * it is no confirmation and costs no local health — since only the round
+ * no indirect probe and no stream ping; an unanswered one changes nothing -
+ * it is no confirmation and costs no local health - since only the round
  * robin's full probes accuse.
  */
 const verifySuspects = (step: Step, roundRobinTarget: MemberRecord | undefined): void => {

@@ -49,7 +49,7 @@ export const nextFloat = (rng: Rng): number => nextUint32(rng) / 4294967296
 /** An integer in [0, bound). `bound` must be a positive integer. */
 export const nextInt = (rng: Rng, bound: number): number => Math.floor(nextFloat(rng) * bound)
 
-/** Shuffles an array in place (Fisher–Yates). */
+/** Shuffles an array in place (Fisher-Yates). */
 export const shuffleInPlace = <A>(rng: Rng, items: Array<A>): void => {
   for (let i = items.length - 1; i > 0; i--) {
     const j = nextInt(rng, i + 1)

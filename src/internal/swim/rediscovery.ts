@@ -3,8 +3,8 @@
  * join through when it answers.
  *
  * Every two probe intervals (`DiscoverTick`) a running node asks for
- * addresses (`Discover`) if it is alone — no other member alive or suspect,
- * so it must have lost everyone and cannot find them by gossip — or, with
+ * addresses (`Discover`) if it is alone - no other member alive or suspect,
+ * so it must have lost everyone and cannot find them by gossip - or, with
  * live peers, once `rediscoverInterval` has passed since it last asked, to
  * find members a partition or a bad seed list kept apart. The answer
  * (`Discovered`) becomes an ordinary join: through every address while
@@ -51,7 +51,7 @@ export const discoverTick = (step: Step, token: number): void => {
 }
 
 /**
- * Discovery answered: join through the addresses worth it — all of them
+ * Discovery answered: join through the addresses worth it - all of them
  * while alone (the members we knew there may have come back), otherwise
  * only those no known member has. Our own address and invalid ones are
  * left out; with none left, nothing happens (no join, no JoinCompleted).

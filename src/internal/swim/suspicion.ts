@@ -7,7 +7,7 @@
  * @internal
  */
 
-/** The min suspicion timeout: mult × max(1, log10(n)) × probeInterval, in whole ms. */
+/** The min suspicion timeout: mult x max(1, log10(n)) x probeInterval, in whole ms. */
 export const suspicionMinTimeout = (suspicionMult: number, clusterSize: number, probeInterval: number): number => {
   const nodeScale = Math.max(1, Math.log10(Math.max(1, clusterSize)))
   return Math.floor(suspicionMult * nodeScale * probeInterval)

@@ -6,8 +6,8 @@
  * stranger opened) is therefore not a member at once: it waits in a bounded
  * table of candidates until it answers a ping of ours by name, and only
  * then joins the member table, the events and the probe order. A member
- * that speaks for itself — its own alive from its own address, its entry in
- * a push/pull with it — or that a peer we chose to ask vouches for (the
+ * that speaks for itself - its own alive from its own address, its entry in
+ * a push/pull with it - or that a peer we chose to ask vouches for (the
  * answer to our own push/pull, as on join) is admitted at once, so joins
  * stay fast. Every door has a budget per source and per probe interval;
  * when one bites, the claim is dropped and counted (`Unconfirmed`).
@@ -42,7 +42,7 @@ export interface Candidate {
 /** The candidates and the budgets of each source. */
 export interface Admission {
   readonly candidates: Map<string, Candidate>
-  /** seqNo of the ping sent to a candidate → its name. */
+  /** seqNo of the ping sent to a candidate -> its name. */
   readonly pings: Map<number, string>
   /** Per source: when its budget period began, and how much of it is used. */
   readonly budgets: Map<string, { since: number; used: number }>

@@ -100,7 +100,7 @@ export const decodeEnvelope = (payload: Uint8Array): BroadcastEnvelope | undefin
 /** A bounded memory of broadcasts already seen (oldest forgotten first), and of each key's latest seq. */
 export interface SeenBroadcasts {
   readonly ids: Set<string>
-  /** `origin/key` → the highest seq seen for it. */
+  /** `origin/key` -> the highest seq seen for it. */
   readonly latest: Map<string, number>
   readonly capacity: number
 }

@@ -89,7 +89,7 @@ export const ipFromBytes = (b: Uint8Array): string | undefined => {
   if (mapped) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`
   const groups: Array<number> = []
   for (let i = 0; i < 8; i++) groups.push((b[2 * i]! << 8) | b[2 * i + 1]!)
-  // Longest run of two or more zero groups, first one on a tie (RFC 5952 §4.2).
+  // Longest run of two or more zero groups, first one on a tie (RFC 5952 section 4.2).
   let bestStart = -1
   let bestLen = 1
   for (let i = 0; i < 8; ) {

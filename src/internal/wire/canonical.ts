@@ -2,9 +2,9 @@
  * One shared copy of the values decoding makes again and again: hosts,
  * addresses, version tuples and member names. With N members in one process,
  * every member's table holds a record for every other member, each decoded
- * from its own packet: N² copies of the same `127.0.0.1`, `{ host, port }`
+ * from its own packet: N^2 copies of the same `127.0.0.1`, `{ host, port }`
  * and six-number tuple. Handing out one canonical copy per value makes those
- * N² records share N values, and a known IPv4 host or address costs no
+ * N^2 records share N values, and a known IPv4 host or address costs no
  * allocation to decode.
  *
  * Every table is process-wide and bounded; a value that finds its table full

@@ -38,7 +38,7 @@ export const labelOverhead = (label: string): number => {
  * label is empty, as memberlist does. For a stream, pass an empty `packet` to
  * get the header alone.
  *
- * The label must fit in 255 UTF-8 bytes — validate configuration with
+ * The label must fit in 255 UTF-8 bytes - validate configuration with
  * `encodeLabel`; a longer one is a defect and throws.
  */
 export const addLabelHeader = (label: string, packet: Uint8Array): Uint8Array => {

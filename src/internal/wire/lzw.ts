@@ -1,6 +1,6 @@
 /**
  * LZW exactly as Go's `compress/lzw` speaks it with `lzw.LSB` and a literal
- * width of 8 — the only configuration memberlist uses (`util.go`,
+ * width of 8 - the only configuration memberlist uses (`util.go`,
  * `compressPayload` / `decompressBuffer`).
  *
  * The stream: codes packed least-significant-bit first, 9 bits wide at the
