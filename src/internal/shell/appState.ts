@@ -42,8 +42,8 @@ export interface AppState {
   readonly local: (join: boolean) => Effect.Effect<Uint8Array>
   /** Queues received state for the application; never waits (a full queue drops it). */
   readonly merge: (state: Uint8Array, join: boolean) => void
-  /** Merges queued states, one at a time, for as long as it runs; ends at once when there is no merge hook. */
-  readonly run: Effect.Effect<void>
+  /** Merges queued states, one at a time, for as long as it runs; absent when there is no merge hook (nothing to fork). */
+  readonly run: Effect.Effect<void> | undefined
 }
 
 /** The application's hooks, bounded and counted. */
@@ -94,8 +94,8 @@ export const make = (options: AppStateOptions): AppState => {
       if (options.mergeRemoteState === undefined) return
       if (!queue.unsafeOffer({ state, join })) count("merge_queue_full")
     },
-    // Without a merge hook nothing is ever queued: no fiber needs to stay for it.
-    run: options.mergeRemoteState === undefined ? Effect.void : Effect.forever(
+    // Without a merge hook nothing is ever queued: no fiber is forked for it at all.
+    run: options.mergeRemoteState === undefined ? undefined : Effect.forever(
       Effect.zipRight(
         queue.available,
         Effect.suspend(() => Effect.forEach(queue.takeAll(), ({ join, state }) => mergeOne(state, join), { discard: true }))

@@ -297,7 +297,7 @@ export const make = <A, I>(options: Options<A, I>) =>
     const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
     runNow = loop.tryRun
     fork(loop.run)
-    fork(appState.run)
+    if (appState.run !== undefined) fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
     // Released before the fibers above are interrupted (finalizers run in reverse).
     yield* receivePackets({
@@ -328,10 +328,17 @@ export const make = <A, I>(options: Options<A, I>) =>
     } else {
       fork(Stream.runForEach(transport.connections, (connection) => Effect.sync(() => serve(connection))))
     }
-    yield* ask<void>((d, done) => {
+    // Nothing has run the loop yet, so it is parked and takes the Start in this call; only if it
+    // were not would the Start wait in the queue for an answer.
+    const start: Command = (d) => {
       d.call({ _tag: "Start" })
-      done()
-    }, undefined, { value: undefined })
+    }
+    if (!runNow(start)) {
+      yield* ask<void>((d, done) => {
+        start(d)
+        done()
+      }, undefined, { value: undefined })
+    }
 
     const join = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {

@@ -17,10 +17,15 @@ import * as FastPath from "./fastPath.js"
 /**
  * What `queue` holds now, taken without waiting (nothing once it is shut
  * down). The queue is in memory, so the take runs to its end synchronously,
- * inside the caller's callback.
+ * inside the caller's callback. An empty queue (the usual case: the shell
+ * takes the fast path as it starts) is answered without running an effect,
+ * which would cost a fiber.
  */
-const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> =>
-  Effect.runSync(Effect.flatMap(Queue.isShutdown(queue), (down) => (down ? Effect.succeed<Iterable<A>>([]) : Queue.takeAll(queue))))
+const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> => {
+  const size = queue.unsafeSize()
+  if (size._tag === "None" || size.value <= 0) return []
+  return Effect.runSync(Effect.flatMap(Queue.isShutdown(queue), (down) => (down ? Effect.succeed<Iterable<A>>([]) : Queue.takeAll(queue))))
+}
 
 /** How often a free TCP port turns out to be taken for UDP before we give up. */
 const portZeroAttempts = 5

@@ -44,7 +44,7 @@ describe("AppState", () => {
         timeout
       })
       for (const n of [1, 2, 3]) state.merge(new Uint8Array([n]), true)
-      const runner = yield* Effect.fork(state.run)
+      const runner = yield* Effect.fork(state.run!)
       yield* Effect.yieldNow({ priority: 1 })
       yield* TestClock.adjust(Duration.millis(1))
       yield* Fiber.interrupt(runner)

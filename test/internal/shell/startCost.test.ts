@@ -1,0 +1,66 @@
+/**
+ * What starting one member costs in fibers (docs/performance.md, "Member
+ * start-up"). Every fiber Effect makes, a child or a root one such as
+ * `Effect.runSync` runs, takes the next number from one process-wide
+ * counter, so the ids of two probe fibers taken around a start tell how many
+ * fibers the start made. On the Node transport, with no merge hook, that is
+ * the driver loop alone: the fast path is taken without running an effect
+ * when nothing waits in the transport's queues, and no fiber is forked for
+ * application state that can never arrive.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, FiberId, Schema, Scope } from "effect"
+import * as Discovery from "../../../src/Discovery.js"
+import * as Memberlist from "../../../src/Memberlist.js"
+import * as SwimConfig from "../../../src/SwimConfig.js"
+import * as Transport from "../../../src/Transport.js"
+
+/** The number of a new root fiber: one more than the last fiber made anywhere in the process. */
+const nextFiberNumber = (): number => {
+  const id = Effect.runSync(Effect.fiberId)
+  if (!FiberId.isRuntime(id)) throw new Error("a running fiber has a runtime id")
+  return id.id
+}
+
+const config = (name: string) => SwimConfig.local({ name, bindHost: "127.0.0.1", bindPort: 0 })
+
+/** Starts a member in `scope` on a Node transport bound beforehand, and counts the fibers the start made. */
+const fibersMadeByStart = (scope: Scope.Scope, name: string, options: Memberlist.Options<string, string>) =>
+  Effect.gen(function*() {
+    const transport = yield* Scope.extend(Transport.makeNode({ host: "127.0.0.1", port: 0 }), scope)
+    const before = nextFiberNumber()
+    const member = yield* Scope.extend(Memberlist.make(options), scope).pipe(
+      Effect.provideService(Transport.Transport, transport),
+      Effect.provideService(Discovery.Discovery, Discovery.make(Effect.succeed([]))),
+      Effect.provideService(SwimConfig.SwimConfig, config(name))
+    )
+    const made = nextFiberNumber() - before - 1
+    return { member, made }
+  })
+
+describe("the cost of starting a member", () => {
+  it.live("on the Node transport with no merge hook, a start makes 1 fiber: the driver loop", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const first = yield* fibersMadeByStart(scope, "a", { messages: Schema.String, leaveOnClose: false })
+      const second = yield* fibersMadeByStart(scope, "b", { messages: Schema.String, leaveOnClose: false })
+      expect(first.made).toBe(1)
+      expect(second.made).toBe(1)
+      // The members started: each knows itself, alive.
+      expect((yield* first.member.localMember).name).toBe("a")
+      expect((yield* second.member.members).map((m) => m.name)).toEqual(["b"])
+      yield* Scope.close(scope, { _tag: "Success", value: undefined } as never)
+    }))
+
+  it.live("a merge hook adds the one fiber that merges received state", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const { made } = yield* fibersMadeByStart(scope, "c", {
+        messages: Schema.String,
+        leaveOnClose: false,
+        mergeRemoteState: () => Effect.void
+      })
+      expect(made).toBe(2)
+      yield* Scope.close(scope, { _tag: "Success", value: undefined } as never)
+    }))
+})
