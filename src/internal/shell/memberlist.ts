@@ -328,8 +328,8 @@ export const make = <A, I>(options: Options<A, I>) =>
     } else {
       fork(Stream.runForEach(transport.connections, (connection) => Effect.sync(() => serve(connection))))
     }
-    // Nothing has run the loop yet, so it is parked and takes the Start in this call; only if it
-    // were not would the Start wait in the queue for an answer.
+    // The loop was just forked and is parked, so it takes the Start in this call, with no Deferred to
+    // wait on; were it not parked, the Start would wait in the queue for an answer like any call.
     const start: Command = (d) => {
       d.call({ _tag: "Start" })
     }
