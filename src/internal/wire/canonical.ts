@@ -103,10 +103,13 @@ export const addresses = new AddressTable(canonicalCapacity)
 export const versionTuples = new CanonicalTable<number, Versions>(canonicalCapacity)
 /** Member names. */
 export const names = new CanonicalTable<string, string>(canonicalCapacity)
+/** Hosts' wire bytes by their text, for encoding: read-only, copied into each packet, never handed out. */
+export const hostBytes = new CanonicalTable<string, Uint8Array>(canonicalCapacity)
 
 /** Values turned away by a full table since the process started, all tables together. */
 export const refusals = (): number =>
-  ipv4Hosts.refusals + otherHosts.refusals + addresses.refusals + versionTuples.refusals + names.refusals
+  ipv4Hosts.refusals + otherHosts.refusals + addresses.refusals + versionTuples.refusals + names.refusals +
+  hostBytes.refusals
 
 const ipv4Text = (ip: number): string => `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`
 const same = <A>(a: A): A => a

@@ -30,7 +30,8 @@ export const ipFieldSize = (host: string): number => 1 + ipByteLength(host)
 
 /** Writes an address's IP as a `[]byte` field (fixstr of 4 or 16 bytes). */
 export const writeIpField = (w: MsgpackWriter, host: string): void => {
-  const ip = ipToBytes(host)
+  // Parsed once per host: a push/pull or a round of alives writes the same few hosts many times over.
+  const ip = Canonical.hostBytes.get(host, ipToBytes)
   w.byte(0xa0 | ip.length).raw(ip)
 }
 
