@@ -61,6 +61,8 @@ export class MsgpackReader {
   pos: number
   /** The first error met, if any. */
   error: DecodeError | undefined = undefined
+  /** Where the bytes the last `readSpan` read start. */
+  spanStart = 0
 
   /** Reads `bytes[start, end)`. */
   constructor(
@@ -294,6 +296,19 @@ export class MsgpackReader {
       }
     }
     return decodeUtf8(this, this.bytes, start, n)
+  }
+
+  /**
+   * Reads str or bin bytes as `readBytes` does, without making a view: returns
+   * their length (0 for nil, empty or after an error) and leaves where they
+   * start in `spanStart`, for callers that only look at the bytes.
+   */
+  readSpan(max: number = Number.MAX_SAFE_INTEGER): number {
+    const n = this.readRawLength(true, max)
+    if (n <= 0) return 0
+    this.spanStart = this.pos
+    this.pos += n
+    return n
   }
 
   /**
