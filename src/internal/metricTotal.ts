@@ -19,10 +19,16 @@ export const membersSeen = (): ReadonlySet<string> => {
   return names
 }
 
-/** `counter` summed over its unlabelled series and every member's. */
-export const counterTotal = (counter: Metric.Metric.Counter<number>): Effect.Effect<number> =>
+/**
+ * `counter` summed over its unlabelled series and every member's; `members` (default: every member seen so
+ * far) lets a caller that polls often take the names once, since listing them snapshots the whole registry.
+ */
+export const counterTotal = (
+  counter: Metric.Metric.Counter<number>,
+  members?: Iterable<string>
+): Effect.Effect<number> =>
   Effect.sync(() => {
     let total = counter.unsafeValue([]).count
-    for (const name of membersSeen()) total += counter.unsafeValue([MetricLabel.make(memberLabelKey, name)]).count
+    for (const name of members ?? membersSeen()) total += counter.unsafeValue([MetricLabel.make(memberLabelKey, name)]).count
     return total
   })

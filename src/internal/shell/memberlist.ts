@@ -10,7 +10,7 @@
 import { APP_STATE_MAX_SIZE, META_MAX_SIZE } from "../limits.js"
 import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Option, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
-import type { Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
+import type { Member, Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import {
   InvalidMessage,
   InvalidOptions,
@@ -405,20 +405,36 @@ export const make = <A, I>(options: Options<A, I>) =>
         (dropped) => (dropped === undefined ? Effect.void : Effect.fail(refused(dropped)))
       )
 
-    const liveMembers = () =>
-      Core.members(core).filter((m) => m.state === NodeState.Alive || m.state === NodeState.Suspect)
+    // One pass over the table straight into public members: `members` is what applications poll, and a
+    // core snapshot, a filtered copy and a mapped copy per call were most of what polling allocated.
+    // The array is sized by a first pass: growing it by push copied its backing store several times a call.
+    const isLive = (m: { readonly state: NodeState }) => m.state === NodeState.Alive || m.state === NodeState.Suspect
+    const publicMembers = (liveOnly: boolean): Array<Member> => {
+      let size = liveOnly ? 0 : core.members.size
+      if (liveOnly) {
+        core.members.forEach((m) => {
+          if (isLive(m)) size++
+        })
+      }
+      const out = new Array<Member>(size)
+      let i = 0
+      core.members.forEach((m) => {
+        if (i < size && (!liveOnly || isLive(m))) out[i++] = toMember(m)
+      })
+      return out
+    }
 
     const service: Memberlist<A> = {
       localMember: Effect.sync(() => toMember(Core.member(core, config.name)!)),
-      members: Effect.sync(() => liveMembers().map(toMember)),
-      allMembers: Effect.sync(() => Core.members(core).map(toMember)),
+      members: Effect.sync(() => publicMembers(true)),
+      allMembers: Effect.sync(() => publicMembers(false)),
       events: Effect.gen(function*() {
         // Subscribing and reading the members happen between two steps, so nothing falls in between.
         const subscription = yield* events.subscribe
         const at = clock.unsafeCurrentTimeMillis()
-        const current: Array<MembershipEvent> = liveMembers()
+        const current: Array<MembershipEvent> = publicMembers(true)
           .filter((m) => m.name !== config.name)
-          .map((m) => ({ _tag: "MemberJoined", member: toMember(m), at }))
+          .map((member) => ({ _tag: "MemberJoined", member, at }))
         return Stream.concat(Stream.fromIterable(current), Stream.fromQueue(subscription))
       }),
       receive: Effect.map(messages.subscribe, (subscription) => Stream.fromQueue(subscription)),

@@ -103,17 +103,20 @@ export const addresses = new AddressTable(canonicalCapacity)
 export const versionTuples = new CanonicalTable<number, Versions>(canonicalCapacity)
 /** Member names. */
 export const names = new CanonicalTable<string, string>(canonicalCapacity)
+/** Hosts' wire bytes by their text, for encoding: read-only, copied into each packet, never handed out. */
+export const hostBytes = new CanonicalTable<string, Uint8Array>(canonicalCapacity)
 
 /** Values turned away by a full table since the process started, all tables together. */
 export const refusals = (): number =>
-  ipv4Hosts.refusals + otherHosts.refusals + addresses.refusals + versionTuples.refusals + names.refusals
+  ipv4Hosts.refusals + otherHosts.refusals + addresses.refusals + versionTuples.refusals + names.refusals +
+  hostBytes.refusals
 
 const ipv4Text = (ip: number): string => `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`
 const same = <A>(a: A): A => a
 
-/** The canonical text of the IPv4 address in the four bytes `b[0..3]`. */
-export const ipv4Host = (b: Uint8Array): string =>
-  ipv4Hosts.get(((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0, ipv4Text)
+/** The canonical text of the IPv4 address in the four bytes `b[at..at+3]`. */
+export const ipv4Host = (b: Uint8Array, at = 0): string =>
+  ipv4Hosts.get(((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0, ipv4Text)
 
 /** The canonical copy of host text `host` (for hosts not decoded from four bytes). */
 export const otherHost = (host: string): string => otherHosts.get(host, same)
@@ -121,11 +124,18 @@ export const otherHost = (host: string): string => otherHosts.get(host, same)
 /** The canonical `{ host, port }`; shared only when `host` is itself canonical. */
 export const address = (host: string, port: number): Address => addresses.get(host, port)
 
-/** The canonical tuple of the six versions in `b[0..5]`. */
-export const versions = (b: Uint8Array): Versions =>
+// The tuple is rebuilt from its key, so a lookup of a known tuple allocates no closure over the bytes.
+const versionsOfKey = (key: number): Versions => {
+  const high = Math.floor(key / 2 ** 32)
+  const low = key % 2 ** 32
+  return [high >>> 8, high & 255, low >>> 24, (low >>> 16) & 255, (low >>> 8) & 255, low & 255]
+}
+
+/** The canonical tuple of the six versions in `b[at..at+5]`. */
+export const versions = (b: Uint8Array, at = 0): Versions =>
   versionTuples.get(
-    (b[0]! * 256 + b[1]!) * 2 ** 32 + (((b[2]! << 24) | (b[3]! << 16) | (b[4]! << 8) | b[5]!) >>> 0),
-    () => [b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!]
+    (b[at]! * 256 + b[at + 1]!) * 2 ** 32 + (((b[at + 2]! << 24) | (b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!) >>> 0),
+    versionsOfKey
   )
 
 /** The canonical copy of member name `name`. */

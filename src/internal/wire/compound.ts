@@ -27,7 +27,7 @@ import { MessageType } from "./messageType.js"
 /** The most parts the count byte can hold (the core packs fewer: see the module note). */
 export const MAX_COMPOUND_PARTS = 255
 /** Largest single part (the length field is a uint16). */
-const MAX_COMPOUND_PART_SIZE = 0xffff
+export const MAX_COMPOUND_PART_SIZE = 0xffff
 
 /** Exact size of a compound holding parts of the given sizes. */
 const compoundSize = (partSizes: ReadonlyArray<number>): number => {

@@ -12,6 +12,7 @@ import { decodeError } from "./errors.js"
 import { lzwCompress, lzwDecompress } from "./lzw.js"
 import { MessageType } from "./messageType.js"
 import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
+import { fieldKeys } from "./fieldKeys.js"
 
 /** memberlist's `lzwAlgo`. */
 const LZW_ALGO = 0
@@ -69,7 +70,7 @@ export const readCompressStruct = (r: MsgpackReader): { algo: number; buf: Uint8
   let algo: number | undefined
   let buf: Uint8Array | undefined
   for (let i = 0; i < n && !r.failed; i++) {
-    const key = r.readString()
+    const key = r.readKey(fieldKeys)
     if (key === "Algo") algo = r.readUint(U8_MAX)
     else if (key === "Buf") buf = r.readBytes()
     else r.skip()

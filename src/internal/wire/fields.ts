@@ -30,15 +30,17 @@ export const ipFieldSize = (host: string): number => 1 + ipByteLength(host)
 
 /** Writes an address's IP as a `[]byte` field (fixstr of 4 or 16 bytes). */
 export const writeIpField = (w: MsgpackWriter, host: string): void => {
-  const ip = ipToBytes(host)
+  // Parsed once per host: a push/pull or a round of alives writes the same few hosts many times over.
+  const ip = Canonical.hostBytes.get(host, ipToBytes)
   w.byte(0xa0 | ip.length).raw(ip)
 }
 
 /** Reads an IP `[]byte` field (4 or 16 bytes), or undefined when it is empty/nil. */
 export const readIp = (r: MsgpackReader, field: string): string | undefined => {
-  const b = r.readBytes(16)
-  if (r.failed || b.length === 0) return undefined
-  if (b.length === 4) return Canonical.ipv4Host(b)
+  const n = r.readSpan(16)
+  if (r.failed || n === 0) return undefined
+  if (n === 4) return Canonical.ipv4Host(r.bytes, r.spanStart)
+  const b = r.bytes.subarray(r.spanStart, r.spanStart + n)
   const host = ipFromBytes(b)
   if (host === undefined) r.fail("Malformed", `${field} has ${b.length} bytes, expected 4 or 16`)
   return host === undefined ? undefined : Canonical.otherHost(host)
@@ -61,14 +63,14 @@ const writeVersions = (w: MsgpackWriter, v: Versions): void => {
 
 /** Reads a Vsn `[]uint8` field: empty is all zeros, any length but 0 or 6 is Malformed. */
 const readVersions = (r: MsgpackReader): Versions => {
-  const b = r.readBytes(6)
+  const n = r.readSpan(6)
   if (r.failed) return ZERO_VERSIONS
-  if (b.length === 0) return ZERO_VERSIONS
-  if (b.length !== 6) {
-    r.fail("Malformed", `Vsn has ${b.length} entries, expected 6`)
+  if (n === 0) return ZERO_VERSIONS
+  if (n !== 6) {
+    r.fail("Malformed", `Vsn has ${n} entries, expected 6`)
     return ZERO_VERSIONS
   }
-  return Canonical.versions(b)
+  return Canonical.versions(r.bytes, r.spanStart)
 }
 
 // ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import { labelHeaderSize } from "./label.js"
 import { MessageType } from "./messageType.js"
 import { MsgpackReader } from "./msgpack.js"
 import { STREAM_FRAME_HEADER, streamFrameLength } from "./encryption.js"
+import { fieldKeys } from "./fieldKeys.js"
 
 /** Limits a frame is held to while it arrives. */
 export interface FrameLimits {
@@ -285,7 +286,7 @@ const readHeader = (bytes: Uint8Array, from: number, to: number): Map<string, nu
   const fields = new Map<string, number>()
   const n = r.readMapLength()
   for (let i = 0; i < n && !r.failed; i++) {
-    const key = r.readString()
+    const key = r.readKey(fieldKeys)
     const head = r.failed ? undefined : r.bytes[r.pos]
     // Booleans (Join) and other kinds are skipped; the lengths are integers.
     if (head !== undefined && (head <= 0x7f || head >= 0xcc && head <= 0xd3 || head >= 0xe0)) fields.set(key, r.readInt())

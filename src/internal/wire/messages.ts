@@ -52,6 +52,7 @@ import {
 import { MessageType } from "./messageType.js"
 import { bytesFieldSize, MsgpackReader, type MsgpackWriter, ownBytes, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
 import * as Canonical from "./canonical.js"
+import { fieldKeys } from "./fieldKeys.js"
 
 // ---------------------------------------------------------------------------
 // Source fields: optional on ping and indirect ping
@@ -127,7 +128,7 @@ const ping: MessageCodec<Ping> = {
     let node = ""
     const s = emptySource()
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       if (key === "SeqNo") seqNo = r.readUint(U32_MAX)
       else if (key === "Node") node = r.readString()
       else if (!readSourceField(r, key, s)) r.skip()
@@ -174,7 +175,7 @@ const indirectPing: MessageCodec<IndirectPing> = {
     let nack = false
     const s = emptySource()
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       switch (key) {
         case "SeqNo":
           seqNo = r.readUint(U32_MAX)
@@ -217,7 +218,7 @@ const ack: MessageCodec<Ack> = {
     let seqNo: number | undefined
     let payload: Uint8Array = new Uint8Array(0)
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       if (key === "SeqNo") seqNo = r.readUint(U32_MAX)
       else if (key === "Payload") payload = r.readBytes()
       else r.skip()
@@ -239,7 +240,7 @@ const nack: MessageCodec<Nack> = {
     const n = r.readMapLength()
     let seqNo: number | undefined
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       if (key === "SeqNo") seqNo = r.readUint(U32_MAX)
       else r.skip()
     }
@@ -266,7 +267,7 @@ const accusation = <M extends Suspect | Dead>(tag: M["_tag"], type: MessageType)
     let node: string | undefined
     let from = ""
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       if (key === "Incarnation") incarnation = r.readUint(U32_MAX)
       else if (key === "Node") node = r.readString()
       else if (key === "From") from = r.readString()
@@ -290,7 +291,7 @@ const alive: MessageCodec<Alive> = {
     const n = r.readMapLength()
     const f = emptyMemberFields()
     for (let i = 0; i < n && !r.failed; i++) {
-      if (!readMemberField(r, r.readString(), "Node", f)) r.skip()
+      if (!readMemberField(r, r.readKey(fieldKeys), "Node", f)) r.skip()
     }
     const { host, incarnation, name: node } = f
     if (incarnation === undefined) missing(r, "alive.Incarnation")
@@ -333,7 +334,7 @@ const errorResponse: MessageCodec<ErrorResponse> = {
     const n = r.readMapLength()
     let error: string | undefined
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       if (key === "Error") error = r.readString()
       else r.skip()
     }

@@ -36,6 +36,22 @@ export const U8_MAX = 0xff
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
+/** A fixed set of ASCII strings grouped by length, for `MsgpackReader.readKey`. */
+export interface KeyTable {
+  readonly byLength: ReadonlyArray<ReadonlyArray<string> | undefined>
+}
+
+/** A `KeyTable` of `keys`; each must be ASCII (a byte per character), which is what lets bytes match text. */
+export const keyTable = (keys: ReadonlyArray<string>): KeyTable => {
+  const byLength: Array<Array<string> | undefined> = []
+  for (const key of keys) {
+    if (!/^[\x00-\x7f]*$/.test(key)) throw new Error(`keyTable: ${key} is not ASCII`)
+    const group = byLength[key.length] ?? (byLength[key.length] = [])
+    group.push(key)
+  }
+  return { byLength }
+}
+
 /**
  * A cursor over a byte array that reads msgpack values with bounds checks.
  * Reads return a zero value once `error` is set.
@@ -45,6 +61,8 @@ export class MsgpackReader {
   pos: number
   /** The first error met, if any. */
   error: DecodeError | undefined = undefined
+  /** Where the bytes the last `readSpan` read start. */
+  spanStart = 0
 
   /** Reads `bytes[start, end)`. */
   constructor(
@@ -255,6 +273,42 @@ export class MsgpackReader {
     const start = this.pos
     this.pos += n
     return decodeUtf8(this, this.bytes, start, n)
+  }
+
+  /**
+   * Reads a string that is usually one of `known` (a map key): a known one is
+   * returned as the table's own string, matched on the bytes, so no string is
+   * built per key read; any other reads as `readString` would.
+   */
+  readKey(known: KeyTable): string {
+    const n = this.readRawLength(false, Number.MAX_SAFE_INTEGER)
+    if (n <= 0) return ""
+    const start = this.pos
+    this.pos += n
+    const candidates = known.byLength[n]
+    if (candidates !== undefined) {
+      const bytes = this.bytes
+      for (let c = 0; c < candidates.length; c++) {
+        const key = candidates[c]!
+        let i = 0
+        while (i < n && bytes[start + i] === key.charCodeAt(i)) i++
+        if (i === n) return key
+      }
+    }
+    return decodeUtf8(this, this.bytes, start, n)
+  }
+
+  /**
+   * Reads str or bin bytes as `readBytes` does, without making a view: returns
+   * their length (0 for nil, empty or after an error) and leaves where they
+   * start in `spanStart`, for callers that only look at the bytes.
+   */
+  readSpan(max: number = Number.MAX_SAFE_INTEGER): number {
+    const n = this.readRawLength(true, max)
+    if (n <= 0) return 0
+    this.spanStart = this.pos
+    this.pos += n
+    return n
   }
 
   /**

@@ -23,7 +23,9 @@
  */
 import { Either } from "effect"
 import type { PacketMessage } from "../swim/messages.js"
-import { decodeCompoundBody, makeCompound, MAX_COMPOUND_PARTS } from "./compound.js"
+import { compoundHeaderOverhead, compoundPartOverhead } from "../swim/config.js"
+import { codecOf } from "./codec.js"
+import { decodeCompoundBody, MAX_COMPOUND_PART_SIZE, MAX_COMPOUND_PARTS } from "./compound.js"
 import { compressMessage, decodeCompressBody, MAX_PACKET_DECOMPRESSED } from "./compress.js"
 import { addCrc, checkCrc, CRC_OVERHEAD } from "./crc32.js"
 import type { EncryptionVersion } from "./encryption.js"
@@ -32,7 +34,8 @@ import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
 import { addLabelHeader, labelOverhead, removeLabelHeader } from "./label.js"
 import { MessageType } from "./messageType.js"
-import { decodeMessage, encodeMessage } from "./messages.js"
+import { decodeMessage, encodeMessage, packetCodecs } from "./messages.js"
+import { MsgpackWriter } from "./msgpack.js"
 
 const encoder = new TextEncoder()
 const EMPTY = new Uint8Array(0)
@@ -81,8 +84,34 @@ export const encodePacket = (
 ): Uint8Array => {
   if (messages.length === 0) throw new RangeError("a packet needs at least one message")
   if (messages.length > MAX_COMPOUND_PARTS) throw new RangeError(`${messages.length} messages exceed a compound`)
-  const payload = messages.length === 1 ? encodeMessage(messages[0]!) : makeCompound(messages.map(encodeMessage))
+  const payload = messages.length === 1 ? encodeMessage(messages[0]!) : encodeCompound(messages)
   return wrapPacket(payload, options)
+}
+
+// Part sizes of the compound being encoded; encoding is synchronous, so one table serves every call.
+const partSizes = new Uint32Array(MAX_COMPOUND_PARTS)
+
+/**
+ * The compound `makeCompound` would build from the messages' encodings, written in one buffer: no
+ * buffer per part, no copy. A codec whose size disagrees with what it writes is a bug, and throws.
+ */
+const encodeCompound = (messages: ReadonlyArray<PacketMessage>): Uint8Array => {
+  let total = compoundHeaderOverhead
+  for (let i = 0; i < messages.length; i++) {
+    const size = codecOf(packetCodecs, messages[i]!).size(messages[i]!)
+    if (size > MAX_COMPOUND_PART_SIZE) throw new RangeError(`compound part of ${size} bytes`)
+    partSizes[i] = size
+    total += compoundPartOverhead + size
+  }
+  const w = new MsgpackWriter(total)
+  w.byte(MessageType.Compound).byte(messages.length)
+  for (let i = 0; i < messages.length; i++) w.u16(partSizes[i]!)
+  for (let i = 0; i < messages.length; i++) {
+    const start = w.length
+    codecOf(packetCodecs, messages[i]!).write(w, messages[i]!)
+    if (w.length - start !== partSizes[i]) throw new Error(`${messages[i]!._tag}: encoded size differs from its size`)
+  }
+  return w.finish()
 }
 
 /**

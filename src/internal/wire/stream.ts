@@ -40,6 +40,7 @@ import { MessageType } from "./messageType.js"
 import { packetCodecs } from "./messages.js"
 import { MsgpackReader, ownBytes, uintSize } from "./msgpack.js"
 import * as Canonical from "./canonical.js"
+import { fieldKeys } from "./fieldKeys.js"
 
 /** memberlist's maxPushStateBytes: the largest sealed frame and the largest user state. */
 export const MAX_PUSH_STATE_BYTES = 20 * 1024 * 1024
@@ -81,7 +82,7 @@ const readState = (r: MsgpackReader): PushNodeState | undefined => {
   const f = emptyMemberFields()
   let state: number | undefined
   for (let i = 0; i < n && !r.failed; i++) {
-    const key = r.readString()
+    const key = r.readKey(fieldKeys)
     if (key === "State") state = r.readInt()
     else if (!readMemberField(r, key, "Name", f)) r.skip()
   }
@@ -128,7 +129,7 @@ const pushPull: MessageCodec<PushPull> = {
     let userStateLen = 0
     let join = false
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       if (key === "Nodes") nodes = r.readInt()
       else if (key === "UserStateLen") userStateLen = r.readInt()
       else if (key === "Join") join = r.readBool()
@@ -178,7 +179,7 @@ const userMessage: MessageCodec<User> = {
     const n = r.readMapLength()
     let len: number | undefined
     for (let i = 0; i < n && !r.failed; i++) {
-      const key = r.readString()
+      const key = r.readKey(fieldKeys)
       if (key === "UserMsgLen") len = r.readInt()
       else r.skip()
     }
