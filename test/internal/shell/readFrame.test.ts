@@ -67,6 +67,10 @@ describe("readFrame", () => {
       const frame = pushPullFrame("other-cluster")
       const outcome = yield* Effect.either(readFrame(connectionOf([frame.subarray(0, 40)]), { label: "ours" }, 1_000))
       expect(Either.isLeft(outcome) && outcome.left._tag).toBe("DecodeError")
+      // the reason the first bytes give, not whatever the frame's extent makes of them
+      const early = Stream.decodeStream(frame.subarray(0, 40), { label: "ours" })
+      expect(Either.isLeft(early)).toBe(true)
+      expect(Either.isLeft(outcome) && outcome.left.message).toBe(Either.isLeft(early) && early.left.message)
     }))
 
   it.effect("reads a frame cut into many chunks", () =>
