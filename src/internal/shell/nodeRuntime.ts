@@ -17,9 +17,9 @@ import type { Address, TransportShape } from "../../Transport.js"
 import type { Driver } from "../driver/driver.js"
 import type { Runtime } from "../driver/runtime.js"
 import type { MembershipEvent as CoreEvent, Timer } from "../swim/io.js"
-import { formatAddress } from "../swim/messages.js"
+import { formatAddress, type PacketMessage } from "../swim/messages.js"
 import type { EventQueue } from "../driver/eventQueue.js"
-import { encodePacket } from "../wire/packet.js"
+import { encodePacket, type EncodePacketOptions } from "../wire/packet.js"
 import type { AppState } from "./appState.js"
 import type { Delivery } from "./delivery.js"
 import type { MemberMetrics } from "./memberMetrics.js"
@@ -90,6 +90,21 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
   const pending: Array<Effect.Effect<void>> = []
   const later: Array<Command> = []
   let streamsInFlight = 0
+  // The last packet encoded, kept so that a run of sends of the same messages array (a join's greetings to
+  // every member) is encoded once. Never an encrypted one: each of those needs its own nonce.
+  let lastMessages: ReadonlyArray<PacketMessage> | undefined = undefined
+  let lastOptions: EncodePacketOptions | undefined = undefined
+  let lastBytes: Uint8Array = new Uint8Array(0)
+  const encoded = (messages: ReadonlyArray<PacketMessage>, options: EncodePacketOptions): Uint8Array => {
+    if (messages === lastMessages && options === lastOptions) return lastBytes
+    const bytes = encodePacket(messages, options)
+    if (options.encryption === undefined) {
+      lastMessages = messages
+      lastOptions = options
+      lastBytes = bytes
+    }
+    return bytes
+  }
 
   /** Runs a stream exchange on its own fiber, within the cap; `refused` runs instead when the cap is reached. */
   const exchange = (work: Effect.Effect<Command>, refused: Command): void => {
@@ -112,7 +127,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     later,
     now: options.now,
     send: (packet) => {
-      const bytes = encodePacket(packet.messages, wire.packetOf(packet.crc, packet.messages))
+      const bytes = encoded(packet.messages, wire.packetOf(packet.crc, packet.messages))
       if (!sender.unsafeOffer({ to: packet.to, bytes, ping: pingIn(packet.messages) })) {
         member.count(metrics.outboxDropped)
         return

@@ -57,13 +57,17 @@ export const readFrame = (
         return yield* new TransportError({ reason: "StreamFailed", message: "stream closed before a whole message" })
       }
       received.append(chunk)
-      // The first bytes say whether the label, the encryption and the type can be right: refuse at once.
+      const end = extent.advance(received.bytes, received.length)
+      // The first bytes say whether the label, the encryption and the type can be right: refuse at once,
+      // unless the whole frame is already here and its decoding below says so. (Decoding a prefix of a
+      // compressed frame fails on the cut, and a failure costs a stack trace.)
       if (!checkedStart) {
         checkedStart = true
-        const early = decodeStream(received.bytes.subarray(0, Math.min(received.length, 64)), options)
-        if (Either.isLeft(early)) return yield* early.left
+        if (Either.isLeft(end) || end.right === undefined) {
+          const early = decodeStream(received.bytes.subarray(0, Math.min(received.length, 64)), options)
+          if (Either.isLeft(early)) return yield* early.left
+        }
       }
-      const end = extent.advance(received.bytes, received.length)
       if (Either.isLeft(end)) return yield* end.left
       if (end.right === undefined) continue
       const decoded = decodeStream(received.bytes.subarray(0, end.right), options)

@@ -69,8 +69,9 @@ const greetMembers = (step: Step): void => {
   const targets = members.length - 1 <= ownPerInterval
     ? members.filter(greeted)
     : sampleDistinct(state.rng, members, maxJoinGreetings, greeted)
-  const alive = aliveAboutSelf(self)
-  for (const m of targets) sendPacket(step, m.address, [alive])
+  // One messages array for every target: the shell encodes a packet once for a run of sends that share it.
+  const greeting = [aliveAboutSelf(self)]
+  for (const m of targets) sendPacket(step, m.address, greeting)
 }
 
 /**

@@ -30,7 +30,7 @@ import {
 import { inTouchWith } from "./inTouch.js"
 import { formedWhileIsolated, isIsolated } from "./isolation.js"
 import { above, beyondWindow, incarnationWindow, isNewer, isOlder } from "./incarnation.js"
-import { type Origin, reportUnconfirmed } from "./trust.js"
+import { type Origin, pushPullEntryOrigin, reportUnconfirmed } from "./trust.js"
 import { admitNew } from "./admission.js"
 import { storedAddressKey } from "./addressKey.js"
 
@@ -379,7 +379,7 @@ export const mergeRemoteStates = (
           address: r.address,
           meta: r.meta,
           versions: r.versions
-        }, sameAddress(r.address, peer) ? "own" : origin, peer)
+        }, pushPullEntryOrigin(r.address, origin, peer), peer)
         break
       case NodeState.Left:
         handleDead(step, { _tag: "Dead", incarnation: r.incarnation, node: r.name, from: r.name })

@@ -15,7 +15,7 @@
  * @internal
  */
 import type { Address, Alive } from "./messages.js"
-import { formatAddress } from "./messages.js"
+import { formatAddress, sameAddress } from "./messages.js"
 import { catchUpAfterTurningAway } from "./catchUp.js"
 import type { Step } from "./state.js"
 
@@ -123,3 +123,16 @@ export const budgetOf = (origin: Origin, source: Address | undefined): { readonl
       return { key: `relayed ${source === undefined ? "" : formatAddress(source)}`, limit: relayedPerSource }
   }
 }
+
+/**
+ * Which door an entry of a push/pull goes through. An entry at the peer's
+ * own address is the peer speaking for itself. A push/pull request arrives
+ * on a stream the peer dialled, whose port is an ephemeral one, never the
+ * peer's member port, so there the peer's host decides: TCP's handshake
+ * proves the host, and any process on that host could as well claim a
+ * name at one of its ports by a datagram from that port (the `own` door).
+ * The shell and the simulator pass the stream's remote address as they
+ * have it; this rule makes both admit the requester the same way.
+ */
+export const pushPullEntryOrigin = (entry: Address, origin: "answer" | "request", peer: Address): Origin =>
+  (origin === "request" ? entry.host === peer.host : sameAddress(entry, peer)) ? "own" : origin

@@ -9,9 +9,16 @@
 import { Effect } from "effect"
 import type { TransportError } from "./error.js"
 
+/**
+ * A failure, or how to make it: a connection that closes makes one for a
+ * reader that may never come, and building an error captures a stack, so
+ * it can be left to the first read that meets it.
+ */
+export type Failure = TransportError | (() => TransportError)
+
 type Ending =
   | { readonly _tag: "Eof" }
-  | { readonly _tag: "Failed"; readonly error: TransportError }
+  | { readonly _tag: "Failed"; error: Failure }
 
 /** How much may wait unread before the producer is asked to pause (bytes). */
 const defaultHighWater = 256 * 1024
@@ -60,14 +67,14 @@ export class Inbox {
   }
 
   /** A failure after the remaining chunks (the data that arrived is still good). */
-  fail(error: TransportError): void {
+  fail(error: Failure): void {
     if (this.ending !== undefined) return
     this.ending = { _tag: "Failed", error }
     this.wake()
   }
 
   /** Fails at once, discarding unread chunks: this side closed, nothing more will be read. */
-  abort(error: TransportError): void {
+  abort(error: Failure): void {
     this.chunks.length = 0
     this.buffered = 0
     if (this.ending === undefined || this.ending._tag === "Eof") this.ending = { _tag: "Failed", error }
@@ -86,7 +93,9 @@ export class Inbox {
       return Effect.succeed(chunk)
     }
     if (this.ending !== undefined) {
-      return this.ending._tag === "Eof" ? Effect.succeed(undefined) : Effect.fail(this.ending.error)
+      if (this.ending._tag === "Eof") return Effect.succeed(undefined)
+      if (typeof this.ending.error === "function") this.ending.error = this.ending.error()
+      return Effect.fail(this.ending.error)
     }
     return Effect.async<Uint8Array | undefined, TransportError>((resume) => {
       const waiter = () => resume(this.read)

@@ -36,9 +36,9 @@ export const fromSocket = (socket: Net.Socket, remote: Address): Connection => {
   socket.setNoDelay(true)
   socket.on("data", (chunk: Buffer) => inbox.push(toBytes(chunk)))
   socket.on("end", () => inbox.finish())
-  socket.on("error", (cause) => inbox.fail(Errors.streamFailed(remote, cause)))
+  socket.on("error", (cause) => inbox.fail(() => Errors.streamFailed(remote, cause)))
   // A close without end or error was ours (close or transport shutdown): reads say so.
-  socket.on("close", () => inbox.fail(Errors.closed(`stream with ${remote.host}:${remote.port}`)))
+  socket.on("close", () => inbox.fail(() => Errors.closed(`stream with ${remote.host}:${remote.port}`)))
 
   const write = (bytes: Uint8Array): Effect.Effect<void, Errors.TransportError> =>
     Effect.async<void, Errors.TransportError>((resume) => {
@@ -66,7 +66,7 @@ export const fromSocket = (socket: Net.Socket, remote: Address): Connection => {
 
   const close = Effect.sync(() => {
     closedHere = true
-    inbox.abort(Errors.closed(`stream with ${remote.host}:${remote.port}`))
+    inbox.abort(() => Errors.closed(`stream with ${remote.host}:${remote.port}`))
     // destroySoon sends FIN after anything still queued for writing (writes
     // normally finished already, as `write` waits for them), then frees the socket.
     if (!socket.destroyed) socket.destroySoon()
