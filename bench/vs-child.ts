@@ -16,7 +16,7 @@
  *
  * Usage: node --expose-gc --import tsx bench/vs-child.ts --preset lan --n 50
  *   [--mode detect|loss] [--settle 2] [--window 10] [--loss 0.1]
- *   [--converge-limit 60] [--detect-limit 60] [--aligned false|true]
+ *   [--converge-limit 60] [--detect-limit 60] [--aligned false|true] [--extras false|true]
  */
 import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { loadavg } from "node:os"
@@ -47,6 +47,8 @@ const detectLimitS = Number(arg("detect-limit", "60"))
 const traceShapes = process.argv.includes("--shapes")
 /** `--aligned false|true`: the probe schedule (docs/detection.md); unset: the library's default (aligned). */
 const alignedProbing = process.argv.includes("--aligned") ? arg("aligned", "true") === "true" : undefined
+/** `--extras false`: verification pings, the repeated direct ping and the coverage floor off (docs/detection.md). */
+const extrasOff = process.argv.includes("--extras") && arg("extras", "true") === "false"
 
 const gc: () => void = (() => {
   try {
@@ -203,7 +205,8 @@ const makeConfig = (name: string): SwimConfig.SwimConfigShape => {
     bindPort: 0,
     compression: true,
     ...(mode === "loss" ? { tcpPingFallback: false } : {}),
-    ...(alignedProbing === undefined ? {} : { alignedProbing })
+    ...(alignedProbing === undefined ? {} : { alignedProbing }),
+    ...(extrasOff ? { verifySuspects: false, repeatDirectPing: false, coverageFloor: false } : {})
   }
   return preset === "local" ? SwimConfig.local(options) : SwimConfig.lan(options)
 }

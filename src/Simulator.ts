@@ -113,6 +113,17 @@ export type CurvePoint = runner.CurvePoint
 export type DetectionReport = runner.DetectionReport
 
 /**
+ * Traffic per survivor per second while the run's failures were being
+ * detected: from the first failure until every up node had seen every
+ * failure (`result.detectionTraffic`; docs/detection.md, "What detection
+ * traffic buys").
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DetectionTraffic = runner.DetectionTraffic
+
+/**
  * A 1-2 ms LAN without loss, unlimited bandwidth, 1 s stream timeout.
  *
  * @since 0.1.0

@@ -40,6 +40,18 @@ export interface SwimConfigShape {
    * (docs/detection.md); false: memberlist's shuffled round robin. Default true.
    */
   readonly alignedProbing: boolean
+  /**
+   * Ping each suspect on its own every third of the min suspicion timeout, so a live suspect's
+   * refutation reaches this member before its timeout (docs/detection.md, "What detection traffic
+   * buys"); false: only the round robin probes a suspect, as memberlist does. Default true.
+   */
+  readonly verifySuspects: boolean
+  /**
+   * Send the direct ping once more when the probe timeout passes without an ack, besides the
+   * indirect pings (docs/detection.md, "What detection traffic buys"); false: memberlist's
+   * indirect pings only. Default true.
+   */
+  readonly repeatDirectPing: boolean
   /** Suspicion timeout multiplier. */
   readonly suspicionMult: number
   /** Upper bound of the suspicion timeout, as a multiple of its lower bound. */

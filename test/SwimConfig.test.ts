@@ -6,18 +6,7 @@ import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
 import { Cluster, Messages } from "./support/cluster.js"
-
-/** Runs `layerFromEnv` against a fake environment. */
-const fromEnv = (env: Record<string, string>) =>
-  Effect.gen(function*() {
-    const saved = { ...process.env }
-    for (const key of Object.keys(process.env)) if (key.startsWith("SWIM_")) delete process.env[key]
-    Object.assign(process.env, env)
-    const result = yield* Effect.either(Effect.provide(SwimConfig.SwimConfig, SwimConfig.layerFromEnv()))
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-    Object.assign(process.env, saved)
-    return result
-  })
+import { fromEnv } from "./support/swimEnv.js"
 
 describe("SwimConfig", () => {
   it("presets carry memberlist's values", () => {

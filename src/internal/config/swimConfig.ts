@@ -48,6 +48,8 @@ const fromTimings = (t: Timings, tcpTimeout: number, bindHost: string): Omit<Swi
   indirectChecks: t.indirectChecks,
   tcpPingFallback: t.tcpPingFallback,
   alignedProbing: t.alignedProbing,
+  verifySuspects: t.verifySuspects,
+  repeatDirectPing: t.repeatDirectPing,
   suspicionMult: t.suspicionMult,
   suspicionMaxTimeoutMult: t.suspicionMaxTimeoutMult,
   retransmitMult: t.retransmitMult,
@@ -98,6 +100,10 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
   }
   for (const field of ["gossipToTheDeadTime", "pushPullInterval", "deadNodeReclaimTime"] as const) {
     if (!(ms(c[field]) >= 0) || !Duration.isFinite(c[field])) return fail(field, "must be a finite duration")
+  }
+  // Untyped callers (JSON, JavaScript) could pass "false", which a truthiness test would read as on.
+  for (const field of ["verifySuspects", "repeatDirectPing"] as const) {
+    if (typeof c[field] !== "boolean") return fail(field, "must be true or false")
   }
   if (ms(c.probeTimeout) >= ms(c.probeInterval)) return fail("probeTimeout", "must be shorter than probeInterval")
   for (const field of ["suspicionMult", "suspicionMaxTimeoutMult", "retransmitMult", "awarenessMaxMultiplier"] as const) {
@@ -169,6 +175,8 @@ const fields = {
   indirectChecks: optional(Config.integer("indirectChecks"), "Members asked to probe indirectly"),
   tcpPingFallback: optional(Config.boolean("tcpPingFallback"), "Try a TCP ping when UDP probes fail"),
   alignedProbing: optional(Config.boolean("alignedProbing"), "Probe on a schedule all members share"),
+  verifySuspects: optional(Config.boolean("verifySuspects"), "Ping each suspect on its own to catch its refutation"),
+  repeatDirectPing: optional(Config.boolean("repeatDirectPing"), "Ping directly once more when the probe times out"),
   suspicionMult: optional(Config.integer("suspicionMult"), "Suspicion timeout multiplier"),
   suspicionMaxTimeoutMult: optional(Config.integer("suspicionMaxTimeoutMult"), "Max suspicion timeout multiplier"),
   retransmitMult: optional(Config.integer("retransmitMult"), "Gossip retransmission multiplier"),

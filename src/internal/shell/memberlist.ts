@@ -94,6 +94,8 @@ const coreConfigOf = (
   indirectChecks: config.indirectChecks,
   tcpPingFallback: config.tcpPingFallback,
   alignedProbing: config.alignedProbing,
+  verifySuspects: config.verifySuspects,
+  repeatDirectPing: config.repeatDirectPing,
   suspicionMult: config.suspicionMult,
   suspicionMaxTimeoutMult: config.suspicionMaxTimeoutMult,
   retransmitMult: config.retransmitMult,

@@ -72,6 +72,15 @@ export const formatSummary = (report: SimulationReport): string => {
     ["stream exchanges", `${t.streamsPerNodeSecond.toFixed(3)}, ~${num(t.streamBytesPerNodeSecond)} bytes`],
     ["packets lost", `${t.packetsLost} of ${t.packetsSent}`]
   ]))
+  const d = r.detectionTraffic
+  if (d !== undefined) {
+    lines.push("")
+    lines.push(`while detecting (${sec(d.from)} + ${sec(d.ms)}${d.complete ? "" : ", not every failure seen by the end"}), per survivor per second`)
+    lines.push(table([
+      ["packets", d.packetsPerNodeSecond.toFixed(2)],
+      ["bytes (codec-exact)", num(d.bytesPerNodeSecond)]
+    ]))
+  }
   lines.push("")
   lines.push(`at the end: ${(r.finalConverged * 100).toFixed(1)}% of ${r.upAtEnd} up nodes have a full, correct view`)
   lines.push(`wall: ${(wall.ms / 1000).toFixed(1)} s for ${sec(wall.virtualMs)} virtual (${num(wall.nodeSecondsPerSecond, 0)} node-s per s), peak RSS ${(wall.peakRssBytes / 2 ** 20).toFixed(0)} MiB`)

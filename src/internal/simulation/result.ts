@@ -59,6 +59,21 @@ export interface TrafficReport {
   readonly packetsLost: number
 }
 
+/**
+ * Traffic while failures were being detected (detectionWindow.ts): from
+ * the first failure until every up node had seen every failure so far, to
+ * the first curve sample after (within `sampleEvery`), per up node per
+ * second, so per survivor.
+ */
+export interface DetectionTraffic extends TrafficReport {
+  /** When the first failure happened, ms since the run started. */
+  readonly from: number
+  /** The window's length, ms. */
+  readonly ms: number
+  /** False when some up node had still not seen some failure at the end of the run (measured to the end). */
+  readonly complete: boolean
+}
+
 /** Everything a run measured; a function of the scenario alone (same scenario, same result). */
 export interface SimulationResult {
   /** When the join storm converged: the median node's and the last node's full view, ms from the start. */
@@ -76,6 +91,8 @@ export interface SimulationResult {
   readonly accuracy: Accuracy
   readonly falseDeathLog: ReadonlyArray<{ readonly at: number; readonly observer: string; readonly subject: string; readonly from: string }>
   readonly traffic: TrafficReport
+  /** Traffic while detecting the run's failures; undefined when nothing failed. */
+  readonly detectionTraffic: DetectionTraffic | undefined
   readonly curve: ReadonlyArray<CurvePoint>
   /** At the end: fraction of up nodes with a full view. */
   readonly finalConverged: number

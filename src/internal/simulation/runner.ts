@@ -11,6 +11,7 @@ import { planActions } from "./actions.js"
 import { internerRefusals } from "../swim/memberTable.js"
 import type { SimulatedCluster } from "./cluster.js"
 import { CurveSampler, nodeMsBefore, samplePeriod } from "./curve.js"
+import { DetectionWindow } from "./detectionWindow.js"
 import { NodePool } from "./nodePool.js"
 import { Reconvergence } from "./reconvergence.js"
 import type { SimulationReport, SimulationResult } from "./result.js"
@@ -25,6 +26,7 @@ export type {
   ActionReport,
   CurvePoint,
   DetectionReport,
+  DetectionTraffic,
   SimulationReport,
   SimulationResult,
   TrafficReport
@@ -54,6 +56,7 @@ export function* scenarioSlices(scenario: Scenario, command: string | undefined,
   // Accuracy and traffic count from the scenario's start.
   resetAccuracy(cluster)
   const traffic = TrafficWindow.open(cluster, scenarioStart)
+  const detecting = new DetectionWindow(cluster, tracker)
 
   const timeline = new Timeline(scenarioStart)
   const reconvergence = new Reconvergence(tracker)
@@ -68,12 +71,18 @@ export function* scenarioSlices(scenario: Scenario, command: string | undefined,
   const end = scenarioStart + scenario.duration
   for (;;) {
     const due = timeline.nextAt
-    const before = cluster.now
-    yield* sampler.slices(due > end ? end : due, undefined, budget)
-    traffic.addStep(cluster.now - before, tracker.upCount)
+    const until = due > end ? end : due
+    // Stops early (at a sample) only to close the detection window; then runs on to `until`.
+    do {
+      const before = cluster.now
+      yield* sampler.slices(until, detecting.done, budget)
+      traffic.addStep(cluster.now - before, tracker.upCount)
+      detecting.addStep(cluster.now - before, tracker.upCount)
+    } while (cluster.now < until)
     reconvergence.resolve()
     if (due > end) break
     timeline.runNext()
+    detecting.afterAction()
     reconvergence.resolve()
   }
   sampler.finish()
@@ -87,6 +96,7 @@ export function* scenarioSlices(scenario: Scenario, command: string | undefined,
     accuracy: { ...cluster.accuracy },
     falseDeathLog: cluster.falseDeathLog.slice(),
     traffic: traffic.report(),
+    detectionTraffic: detecting.report(),
     curve: sampler.points,
     finalConverged: tracker.convergedFraction(),
     upAtEnd: tracker.upCount

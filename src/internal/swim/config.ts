@@ -33,6 +33,16 @@ export interface CoreConfig {
    * by one prober per probe interval; false: memberlist's own shuffled round robin.
    */
   readonly alignedProbing: boolean
+  /**
+   * Whether each suspect also gets a verification ping of its own every `verificationSpacing`
+   * (probe.ts, `verifySuspects`); false: only the round robin probes it, as memberlist does.
+   */
+  readonly verifySuspects: boolean
+  /**
+   * Whether the direct ping is sent once more, bare, when the probe timeout passes without an ack
+   * (probe.ts, `probeTimedOut`); false: only the indirect pings then, as memberlist does.
+   */
+  readonly repeatDirectPing: boolean
 
   /** Suspicion timeout multiplier (min timeout = mult x max(1, log10 n) x probeInterval). */
   readonly suspicionMult: number
@@ -151,6 +161,8 @@ export type Timings = Omit<CoreConfig, "name" | "address" | "meta" | "versions">
 const common = {
   tcpPingFallback: true,
   alignedProbing: true,
+  verifySuspects: true,
+  repeatDirectPing: true,
   coverageFloor: true,
   suspicionMaxTimeoutMult: 6,
   awarenessMaxMultiplier: 8,

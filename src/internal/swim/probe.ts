@@ -167,7 +167,7 @@ const pingMessages = (state: CoreState, seqNo: number, target: MemberRecord): Ar
  * bare packet (no gossip piggybacked: the suspect may well be dead), with
  * no indirect probe and no stream ping; an unanswered one changes nothing -
  * it is no confirmation and costs no local health - since only the round
- * robin's full probes accuse.
+ * robin's full probes accuse. Off with `verifySuspects: false`.
  */
 const verifySuspects = (step: Step, roundRobinTarget: MemberRecord | undefined): void => {
   const { state, now } = step
@@ -210,7 +210,7 @@ export const probeTick = (step: Step, token: number): void => {
   setTimer(step, now + interval, { _tag: "ProbeTick", token: state.probeTickToken })
 
   const target = nextProbeTarget(step)
-  verifySuspects(step, target)
+  if (state.config.verifySuspects) verifySuspects(step, target)
   if (target === undefined) return
   const seqNo = newSeqNo(state)
   sendWithPiggyback(step, target.address, pingMessages(state, seqNo, target), { probe: true })
@@ -300,8 +300,9 @@ const judgeHealth = (step: Step, probe: Probe): void => {
 }
 
 /**
- * No direct ack in time: ping the target directly once more, ask k members
- * to probe it for us, and try a stream ping. (The same timer, set again,
+ * No direct ack in time: ping the target directly once more (unless
+ * `repeatDirectPing` is off), ask k members to probe it for us, and try a
+ * stream ping. (The same timer, set again,
  * says a failed probe's nacks are due.)
  */
 export const probeTimedOut = (step: Step, seqNo: number): void => {
@@ -320,7 +321,7 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
   // reason for no ack, and the direct path (two packets) is likelier to get through than any one
   // indirect path (four). Not flagged as a probe: it is the same probe.
   const record = state.members.get(probe.target)
-  if (record !== undefined) sendPacket(step, probe.address, pingMessages(state, probe.seqNo, record))
+  if (record !== undefined && state.config.repeatDirectPing) sendPacket(step, probe.address, pingMessages(state, probe.seqNo, record))
   const relays = sampleDistinct(
     state.rng,
     state.probeOrder,
