@@ -169,4 +169,17 @@ describe("SwimConfig", () => {
       // Nothing was bound: the port is free.
       yield* Effect.scoped(Transport.makeNode({ host: "127.0.0.1", port }))
     }))
+
+  it.effect("validation refuses a switch that is not a boolean, naming the field", () =>
+    Effect.gen(function*() {
+      const switches = ["tcpPingFallback", "alignedProbing", "coverageFloor", "compression"] as const
+      for (const field of switches) {
+        // An untyped caller's "false" would read as on if validation let it through.
+        const untyped = { ...SwimConfig.lan({ name: "a" }), [field]: "false" } as unknown as SwimConfig.SwimConfigShape
+        const result = yield* Effect.either(SwimConfig.validate(untyped))
+        expect(Either.isLeft(result) && [result.left.field, result.left.reason]).toEqual([field, "InvalidValue"])
+        const valid = yield* SwimConfig.validate({ ...SwimConfig.lan({ name: "a" }), [field]: false })
+        expect(valid[field]).toBe(false)
+      }
+    }))
 })

@@ -102,7 +102,16 @@ export const validate = (c: SwimConfigShape): Effect.Effect<SwimConfigShape, Swi
     if (!(ms(c[field]) >= 0) || !Duration.isFinite(c[field])) return fail(field, "must be a finite duration")
   }
   // Untyped callers (JSON, JavaScript) could pass "false", which a truthiness test would read as on.
-  for (const field of ["verifySuspects", "repeatDirectPing"] as const) {
+  for (
+    const field of [
+      "tcpPingFallback",
+      "alignedProbing",
+      "verifySuspects",
+      "repeatDirectPing",
+      "coverageFloor",
+      "compression"
+    ] as const
+  ) {
     if (typeof c[field] !== "boolean") return fail(field, "must be true or false")
   }
   if (ms(c.probeTimeout) >= ms(c.probeInterval)) return fail("probeTimeout", "must be shorter than probeInterval")
