@@ -195,6 +195,14 @@ export const run = (options: { readonly quick: boolean }): string => {
     { label: "kill 10%: first suspicion (s)", get: (r) => r.firstSuspicionMs, show: sec(plan.detectLimit) },
     { label: "kill 10%: last survivor sees every victim dead (s)", get: (r) => r.lastDeadMs, show: sec(plan.detectLimit) },
     { label: "bytes sent per survivor per second, detecting", get: (r) => r.detectBytesPerMemberSecond, show: (x) => fmt(x, 0) },
+    {
+      // The rate above divides by the detection's length, which aligned probing shortens; this is what the whole
+      // detection cost each survivor (docs/detection.md, "What detection traffic buys").
+      label: "KiB sent per survivor for the whole detection",
+      get: (r) =>
+        r.detectBytesPerMemberSecond == null || r.lastDeadMs == null || !Number.isFinite(r.lastDeadMs) ? undefined : r.detectBytesPerMemberSecond * r.lastDeadMs / 1000 / 1024,
+      show: (x) => fmt(x, 1)
+    },
     { label: "packets sent per survivor per second, detecting", get: (r) => r.detectPacketsPerMemberSecond, show: (x) => fmt(x, 1) },
     { label: "failed stream dials while detecting (TCP fallback pings)", get: (r) => r.detectDialFailures, show: (x) => fmt(x, 0) },
     { label: "suspicions before the kill (none is true; > 0: a starved process)", get: (r) => r.steadySuspicions, show: (x) => fmt(x, 0) }
