@@ -6,14 +6,19 @@
  * and the cluster's live heap after a full GC (less what the process held
  * before building it) with its bytes per (node, member) entry.
  *
- * Usage: `node --expose-gc --import tsx bench/sim-scale.ts 800` (see docs/simulator-scale.md).
+ * With `--converged`, no storm: every node starts with the full view (the
+ * simulator's converged start), so the figures are those of a cluster that
+ * starts converged: the heap of N full views, and 20 s of steady state.
+ *
+ * Usage: `node --expose-gc --import tsx bench/sim-scale.ts 800 [--converged]` (see docs/simulator-scale.md).
  */
 import { makeScenario } from "../src/internal/simulation/scenario.js"
-import { buildCluster, startJoinStorm } from "../src/internal/simulation/setup.js"
+import { buildCluster, startConverged, startJoinStorm } from "../src/internal/simulation/setup.js"
 import { SimulatedNetwork } from "../src/internal/simulation/simNetwork.js"
 import { ViewTracker } from "../src/internal/simulation/tracker.js"
 
 const n = Number(process.argv[2] ?? 400)
+const converged = process.argv.includes("--converged")
 if (!Number.isInteger(n) || n < 2) throw new Error(`not a node count: ${process.argv[2]}`)
 
 const messages = new Map<string, number>()
@@ -32,8 +37,13 @@ const heapBefore = process.memoryUsage().heapUsed
 const scenario = makeScenario({ nodes: n, seed: 7, duration: 60_000, actions: [] })
 const tracker = new ViewTracker(n)
 const cluster = buildCluster(scenario, tracker)
-startJoinStorm(cluster, n)
-tracker.startPhase(0)
+if (converged) {
+  tracker.startPhase(0)
+  startConverged(cluster, n)
+} else {
+  startJoinStorm(cluster, n)
+  tracker.startPhase(0)
+}
 const cpu = () => process.cpuUsage().user / 1e6
 const settleStart = cpu()
 const settledAt = cluster.runUntilTrue(() => tracker.allConvergedAt !== undefined, 300_000, 100)
@@ -47,6 +57,7 @@ gc?.()
 const heap = process.memoryUsage().heapUsed - heapBefore
 process.stdout.write(JSON.stringify({
   nodes: n,
+  start: converged ? "converged" : "join storm",
   settledAtS: settledAt === undefined ? null : settledAt / 1000,
   settleCpuS: +settleCpu.toFixed(2),
   settlePackets: settled.packetsSent,

@@ -34,6 +34,9 @@ const options = {
   linkLatency: Options.text("link-latency").pipe(Options.optional, Options.withDescription("fixed extra latency per link, same forms")),
   bandwidth: Options.integer("bandwidth").pipe(Options.optional, Options.withDescription("upload bytes per second per node")),
   streamTimeout: Options.text("stream-timeout").pipe(Options.withDefault("1s")),
+  convergedStart: Options.boolean("converged-start").pipe(
+    Options.withDescription("skip the join storm: every node starts with every other alive in its view (steady state at scale)")
+  ),
   noSettle: Options.boolean("no-settle").pipe(Options.withDescription("start the actions' clock at 0, during the join")),
   sizer: Options.choice("sizer", ["codec", "estimate"]).pipe(Options.withDefault("codec" as const)),
   sampleEvery: Options.text("sample-every").pipe(Options.optional, Options.withDescription("convergence curve sampling period")),
@@ -75,6 +78,7 @@ const toScenario = (o: Parsed): Effect.Effect<Simulator.Scenario, Error> =>
       actions,
       overrides,
       settle: !o.noSettle,
+      ...(o.convergedStart ? { convergedStart: true } : {}),
       sizer: o.sizer,
       sampleEvery,
       network: {

@@ -20,13 +20,14 @@ import { estimateSize } from "../swim/estimateSize.js"
 import type { Input, MembershipEvent, Output } from "../swim/io.js"
 import type { Address, NodeState } from "../swim/messages.js"
 import { makeRng, nextUint32, type Rng } from "../swim/random.js"
+import { type ConvergedPeer, fillConvergedView } from "../swim/convergedView.js"
 import * as Driver from "../driver/driver.js"
 import { type Accuracy, AccuracyJudge, type FalseDeath } from "./accuracy.js"
 import { NetworkConditions } from "./conditions.js"
 import { EventQueue } from "../driver/eventQueue.js"
 import { lanNetwork, type NetworkModel } from "./model.js"
 import { type Scheduled, SimulatedNetwork, type SimNode } from "./simNetwork.js"
-import type { ViewTracker } from "./tracker.js"
+import { Seen, type ViewTracker } from "./tracker.js"
 
 export type { Accuracy } from "./accuracy.js"
 export { lanNetwork, type NetworkModel } from "./model.js"
@@ -214,6 +215,30 @@ export class SimulatedCluster {
     this.tracker?.setUp(node.index, true, this.now)
     node.driver.call({ _tag: "Start" })
     if (seeds.length > 0) this.join(name, seeds)
+  }
+
+  /**
+   * Fills the views of the first `count` nodes, all running, with each other
+   * alive, as after a converged join (`convergedView.ts`), and tells the
+   * tracker; `seeds` become what their discovery answers with. No message
+   * is sent and no event recorded: the views are simply there.
+   */
+  fillViews(count: number, seeds: ReadonlyArray<string>): void {
+    const peers: Array<ConvergedPeer> = []
+    for (let i = 0; i < count; i++) {
+      const node = this.list[i] as SimNode
+      if (!node.running) throw new Error(`fillViews: ${node.name} is not running`)
+      const self = Core.member(node.core, node.name)
+      if (self === undefined) throw new Error(`fillViews: ${node.name} does not know itself`)
+      peers.push(self)
+    }
+    const seedAddresses = seeds.map((s) => this.node(s).address)
+    for (let i = 0; i < count; i++) {
+      const node = this.list[i] as SimNode
+      node.seeds = seedAddresses
+      fillConvergedView(node.core, peers, this.now)
+      if (this.tracker !== undefined) for (let s = 0; s < count; s++) this.tracker.set(i, s, Seen.Alive, this.now)
+    }
   }
 
   /** Asks a running node to join (or rejoin) through the named seeds. */

@@ -32,7 +32,11 @@ export const formatSummary = (report: SimulationReport): string => {
     ["overrides", Object.keys(sc.overrides).length === 0 ? "none" : Object.entries(sc.overrides).map(([k, v]) => `${k}=${String(v)}`).join(" ")]
   ]))
   lines.push("")
-  lines.push("join storm (all nodes join through node-0 at t=0)")
+  lines.push(
+    sc.convergedStart === true
+      ? "converged start (no join storm: every node started at t=0 with the full view)"
+      : "join storm (all nodes join through node-0 at t=0)"
+  )
   lines.push(table([
     ["median node full view", sec(r.join.medianNode)],
     ["last node full view", r.join.unconverged > 0 ? `never (${r.join.unconverged} nodes short)` : sec(r.join.worstNode)]

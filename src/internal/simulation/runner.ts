@@ -16,7 +16,7 @@ import { NodePool } from "./nodePool.js"
 import { Reconvergence } from "./reconvergence.js"
 import type { SimulationReport, SimulationResult } from "./result.js"
 import { replayCommand, type Scenario } from "./scenario.js"
-import { buildCluster, nodeCount, startJoinStorm } from "./setup.js"
+import { buildCluster, nodeCount, startConverged, startJoinStorm } from "./setup.js"
 import { drain } from "./slices.js"
 import { detectionReports, joinReport, resetAccuracy, TrafficWindow } from "./statistics.js"
 import { Timeline } from "./timeline.js"
@@ -46,8 +46,14 @@ export function* scenarioSlices(scenario: Scenario, command: string | undefined,
   const total = nodeCount(scenario)
   const tracker = new ViewTracker(total)
   const cluster = buildCluster(scenario, tracker)
-  startJoinStorm(cluster, scenario.nodes)
-  tracker.startPhase(0)
+  if (scenario.convergedStart === true) {
+    // The phase opens first, so the views filled at t=0 count as full at 0.
+    tracker.startPhase(0)
+    startConverged(cluster, scenario.nodes)
+  } else {
+    startJoinStorm(cluster, scenario.nodes)
+    tracker.startPhase(0)
+  }
   const sampler = new CurveSampler(cluster, tracker, samplePeriod(scenario))
   sampler.sample()
 

@@ -91,6 +91,14 @@ export interface Scenario {
    */
   readonly settle: boolean
   readonly settleLimit: number
+  /**
+   * true: no join storm; every node starts at t=0 with every other already
+   * alive in its view, as after a converged join (the "converged start"),
+   * to measure a large cluster's steady state and detection without the
+   * N^2 storm before it. The report says so; its join figures are then 0.
+   * Absent or false: the join storm.
+   */
+  readonly convergedStart?: boolean | undefined
   /** How long to run after the scenario starts (ms). */
   readonly duration: number
   readonly actions: ReadonlyArray<Action>
@@ -294,6 +302,7 @@ export const replayCommand = (scenario: Scenario, program = "effect-memberlist s
     args.push("--stream-timeout", formatDuration(scenario.network.streamTimeout))
   }
   if (!scenario.settle) args.push("--no-settle")
+  if (scenario.convergedStart === true) args.push("--converged-start")
   if (scenario.sizer !== "codec") args.push("--sizer", scenario.sizer)
   if (scenario.sampleEvery !== 0) args.push("--sample-every", formatDuration(scenario.sampleEvery))
   for (const a of scenario.actions) args.push("--scenario", formatAction(a))

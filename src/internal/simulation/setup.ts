@@ -63,3 +63,13 @@ export const startJoinStorm = (cluster: SimulatedCluster, nodes: number): void =
   cluster.start(seedNode)
   for (let i = 1; i < nodes; i++) cluster.start(nodeName(i), [seedNode])
 }
+
+/**
+ * The converged start: every initial node started at t=0 with every other
+ * already in its view, alive (see `convergedView.ts`), and no join sent. A
+ * node's discovery still answers with the seed node, for rejoins.
+ */
+export const startConverged = (cluster: SimulatedCluster, nodes: number): void => {
+  for (let i = 0; i < nodes; i++) cluster.start(nodeName(i))
+  cluster.fillViews(nodes, [seedNode])
+}
