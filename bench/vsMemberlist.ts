@@ -255,7 +255,10 @@ export const run = (options: { readonly quick: boolean }): string => {
   lines.push("CRC frame of protocol 5 goes only on packets with membership claims or user data (`packetCrc`), as memberlist")
   lines.push("leaves it off pings and acks. *Detecting*: ours adds verification pings to suspects, a repeated direct ping")
   lines.push("after a probe timeout and a floor on retransmissions (docs/detection.md), and sends no TCP fallback ping to a")
-  lines.push("member it already suspects.")
+  lines.push("member it already suspects. Each of the three can be turned off (`verifySuspects`, `repeatDirectPing`,")
+  lines.push("`coverageFloor`; docs/detection.md, \"What detection traffic buys\"). *KiB for the whole detection*: the rate")
+  lines.push("times the time until the last survivor saw every victim dead; aligned probing shortens that time, which raises")
+  lines.push("the per-second rate for the same bytes.")
   lines.push("Under `local` at N=100 memberlist's members wait for a push/pull to learn the last joiners, hence")
   lines.push(`"> ${plan.convergeLimit}" (not within the limit).`)
 
