@@ -15,10 +15,8 @@
  */
 import type { Address, Versions } from "./messages.js"
 import { NodeState } from "./messages.js"
-import type { MemberRecord } from "./member.js"
-import { nextInt } from "./random.js"
+import { insertRecord } from "./membership.js"
 import type { CoreState } from "./state.js"
-import { storedAddressKey } from "./addressKey.js"
 
 /** What a converged view knows of a peer: the fields of its alive message. */
 export interface ConvergedPeer {
@@ -36,26 +34,10 @@ export interface ConvergedPeer {
  */
 export const fillConvergedView = (state: CoreState, peers: ReadonlyArray<ConvergedPeer>, now: number): number => {
   if (state.status !== "alive") return 0
-  const order = state.probeOrder
   let added = 0
   for (const peer of peers) {
     if (state.members.has(peer.name)) continue
-    const record: MemberRecord = {
-      name: peer.name,
-      address: peer.address,
-      meta: peer.meta,
-      incarnation: peer.incarnation,
-      state: NodeState.Alive,
-      versions: peer.versions,
-      stateChangedAt: now,
-      heardAt: undefined
-    }
-    state.members.set(peer.name, record)
-    state.byAddress.set(storedAddressKey(peer.address), record)
-    const offset = nextInt(state.rng, order.length + 1)
-    order.push(record)
-    order[order.length - 1] = order[offset] as MemberRecord
-    order[offset] = record
+    insertRecord(state, peer, NodeState.Alive, now)
     added++
   }
   return added

@@ -19,7 +19,7 @@ import { formatAddress, NodeState, sameAddress } from "./messages.js"
 import { type MemberRecord, takeAlive, toMember } from "./member.js"
 import { nextInt } from "./random.js"
 import { observe } from "./observation.js"
-import { clusterSize, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
+import { clusterSize, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import {
   confirmSuspicion,
   expectedConfirmations,
@@ -80,23 +80,35 @@ const answerStaleAccusation = (step: Step, node: string): void => {
   if (node === step.state.config.name && step.state.status === "alive") announceSelf(step)
 }
 
-const insertNewMember = (step: Step, a: Alive): MemberRecord => {
-  const { state } = step
+const insertNewMember = (step: Step, a: Alive): MemberRecord =>
   // Created dead, so the update below applies and reports a join.
+  insertRecord(step.state, { name: a.node, address: a.address, meta: a.meta, incarnation: a.incarnation, versions: a.versions }, NodeState.Dead, step.now)
+
+/**
+ * Adds a record for a member the table does not hold, in `nodeState`, changed
+ * at `now`, and places it in the probe order at a random position drawn from
+ * the core's generator (a random position keeps the expected time to its
+ * first probe low). The one place a record enters the table.
+ */
+export const insertRecord = (
+  state: CoreState,
+  fields: Pick<MemberRecord, "name" | "address" | "meta" | "incarnation" | "versions">,
+  nodeState: NodeState,
+  now: number
+): MemberRecord => {
   const record: MemberRecord = {
-    name: a.node,
-    address: a.address,
-    meta: a.meta,
-    incarnation: a.incarnation,
-    state: NodeState.Dead,
-    versions: a.versions,
-    stateChangedAt: step.now,
+    name: fields.name,
+    address: fields.address,
+    meta: fields.meta,
+    incarnation: fields.incarnation,
+    state: nodeState,
+    versions: fields.versions,
+    stateChangedAt: now,
     // Present from the start, so every record keeps one shape and no out-of-object property store.
     heardAt: undefined
   }
-  state.members.set(a.node, record)
-  state.byAddress.set(storedAddressKey(a.address), record)
-  // A random position keeps the expected time to the first probe of a new member low.
+  state.members.set(fields.name, record)
+  state.byAddress.set(storedAddressKey(fields.address), record)
   const order = state.probeOrder
   const offset = nextInt(state.rng, order.length + 1)
   order.push(record)
