@@ -15,7 +15,8 @@
  *   member would send it (LZW kept when smaller);
  * - `greeting`: one alive of a new member at the sending socket's address (news, the `own` door; at most
  *   200 per burst, under the door's 256 per probe interval);
- * - `ack`: an ack whose sequence number A never sent.
+ * - `ack`: an ack whose sequence number A never sent;
+ * - `bad`: a datagram that does not decode (an unknown message type), dropped, counted and logged at debug level.
  *
  * Prints one JSON line per kind: datagrams sent, received by A (its packets-in counter), CPU per datagram in
  * microseconds (median of the rounds) and each round's figure.
@@ -40,7 +41,7 @@ const flag = (name: string, fallback: string): string => {
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback
 }
 
-const kinds = ["ping", "alives", "greeting", "ack"] as const
+const kinds = ["ping", "alives", "greeting", "ack", "bad"] as const
 type Kind = typeof kinds[number]
 
 /** What the sender needs to build its datagrams. */
@@ -63,6 +64,7 @@ const messagesOf = (plan: Plan, i: number, self: { host: string; port: number })
   switch (plan.kind) {
     case "ping":
       return [{ _tag: "Ping", seqNo: i + 1, node: plan.target.name, source: { address: self, node: `sender-${self.port}` } }]
+    case "bad":
     case "ack":
       return [{ _tag: "Ack", seqNo: 1_000_000 + i, payload: new Uint8Array(0) }]
     case "greeting":
@@ -99,7 +101,9 @@ const runSender = (plan: Plan) => {
       const datagrams = Array.from({ length: plan.count }, (_, i) => {
         const s = socks[i % sockets]!
         const self = { host: "127.0.0.1", port: s.address().port }
-        return encodePacket(messagesOf(plan, i, self), { compress: true, crc: true })
+        return plan.kind === "bad"
+          ? Uint8Array.of(200, i & 0xff, 1, 2, 3)
+          : encodePacket(messagesOf(plan, i, self), { compress: true, crc: true })
       })
       process.send!({ ready: datagrams.reduce((n, d) => n + d.length, 0) / datagrams.length })
       process.once("message", () => {
