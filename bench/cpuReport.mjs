@@ -5,15 +5,10 @@
  * under frames of that function name (e.g. the UDP socket's `onMessage`), so one path is attributed alone.
  */
 import fs from "node:fs"
+import { moduleAtLines } from "./bundleModules.mjs"
 
 const [bundle, file, rows = "30", root] = process.argv.slice(2)
-const moduleAt = []
-let current = "?"
-for (const [i, line] of fs.readFileSync(bundle, "utf8").split("\n").entries()) {
-  const marker = /^\/\/ (\S+\.(?:ts|js|mjs|cjs))$/.exec(line)
-  if (marker) current = marker[1].replace(/^.*node_modules\//, "")
-  moduleAt[i] = current
-}
+const moduleAt = moduleAtLines(bundle)
 const { endTime, nodes, samples, startTime, timeDeltas } = JSON.parse(fs.readFileSync(file, "utf8"))
 const byId = new Map(nodes.map((n) => [n.id, n]))
 const parent = new Map()
