@@ -37,7 +37,7 @@ export interface Delivery<A> {
   /** Offers `item` to every subscriber, under the strategy. */
   readonly publish: (item: A) => Effect.Effect<void>
   /**
-   * Publishes without running an effect where that is possible, for a caller outside any fiber (a
+   * Publishes without running an effect where that is possible, for a caller that cannot run one (a
    * driver step): with no subscriber the item is not even built; under `dropping` every offer is
    * immediate. What is left, if anything (drops to count and log, or an offer that may slide or wait),
    * is returned for the caller to run later, in order; undefined means the item is fully delivered.
@@ -119,7 +119,7 @@ export const make = <A>(stream: string, options: DeliveryOptions | undefined, me
       if (strategy !== "dropping") return Effect.forEach(subscribers, (queue) => offer(queue, item), { discard: true })
       let drops = 0
       for (const queue of subscribers) if (!queue.unsafeOffer(item)) drops++
-      return drops === 0 ? undefined : Effect.forEach(Array.from({ length: drops }, () => countDrop), (drop) => drop, { discard: true })
+      return drops === 0 ? undefined : Effect.repeatN(countDrop, drops - 1)
     },
     wanted: () => {
       if (strategy !== "dropping") return subscribers.size > 0

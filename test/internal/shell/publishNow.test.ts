@@ -53,6 +53,18 @@ describe("Delivery.publishNow", () => {
       expect([...(yield* Queue.takeAll(roomy))]).toEqual([3])
     })))
 
+  it.effect("two full subscribers: the drop is counted twice", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const delivery = Delivery.make<number>("full-twice", { capacity: 1 }, member)
+      yield* delivery.subscribe
+      yield* delivery.subscribe
+      expect(delivery.publishNow(() => 1)).toBeUndefined()
+      const before = yield* dropped("full-twice")
+      yield* delivery.publishNow(() => 2)!
+      expect(delivery.dropped()).toBe(2)
+      expect((yield* dropped("full-twice")) - before).toBe(2)
+    })))
+
   it.effect("under suspend, leaves the offer to run", () =>
     Effect.scoped(Effect.gen(function*() {
       const delivery = Delivery.make<number>("wait", { capacity: 1, strategy: "suspend" }, member)
