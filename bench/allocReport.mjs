@@ -5,15 +5,10 @@
  * in the unminified bundle) and by function. Sampled bytes estimate what was allocated.
  */
 import fs from "node:fs"
+import { moduleAtLines } from "./bundleModules.mjs"
 
 const [bundle, file, members = "100", rows = "25"] = process.argv.slice(2)
-const moduleAt = []
-let current = "?"
-for (const [i, line] of fs.readFileSync(bundle, "utf8").split("\n").entries()) {
-  const marker = /^\/\/ (\S+\.(?:ts|js|mjs|cjs))$/.exec(line)
-  if (marker) current = marker[1].replace(/^.*node_modules\//, "")
-  moduleAt[i] = current
-}
+const moduleAt = moduleAtLines(bundle)
 const { fullCollections, profile, scavenges, seconds } = JSON.parse(fs.readFileSync(file, "utf8"))
 const byModule = new Map()
 const byFunction = new Map()

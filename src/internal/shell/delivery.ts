@@ -36,6 +36,13 @@ export interface Delivery<A> {
   readonly subscribe: Effect.Effect<Queue.Dequeue<A>, never, Scope.Scope>
   /** Offers `item` to every subscriber, under the strategy. */
   readonly publish: (item: A) => Effect.Effect<void>
+  /**
+   * Publishes without running an effect where that is possible, for a caller that cannot run one (a
+   * driver step): with no subscriber the item is not even built; under `dropping` every offer is
+   * immediate. What is left, if anything (drops to count and log, or an offer that may slide or wait),
+   * is returned for the caller to run later, in order; undefined means the item is fully delivered.
+   */
+  readonly publishNow: (item: () => A) => Effect.Effect<void> | undefined
   /** Whether any subscriber could take an item now without dropping (lets a publisher skip decoding). */
   readonly wanted: () => boolean
   /** Counts an item that no subscriber could take (after `wanted` said so) as dropped by each. */
@@ -106,6 +113,14 @@ export const make = <A>(stream: string, options: DeliveryOptions | undefined, me
     ),
     publish: (item) =>
       subscribers.size === 0 ? Effect.void : Effect.forEach(subscribers, (queue) => offer(queue, item), { discard: true }),
+    publishNow: (make) => {
+      if (subscribers.size === 0) return undefined
+      const item = make()
+      if (strategy !== "dropping") return Effect.forEach(subscribers, (queue) => offer(queue, item), { discard: true })
+      let drops = 0
+      for (const queue of subscribers) if (!queue.unsafeOffer(item)) drops++
+      return drops === 0 ? undefined : Effect.repeatN(countDrop, drops - 1)
+    },
     wanted: () => {
       if (strategy !== "dropping") return subscribers.size > 0
       for (const queue of subscribers) {

@@ -182,7 +182,10 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
           `${event.existing.name} stays at ${formatAddress(event.existing.address)}; refused ${formatAddress(event.claimant)}`
         ))
       }
-      pending.push(events.publish(options.toEvent(event, options.now())))
+      // Offered here, in the step, when that needs no effect (no subscriber, or dropping queues): a news
+      // alive then wakes no fiber.
+      const rest = events.publishNow(() => options.toEvent(event, options.now()))
+      if (rest !== undefined) pending.push(rest)
     },
     deliver: (from, payload, origin, sender) => {
       if (options.system.dispatch(payload, sender)) return

@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Effect, type Scope, Stream } from "effect"
+import { Effect, FiberRef, LogLevel, type Scope, Stream } from "effect"
 import type { Address, TransportShape } from "../../Transport.js"
 import * as FastPath from "../transport/fastPath.js"
 import type { PacketOutcome } from "./inbound.js"
@@ -32,9 +32,11 @@ export const receivePackets = (options: {
   /** Runs an effect in the background (a drop's log line, the stream reader). */
   readonly fork: (effect: Effect.Effect<void>) => unknown
 }): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.suspend(() => {
+  Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
     const { fork, submit, submitNow, transport } = options
-    const commandOf = inboundCommand(options.admit, fork)
+    // The drops' log lines are at debug level: when that level is filtered out (the default), a bad
+    // packet costs its count alone, not a fiber forked to log nothing. `fork` runs with this fiber's refs.
+    const commandOf = inboundCommand(options.admit, LogLevel.lessThan(LogLevel.Debug, minimum) ? undefined : fork)
     const fast = FastPath.of(transport)
     // The fast path hands over what was queued before it was taken, so nothing is left to read: a fiber
     // parked on the stream, or one only holding a scope open for the callback, would live as long as the
@@ -61,15 +63,16 @@ export const receivePackets = (options: {
 /**
  * What an inbound packet's outcome means, in one place for both paths: the
  * command to hand to the driver, if any. A drop worth a log line is logged
- * in the background; a drop already counted asks for nothing.
+ * in the background through `fork` (none: debug lines are filtered out); a
+ * drop already counted asks for nothing.
  */
 export const inboundCommand = (
   admit: (from: Address, bytes: Uint8Array) => PacketOutcome,
-  fork: (effect: Effect.Effect<void>) => unknown
+  fork: ((effect: Effect.Effect<void>) => unknown) | undefined
 ) =>
 (from: Address, bytes: Uint8Array): Command | undefined => {
   const outcome = admit(from, bytes)
   if (outcome === undefined || typeof outcome === "function") return outcome
-  fork(Effect.logDebug(...outcome.log))
+  if (fork !== undefined) fork(Effect.logDebug(...outcome.log))
   return undefined
 }

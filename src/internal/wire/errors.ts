@@ -27,6 +27,18 @@ export class DecodeError extends Data.TaggedError("DecodeError")<{
   readonly message: string
 }> {}
 
-/** Shorthand for building a `DecodeError`. */
-export const decodeError = (reason: DecodeErrorReason, message: string): DecodeError =>
-  new DecodeError({ reason, message })
+/**
+ * Shorthand for building a `DecodeError`, without a stack trace: the error
+ * says what was wrong with the input (`reason`, `message`), and where in the
+ * decoder it was noticed is of no use to anyone. Capturing the stack was
+ * most of what a malformed datagram cost its receiver.
+ */
+export const decodeError = (reason: DecodeErrorReason, message: string): DecodeError => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new DecodeError({ reason, message })
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}

@@ -12,7 +12,7 @@ import { META_MAX_SIZE } from "../limits.js"
 import type { Address, Versions } from "../swim/messages.js"
 import { ipByteLength, ipFromBytes, ipToBytes } from "./address.js"
 import type { MsgpackReader, MsgpackWriter } from "./msgpack.js"
-import { bytesFieldSize, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
+import { bytesFieldSize, EMPTY_BYTES, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
 import * as Canonical from "./canonical.js"
 
 /** Encoded size of a struct key: memberlist's keys are short ASCII, so a fixstr header and the name. */
@@ -145,7 +145,7 @@ export const emptyMemberFields = (): MemberFields => ({
   name: undefined,
   host: undefined,
   port: 0,
-  meta: new Uint8Array(0),
+  meta: EMPTY_BYTES,
   incarnation: undefined,
   versions: ZERO_VERSIONS
 })

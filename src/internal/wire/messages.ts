@@ -50,7 +50,7 @@ import {
   writeMemberFields
 } from "./fields.js"
 import { MessageType } from "./messageType.js"
-import { bytesFieldSize, MsgpackReader, type MsgpackWriter, ownBytes, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
+import { bytesFieldSize, EMPTY_BYTES, MsgpackReader, type MsgpackWriter, ownBytes, stringSize, U16_MAX, U32_MAX, uintSize } from "./msgpack.js"
 import * as Canonical from "./canonical.js"
 import { fieldKeys } from "./fieldKeys.js"
 
@@ -216,7 +216,7 @@ const ack: MessageCodec<Ack> = {
   read: (r, { copy }) => {
     const n = r.readMapLength()
     let seqNo: number | undefined
-    let payload: Uint8Array = new Uint8Array(0)
+    let payload: Uint8Array = EMPTY_BYTES
     for (let i = 0; i < n && !r.failed; i++) {
       const key = r.readKey(fieldKeys)
       if (key === "SeqNo") seqNo = r.readUint(U32_MAX)

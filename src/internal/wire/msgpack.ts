@@ -475,7 +475,9 @@ export class MsgpackReader {
   }
 }
 
-const EMPTY = new Uint8Array(0)
+/** The empty byte array every decode hands out for an empty or nil field: it has no bytes to change, so one serves all. */
+export const EMPTY_BYTES = new Uint8Array(0)
+const EMPTY = EMPTY_BYTES
 
 /**
  * `bytes` copied out of the buffer it views, so keeping it does not keep a

@@ -1,9 +1,10 @@
 /**
  * Where packets come in (packetIntake.ts): through the transport's fast path
- * without waiting, through its stream otherwise, in order either way.
+ * without waiting, through its stream otherwise, in order either way. A
+ * drop's debug log line is forked only when debug lines are logged at all.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, FiberSet, Queue, Scope, Stream, TestClock } from "effect"
+import { Effect, Exit, FiberSet, Logger, LogLevel, Queue, Scope, Stream, TestClock } from "effect"
 import type { Address, Packet, TransportShape } from "../../../src/Transport.js"
 import * as FastPath from "../../../src/internal/transport/fastPath.js"
 import { receivePackets } from "../../../src/internal/shell/packetIntake.js"
@@ -83,6 +84,28 @@ describe("receivePackets", () => {
 
       yield* Scope.close(scope, Exit.void)
       expect(receivers.length).toBe(0)
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Debug)))
+
+  it.scoped("at the default log level a drop is counted by admit and forks nothing: no fiber per bad packet", () =>
+    Effect.gen(function*() {
+      const queue = yield* Queue.bounded<Packet>(4)
+      const { receivers, transport } = fakeTransport(queue, true)
+      const { admit, seen } = recorder()
+      const forked: Array<Effect.Effect<void>> = []
+      yield* receivePackets({
+        transport,
+        admit,
+        submitNow: (command) => {
+          run(command)
+          return true
+        },
+        submit: () => Effect.die("the fast path does not wait"),
+        fork: (effect) => forked.push(effect)
+      })
+      const taken = [0, 0, 1, 0].map((n) => receivers[0]!(packet(n)))
+      expect(taken).toEqual([true, true, true, true])
+      expect(seen).toEqual([1])
+      expect(forked.length).toBe(0)
     }))
 
   it.scoped("without a fast path, reads the stream in order from a forked fiber and logs a drop in the background", () =>
@@ -108,5 +131,5 @@ describe("receivePackets", () => {
       expect(seen).toEqual([3, 1])
       // The reader, then the drop's log line: one reading of an outcome for both paths.
       expect(forked.length).toBe(2)
-    }))
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Debug)))
 })
