@@ -18,7 +18,11 @@ export interface Member {
   readonly stateChangedAt: number
 }
 
-/** The core's own, mutable record of a member. */
+/**
+ * The core's own, mutable record of a member. When it was last heard from
+ * is kept beside it (heardTimes.ts); a record may be shared by several
+ * views and must then be copied before a write (sharedRecord.ts).
+ */
 export interface MemberRecord {
   name: string
   address: Address
@@ -27,8 +31,6 @@ export interface MemberRecord {
   state: NodeState
   versions: Versions
   stateChangedAt: number
-  /** When a well-formed packet last came from the member's own address (ms; see inTouch.ts). */
-  heardAt?: number | undefined
 }
 
 /** A frozen copy of a record, safe to hand to the outside. */

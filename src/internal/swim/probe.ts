@@ -37,6 +37,7 @@ const resetProbeOrder = (step: Step): void => {
       now - m.stateChangedAt > state.config.gossipToTheDeadTime
     if (gone) {
       state.members.delete(m.name)
+      state.heardAt.delete(m.name)
       state.contactPushPulls.delete(m.name)
       const key = formatAddress(m.address)
       if (state.byAddress.get(key) === m) state.byAddress.delete(key)

@@ -14,6 +14,7 @@ import type { Address, PushNodeState } from "./messages.js"
 import { NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import type { MemberTable } from "./memberTable.js"
+import type { HeardTimes } from "./heardTimes.js"
 import type { MembershipEvent, Output, Timer } from "./io.js"
 import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
@@ -75,6 +76,8 @@ export interface CoreState {
   readonly members: MemberTable<MemberRecord>
   /** The same members by `host:port`, to recognise who a packet came from. */
   readonly byAddress: MemberTable<MemberRecord>
+  /** When each member was last heard from (inTouch.ts). */
+  readonly heardAt: HeardTimes
   /** When we last started a push/pull with a member we hold dead but heard from. */
   readonly contactPushPulls: Map<string, number>
   /** memberlist's node list: the probe order, reshuffled (or, aligned, sorted by name) on wrap. */
