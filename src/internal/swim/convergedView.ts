@@ -47,5 +47,9 @@ export const fillConvergedView = (state: CoreState, records: ReadonlyArray<Membe
     placeRecord(state, record)
     added++
   }
+  // Filled once and for good: at 10,000 nodes the arrays' spare room would be 10^8 empty slots.
+  state.members.trim()
+  state.byAddress.trim()
+  state.probeOrder = state.probeOrder.slice()
   return added
 }

@@ -81,7 +81,7 @@ export interface CoreState {
   /** When we last started a push/pull with a member we hold dead but heard from. */
   readonly contactPushPulls: Map<string, number>
   /** memberlist's node list: the probe order, reshuffled (or, aligned, sorted by name) on wrap. */
-  readonly probeOrder: Array<MemberRecord>
+  probeOrder: Array<MemberRecord>
   probeIndex: number
   /** Where this node sat in `probeOrder` when last looked up (aligned probing; checked before use). */
   probeSelf: number
