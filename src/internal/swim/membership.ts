@@ -16,7 +16,7 @@ import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Address, Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
-import { type MemberRecord, takeAlive, toMember } from "./member.js"
+import { makeRecord, type MemberRecord, takeAlive, toMember } from "./member.js"
 import { nextInt } from "./random.js"
 import { observe } from "./observation.js"
 import { clusterSize, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
@@ -94,16 +94,7 @@ export const insertRecord = (
   fields: Pick<MemberRecord, "name" | "address" | "meta" | "incarnation" | "versions">,
   nodeState: NodeState,
   now: number
-): MemberRecord =>
-  placeRecord(state, {
-    name: fields.name,
-    address: fields.address,
-    meta: fields.meta,
-    incarnation: fields.incarnation,
-    state: nodeState,
-    versions: fields.versions,
-    stateChangedAt: now
-  })
+): MemberRecord => placeRecord(state, makeRecord(fields, nodeState, now))
 
 /**
  * Puts `record`, of a member the table does not hold, in the tables, and in

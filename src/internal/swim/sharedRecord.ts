@@ -15,7 +15,7 @@
  * @internal
  */
 import { storedAddressKey } from "./addressKey.js"
-import type { MemberRecord } from "./member.js"
+import { makeRecord, type MemberRecord } from "./member.js"
 import type { NodeState } from "./messages.js"
 import type { CoreState } from "./state.js"
 
@@ -24,16 +24,7 @@ export const shareRecord = (
   fields: Pick<MemberRecord, "name" | "address" | "meta" | "incarnation" | "versions">,
   nodeState: NodeState,
   now: number
-): MemberRecord =>
-  Object.freeze({
-    name: fields.name,
-    address: fields.address,
-    meta: fields.meta,
-    incarnation: fields.incarnation,
-    state: nodeState,
-    versions: fields.versions,
-    stateChangedAt: now
-  })
+): MemberRecord => Object.freeze(makeRecord(fields, nodeState, now))
 
 /**
  * The record of this node that may be written: `record` itself unless it is
@@ -42,15 +33,7 @@ export const shareRecord = (
  */
 export const ownRecord = (state: CoreState, record: MemberRecord): MemberRecord => {
   if (!Object.isFrozen(record)) return record
-  const copy: MemberRecord = {
-    name: record.name,
-    address: record.address,
-    meta: record.meta,
-    incarnation: record.incarnation,
-    state: record.state,
-    versions: record.versions,
-    stateChangedAt: record.stateChangedAt
-  }
+  const copy = makeRecord(record, record.state, record.stateChangedAt)
   if (state.members.get(copy.name) === record) state.members.set(copy.name, copy)
   const key = storedAddressKey(copy.address)
   if (state.byAddress.get(key) === record) state.byAddress.set(key, copy)
