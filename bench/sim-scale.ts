@@ -3,8 +3,9 @@
  * storm until every node has the full view, then 20 virtual seconds more,
  * and prints one JSON line: when the join settled, the CPU and packets it
  * took (alive messages and pings counted apart), the CPU of the 20 s after,
- * and the cluster's live heap after a full GC (less what the process held
- * before building it) with its bytes per (node, member) entry.
+ * and the cluster's live memory after a full GC (less what the process held
+ * before building it): the JS heap, the typed arrays' buffers outside it
+ * (member tables, heard times), and their sum per (node, member) entry.
  *
  * With `--converged`, no storm: every node starts with the full view (the
  * simulator's converged start), so the figures are those of a cluster that
@@ -33,6 +34,7 @@ const gc = (globalThis as { gc?: () => void }).gc
 gc?.()
 // What the process holds before the cluster exists (code, the loader) is not the cluster's.
 const heapBefore = process.memoryUsage().heapUsed
+const buffersBefore = process.memoryUsage().arrayBuffers
 
 const scenario = makeScenario({ nodes: n, seed: 7, duration: 60_000, actions: [] })
 const tracker = new ViewTracker(n)
@@ -55,6 +57,7 @@ cluster.runFor(20_000)
 const steadyCpu = cpu() - steadyStart
 gc?.()
 const heap = process.memoryUsage().heapUsed - heapBefore
+const buffers = process.memoryUsage().arrayBuffers - buffersBefore
 process.stdout.write(JSON.stringify({
   nodes: n,
   start: converged ? "converged" : "join storm",
@@ -66,5 +69,6 @@ process.stdout.write(JSON.stringify({
   next20sCpuS: +steadyCpu.toFixed(2),
   next20sPackets: cluster.stats.packetsSent - settled.packetsSent,
   liveHeapMiB: gc === undefined ? null : +(heap / 2 ** 20).toFixed(1),
-  bytesPerEntry: gc === undefined ? null : Math.round(heap / n / n)
+  arrayBuffersMiB: gc === undefined ? null : +(buffers / 2 ** 20).toFixed(1),
+  bytesPerEntry: gc === undefined ? null : Math.round((heap + buffers) / n / n)
 }) + "\n")

@@ -20,7 +20,7 @@ import { estimateSize } from "../swim/estimateSize.js"
 import type { Input, MembershipEvent, Output } from "../swim/io.js"
 import type { Address, NodeState } from "../swim/messages.js"
 import { makeRng, nextUint32, type Rng } from "../swim/random.js"
-import { type ConvergedPeer, fillConvergedView } from "../swim/convergedView.js"
+import { type ConvergedPeer, convergedRecords, fillConvergedView } from "../swim/convergedView.js"
 import * as Driver from "../driver/driver.js"
 import { type Accuracy, AccuracyJudge, type FalseDeath } from "./accuracy.js"
 import { NetworkConditions } from "./conditions.js"
@@ -233,10 +233,11 @@ export class SimulatedCluster {
       peers.push(self)
     }
     const seedAddresses = seeds.map((s) => this.node(s).address)
+    const records = convergedRecords(peers, this.now)
     for (let i = 0; i < count; i++) {
       const node = this.list[i] as SimNode
       node.seeds = seedAddresses
-      fillConvergedView(node.core, peers, this.now)
+      fillConvergedView(node.core, records)
       if (this.tracker !== undefined) for (let s = 0; s < count; s++) this.tracker.set(i, s, Seen.Alive, this.now)
     }
   }

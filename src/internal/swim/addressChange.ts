@@ -48,6 +48,7 @@ import { sampleDistinct } from "./random.js"
 import { sendPacket } from "./send.js"
 import { emit, newSeqNo, newToken, selfRecord, setTimer, type Step } from "./state.js"
 import { storedAddressKey } from "./addressKey.js"
+import { ownRecord } from "./sharedRecord.js"
 
 /** A claim being checked. */
 export interface PendingClaim {
@@ -271,8 +272,9 @@ const refuse = (step: Step, name: string, check: PendingClaim): void => {
 }
 
 /** The check passed: the member is at the claimant's address from now on, and everyone is told. */
-const moveMember = (step: Step, record: MemberRecord, claim: Alive): void => {
+const moveMember = (step: Step, known: MemberRecord, claim: Alive): void => {
   const { state, now } = step
+  const record = ownRecord(state, known)
   const previousAddress = record.address
   const oldState = record.state
   state.suspicions.delete(record.name)

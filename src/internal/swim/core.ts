@@ -33,6 +33,7 @@ import { confirmCandidate, sweepCandidates } from "./admission.js"
 import { capPings } from "./reflection.js"
 import { flushUnconfirmed, makeAdmission } from "./trust.js"
 import { memberAddresses, memberNames, MemberTable } from "./memberTable.js"
+import { HeardTimes } from "./heardTimes.js"
 
 /** How many user broadcast ids a node remembers to suppress echoes. */
 const seenBroadcastCapacity = 8192
@@ -92,6 +93,7 @@ export const make = (options: MakeOptions): CoreState => {
     status: "idle",
     members: new MemberTable(memberNames),
     byAddress: new MemberTable(memberAddresses),
+    heardAt: new HeardTimes(memberNames),
     contactPushPulls: new Map(),
     probeOrder: [],
     probeIndex: 0,
@@ -142,7 +144,7 @@ const noticeContact = (step: Step, from: Address): void => {
   if (state.status !== "alive") return
   const sender = state.byAddress.get(addressKey(from))
   if (sender === undefined || sender.name === state.config.name) return
-  noteHeardFrom(sender, now)
+  noteHeardFrom(state, sender, now)
   if (sender.state !== NodeState.Dead) return
   const last = state.contactPushPulls.get(sender.name)
   if (last !== undefined && now - last < 10 * state.config.probeInterval) return

@@ -24,11 +24,13 @@ import { clusterSize, type CoreState } from "./state.js"
 import { suspicionMinTimeout } from "./suspicion.js"
 
 /** A well-formed packet came from `record`'s address at `now`. */
-export const noteHeardFrom = (record: MemberRecord, now: number): void => {
-  record.heardAt = now
+export const noteHeardFrom = (state: CoreState, record: MemberRecord, now: number): void => {
+  state.heardAt.set(record.name, now)
 }
 
 /** Whether we heard from `record` within the min suspicion timeout. */
-export const inTouchWith = (state: CoreState, record: MemberRecord, now: number): boolean =>
-  record.heardAt !== undefined &&
-  now - record.heardAt < suspicionMinTimeout(state.config.suspicionMult, clusterSize(state), state.config.probeInterval)
+export const inTouchWith = (state: CoreState, record: MemberRecord, now: number): boolean => {
+  const heardAt = state.heardAt.get(record.name)
+  return heardAt !== undefined &&
+    now - heardAt < suspicionMinTimeout(state.config.suspicionMult, clusterSize(state), state.config.probeInterval)
+}

@@ -18,7 +18,11 @@ export interface Member {
   readonly stateChangedAt: number
 }
 
-/** The core's own, mutable record of a member. */
+/**
+ * The core's own, mutable record of a member. When it was last heard from
+ * is kept beside it (heardTimes.ts); a record may be shared by several
+ * views and must then be copied before a write (sharedRecord.ts).
+ */
 export interface MemberRecord {
   name: string
   address: Address
@@ -27,20 +31,25 @@ export interface MemberRecord {
   state: NodeState
   versions: Versions
   stateChangedAt: number
-  /** When a well-formed packet last came from the member's own address (ms; see inTouch.ts). */
-  heardAt?: number | undefined
 }
 
-/** A frozen copy of a record, safe to hand to the outside. */
-export const toMember = (record: MemberRecord): Member => ({
-  name: record.name,
-  address: record.address,
-  meta: record.meta,
-  incarnation: record.incarnation,
-  state: record.state,
-  versions: record.versions,
-  stateChangedAt: record.stateChangedAt
+/** A new record of a member's alive fields, in `state` since `stateChangedAt`; every record has this one shape. */
+export const makeRecord = (
+  fields: Pick<MemberRecord, "name" | "address" | "meta" | "incarnation" | "versions">,
+  state: NodeState,
+  stateChangedAt: number
+): MemberRecord => ({
+  name: fields.name,
+  address: fields.address,
+  meta: fields.meta,
+  incarnation: fields.incarnation,
+  state,
+  versions: fields.versions,
+  stateChangedAt
 })
+
+/** A copy of a record, safe to hand to the outside. */
+export const toMember = (record: MemberRecord): Member => makeRecord(record, record.state, record.stateChangedAt)
 
 /** Takes an alive message's incarnation, metadata and versions; the record is alive, since `now` if it was not. */
 export const takeAlive = (record: MemberRecord, a: Alive, now: number): void => {

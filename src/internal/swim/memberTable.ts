@@ -3,9 +3,11 @@
  *
  * A simulation holds every member in every node's two tables: 10^8 entries
  * at 10,000 nodes. A `Map` costs about 46 bytes an entry (measured at 600
- * nodes); this table about 28: keys are numbered once per process by a
+ * nodes); this table about 12-16: keys are numbered once per process by a
  * `KeyInterner`, and each table keeps an `Int32Array` from that number to
- * the entry's position, plus the entries in insertion order. It behaves as the `Map` it replaces for the
+ * the entry's position and the values in insertion order, but not the keys
+ * (a simulation's tables would hold 10^8 pointers to them; the interner
+ * has each once). It behaves as the `Map` it replaces for the
  * operations the core uses (same iteration order, the same answers while
  * iterating), so the core's decisions do not depend on which one it holds.
  *
@@ -63,14 +65,17 @@ export const internerRefusals = (): number => memberNames.refusals + memberAddre
 /** Entries removed before the table compacts its order (also at least half of it). */
 const compactAfter = 32
 
-/** A `Map<string, V>` for the core's member tables, indexed through an interner. */
-export class MemberTable<V> {
-  /** Interned key number -> position in `keys`/`vals` + 1 (0: absent). */
+/**
+ * A `Map<string, V>` for the core's member tables, indexed through an
+ * interner. A value is never `undefined`: a removed entry leaves `undefined`
+ * in its position until the next compaction.
+ */
+export class MemberTable<V extends NonNullable<unknown>> {
+  /** Interned key number -> position in `vals` + 1 (0: absent). */
   private slots = new Int32Array(0)
   /** Keys the interner refused -> position + 1. */
   private readonly others = new Map<string, number>()
-  /** Insertion order; a removed entry leaves `undefined` until the next compaction. */
-  private keys: Array<string | undefined> = []
+  /** The values in insertion order; removed ones are `undefined` until the next compaction. */
   private vals: Array<V | undefined> = []
   private count = 0
   /** Iterations in progress: positions must not move under them. */
@@ -108,58 +113,69 @@ export class MemberTable<V> {
       this.vals[at] = value
       return this
     }
-    const position = this.keys.length
-    this.keys.push(key)
+    const position = this.vals.length
     this.vals.push(value)
     this.count++
-    this.place(key, position, this.interner.intern(key))
-    return this
-  }
-
-  private place(key: string, position: number, id: number | undefined): void {
+    const id = this.interner.intern(key)
     if (id === undefined) {
       this.others.set(key, position + 1)
-      return
+      return this
     }
     if (id >= this.slots.length) {
-      const grown = new Int32Array(Math.min(this.interner.capacity, Math.max(16, (id + 1) * 2)))
+      // Straight to every key numbered so far (a converged view's first entry), doubling while they come one by one.
+      const length = Math.max(16, id + 1, this.interner.size, this.slots.length * 2)
+      const grown = new Int32Array(Math.min(this.interner.capacity, length))
       grown.set(this.slots)
       this.slots = grown
     }
     this.slots[id] = position + 1
+    return this
   }
 
   /** Removes `key`; returns whether it was present. */
   delete(key: string): boolean {
     const at = this.positionOf(key)
     if (at < 0) return false
-    this.keys[at] = undefined
     this.vals[at] = undefined
     this.count--
     const id = this.interner.idOf(key)
-    if (id !== undefined && id < this.slots.length && this.slots[id] === at + 1) this.slots[id] = 0
-    else this.others.delete(key)
-    const removed = this.keys.length - this.count
-    if (this.iterating === 0 && removed >= compactAfter && removed * 2 >= this.keys.length) this.compact()
+    if (id === undefined) this.others.delete(key)
+    else this.slots[id] = 0
+    const removed = this.vals.length - this.count
+    if (this.iterating === 0 && removed >= compactAfter && removed * 2 >= this.vals.length) this.compact()
     return true
   }
 
+  /**
+   * Drops the spare room the values array grew (up to half its length):
+   * for a table filled in one go that will hardly grow again, as a
+   * simulation's converged view. Not while iterating.
+   */
+  trim(): void {
+    if (this.iterating === 0) this.vals = this.vals.slice()
+  }
+
+  /** Closes the gaps removals left; positions are found again from the slots (no key is kept per entry). */
   private compact(): void {
-    const keys: Array<string | undefined> = []
-    const vals: Array<V | undefined> = []
-    for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keys[i]
-      if (key === undefined) continue
-      keys.push(key)
-      vals.push(this.vals[i])
+    const slotOf = new Int32Array(this.vals.length).fill(-1)
+    for (let id = 0; id < this.slots.length; id++) {
+      const at = this.slots[id] as number
+      if (at > 0) slotOf[at - 1] = id
     }
-    this.keys = keys
-    this.vals = vals
+    const refusedAt = new Map<number, string>()
+    for (const [key, at] of this.others) refusedAt.set(at - 1, key)
     this.others.clear()
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string
-      this.place(key, i, this.interner.idOf(key))
+    let kept = 0
+    for (let i = 0; i < this.vals.length; i++) {
+      const value = this.vals[i]
+      if (value === undefined) continue
+      this.vals[kept] = value
+      const id = slotOf[i] as number
+      if (id >= 0) this.slots[id] = kept + 1
+      else this.others.set(refusedAt.get(i) as string, kept + 1)
+      kept++
     }
+    this.vals.length = kept
   }
 
   /**
@@ -169,8 +185,9 @@ export class MemberTable<V> {
   forEach(f: (value: V) => void): void {
     this.iterating++
     try {
-      for (let i = 0; i < this.keys.length; i++) {
-        if (this.keys[i] !== undefined) f(this.vals[i] as V)
+      for (let i = 0; i < this.vals.length; i++) {
+        const value = this.vals[i]
+        if (value !== undefined) f(value)
       }
     } finally {
       this.iterating--
@@ -181,8 +198,9 @@ export class MemberTable<V> {
   some(predicate: (value: V) => boolean): boolean {
     this.iterating++
     try {
-      for (let i = 0; i < this.keys.length; i++) {
-        if (this.keys[i] !== undefined && predicate(this.vals[i] as V)) return true
+      for (let i = 0; i < this.vals.length; i++) {
+        const value = this.vals[i]
+        if (value !== undefined && predicate(value)) return true
       }
       return false
     } finally {
@@ -194,8 +212,9 @@ export class MemberTable<V> {
   *values(): IterableIterator<V> {
     this.iterating++
     try {
-      for (let i = 0; i < this.keys.length; i++) {
-        if (this.keys[i] !== undefined) yield this.vals[i] as V
+      for (let i = 0; i < this.vals.length; i++) {
+        const value = this.vals[i]
+        if (value !== undefined) yield value
       }
     } finally {
       this.iterating--

@@ -16,7 +16,7 @@ import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Address, Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
-import { type MemberRecord, takeAlive, toMember } from "./member.js"
+import { makeRecord, type MemberRecord, takeAlive, toMember } from "./member.js"
 import { nextInt } from "./random.js"
 import { observe } from "./observation.js"
 import { clusterSize, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
@@ -33,6 +33,7 @@ import { above, beyondWindow, incarnationWindow, isNewer, isOlder } from "./inca
 import { type Origin, pushPullEntryOrigin, reportUnconfirmed } from "./trust.js"
 import { admitNew } from "./admission.js"
 import { storedAddressKey } from "./addressKey.js"
+import { ownRecord } from "./sharedRecord.js"
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
@@ -86,29 +87,24 @@ const insertNewMember = (step: Step, a: Alive): MemberRecord =>
 
 /**
  * Adds a record for a member the table does not hold, in `nodeState`, changed
- * at `now`, and places it in the probe order at a random position drawn from
- * the core's generator (a random position keeps the expected time to its
- * first probe low). The one place a record enters the table.
+ * at `now` (see `placeRecord`).
  */
 export const insertRecord = (
   state: CoreState,
   fields: Pick<MemberRecord, "name" | "address" | "meta" | "incarnation" | "versions">,
   nodeState: NodeState,
   now: number
-): MemberRecord => {
-  const record: MemberRecord = {
-    name: fields.name,
-    address: fields.address,
-    meta: fields.meta,
-    incarnation: fields.incarnation,
-    state: nodeState,
-    versions: fields.versions,
-    stateChangedAt: now,
-    // Present from the start, so every record keeps one shape and no out-of-object property store.
-    heardAt: undefined
-  }
-  state.members.set(fields.name, record)
-  state.byAddress.set(storedAddressKey(fields.address), record)
+): MemberRecord => placeRecord(state, makeRecord(fields, nodeState, now))
+
+/**
+ * Puts `record`, of a member the table does not hold, in the tables, and in
+ * the probe order at a random position drawn from the core's generator (a
+ * random position keeps the expected time to its first probe low). The one
+ * place a record enters the table.
+ */
+export const placeRecord = (state: CoreState, record: MemberRecord): MemberRecord => {
+  state.members.set(record.name, record)
+  state.byAddress.set(storedAddressKey(record.address), record)
   const order = state.probeOrder
   const offset = nextInt(state.rng, order.length + 1)
   order.push(record)
@@ -185,6 +181,7 @@ export const handleAlive = (step: Step, a: Alive, origin: Origin, source?: Addre
   }
 
   broadcastMembership(step, a.node, a)
+  record = ownRecord(state, record)
   takeAlive(record, a, now)
 
   if (isNew || oldState === NodeState.Dead || oldState === NodeState.Left) {
@@ -224,9 +221,10 @@ export const handleSuspect = (step: Step, accusation: Suspect): void => {
   }
 
   broadcastMembership(step, s.node, s)
-  record.incarnation = s.incarnation
-  record.state = NodeState.Suspect
-  record.stateChangedAt = now
+  const suspected = ownRecord(state, record)
+  suspected.incarnation = s.incarnation
+  suspected.state = NodeState.Suspect
+  suspected.stateChangedAt = now
 
   const n = clusterSize(state)
   const min = suspicionMinTimeout(state.config.suspicionMult, n, state.config.probeInterval)
@@ -248,7 +246,7 @@ export const handleSuspect = (step: Step, accusation: Suspect): void => {
   }
   state.suspicions.set(s.node, suspicion)
   setTimer(step, suspicion.deadline, { _tag: "SuspicionTimeout", node: s.node, token: suspicion.token })
-  emit(step, { _tag: "MemberSuspected", member: toMember(record), from: s.from })
+  emit(step, { _tag: "MemberSuspected", member: toMember(suspected), from: s.from })
 }
 
 /**
@@ -313,7 +311,7 @@ const startSuspicionOver = (step: Step, node: string, old: Suspicion): void => {
 /** Applies a death (or, when `from === node`, a graceful leave); `spread: false` keeps it from gossip. */
 export const handleDead = (step: Step, d: Dead, spread = true): void => {
   const { state, now } = step
-  const record = state.members.get(d.node)
+  let record = state.members.get(d.node)
   if (record === undefined) return
   if (isOlder(d.incarnation, record.incarnation)) {
     answerStaleAccusation(step, d.node)
@@ -344,6 +342,7 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
   if (spread) broadcastMembership(step, d.node, d)
   // While suspect, `stateChangedAt` is when the suspicion began (a suspicion started over keeps it).
   const suspectedAt = record.state === NodeState.Suspect ? record.stateChangedAt : undefined
+  record = ownRecord(state, record)
   record.incarnation = d.incarnation
   record.state = d.node === d.from ? NodeState.Left : NodeState.Dead
   record.stateChangedAt = now

@@ -14,6 +14,7 @@ import type { MemberRecord } from "./member.js"
 import { handleSuspect } from "./membership.js"
 import { observe } from "./observation.js"
 import { sampleDistinct, shuffleInPlace } from "./random.js"
+import { sortIntoRing } from "./ringOrder.js"
 import { sendPacket } from "./send.js"
 import { maxVerificationsPerTick, type Suspicion, verificationSpacing } from "./suspicion.js"
 import {
@@ -37,6 +38,7 @@ const resetProbeOrder = (step: Step): void => {
       now - m.stateChangedAt > state.config.gossipToTheDeadTime
     if (gone) {
       state.members.delete(m.name)
+      state.heardAt.delete(m.name)
       state.contactPushPulls.delete(m.name)
       const key = formatAddress(m.address)
       if (state.byAddress.get(key) === m) state.byAddress.delete(key)
@@ -51,17 +53,9 @@ const resetProbeOrder = (step: Step): void => {
   state.probeSortedSize = w
 }
 
-/**
- * The aligned probe ring: members ordered by a hash of their names (ties by
- * name), the same order on every member. Hashed rather than by name, so that
- * members that fail together because they are named together (web-01 and
- * web-02 in one rack) are not each other's probers in consecutive slots.
- */
-const sortIntoRing = (order: Array<MemberRecord>): void => {
-  const keyed = order.map((m) => ({ key: fnv1a(m.name), m }))
-  keyed.sort((a, b) => a.key - b.key || (a.m.name < b.m.name ? -1 : a.m.name > b.m.name ? 1 : 0))
-  for (let i = 0; i < keyed.length; i++) order[i] = (keyed[i] as { m: MemberRecord }).m
-}
+// The aligned probe ring (ringOrder.ts) is ordered by a hash of the names rather than by name, so that
+// members that fail together because they are named together (web-01 and web-02 in one rack) are not
+// each other's probers in consecutive slots.
 
 /**
  * Aligned probing sorts again this often (in ticks) while members are being

@@ -14,6 +14,7 @@ import type { Address, PushNodeState } from "./messages.js"
 import { NodeState } from "./messages.js"
 import type { MemberRecord } from "./member.js"
 import type { MemberTable } from "./memberTable.js"
+import type { HeardTimes } from "./heardTimes.js"
 import type { MembershipEvent, Output, Timer } from "./io.js"
 import type { Rng } from "./random.js"
 import type { Suspicion } from "./suspicion.js"
@@ -75,10 +76,12 @@ export interface CoreState {
   readonly members: MemberTable<MemberRecord>
   /** The same members by `host:port`, to recognise who a packet came from. */
   readonly byAddress: MemberTable<MemberRecord>
+  /** When each member was last heard from (inTouch.ts). */
+  readonly heardAt: HeardTimes
   /** When we last started a push/pull with a member we hold dead but heard from. */
   readonly contactPushPulls: Map<string, number>
   /** memberlist's node list: the probe order, reshuffled (or, aligned, sorted by name) on wrap. */
-  readonly probeOrder: Array<MemberRecord>
+  probeOrder: Array<MemberRecord>
   probeIndex: number
   /** Where this node sat in `probeOrder` when last looked up (aligned probing; checked before use). */
   probeSelf: number

@@ -201,8 +201,7 @@ export class CoreDriver {
       versions: opts.versions ?? ourVersions
     })
     const outputs = this.receive(opts.address ?? addressOf(name), message)
-    const record = this.state.members.get(name)
-    if (record !== undefined) record.heardAt = undefined
+    this.state.heardAt.delete(name)
     return outputs
   }
 

@@ -50,6 +50,24 @@ describe("MemberTable", () => {
     expect(entries(table)).toEqual([10, 3, 20])
   })
 
+  it("answers the same after a trim, removed entries and refused keys included, and goes on growing", () => {
+    const table = new MemberTable<number>(new KeyInterner(4))
+    const map = new Map<string, number>()
+    const set = (key: string, value: number) => {
+      table.set(key, value)
+      map.set(key, value)
+    }
+    for (let i = 0; i < 10; i++) set(`t${i}`, i)
+    table.delete("t2")
+    map.delete("t2")
+    table.trim()
+    for (let i = 10; i < 50; i++) set(`t${i}`, i)
+    for (let i = 10; i < 45; i++) expect(table.delete(`t${i}`)).toBe(map.delete(`t${i}`))
+    expect(entries(table)).toEqual(Array.from(map.values()))
+    for (const key of ["t0", "t2", "t7", "t45", "t49"]) expect(table.get(key)).toBe(map.get(key))
+    expect(table.size).toBe(map.size)
+  })
+
   it("visits entries added during an iteration and skips those removed, as a Map does", () => {
     const interner = new KeyInterner(1 << 10)
     const table = new MemberTable<number>(interner)
