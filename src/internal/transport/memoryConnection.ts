@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import type { Address, Connection } from "../../Transport.js"
 import { formatAddress } from "../swim/messages.js"
 import * as Errors from "./error.js"
+import * as ChunkSource from "./chunkSource.js"
 import { Inbox } from "./inbox.js"
 
 interface End {
@@ -46,7 +47,7 @@ export const makePair = (client: Address, server: Address, onFinished: (pair: Me
     }
   }
 
-  const side = (self: End, peer: End, remote: Address): Connection => ({
+  const side = (self: End, peer: End, remote: Address): Connection => ChunkSource.attach({
     remote,
     read: self.inbox.read,
     write: (bytes) =>
@@ -65,7 +66,7 @@ export const makePair = (client: Address, server: Address, onFinished: (pair: Me
       peer.inbox.finish()
       finishIfDone()
     })
-  })
+  }, self.inbox)
 
   const pair: MemoryPair = {
     client,

@@ -8,6 +8,7 @@ import { Effect, Exit, ExecutionStrategy, Queue, Scope, Stream } from "effect"
 import type { Address, Connection, NodeOptions, Packet, TransportShape } from "../../Transport.js"
 import { ipFamily } from "./address.js"
 import * as Errors from "./error.js"
+import * as LiveClock from "./liveClock.js"
 import * as Metrics from "./metrics.js"
 import { connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
 import { boundPort, listen, SocketSet } from "./nodeTcp.js"
@@ -120,13 +121,19 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
         Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
             if (!open) return yield* Effect.fail(Errors.closed("the transport"))
+            const track = (socket: Net.Socket) => sockets.add(socket)
+            // On Effect's own clock the deadline is a Node timer inside the connect; elsewhere (a test
+            // clock) an Effect timeout, which races two fibers.
+            const live = LiveClock.isLive(yield* Effect.clock)
             const connection = yield* restore(
-              connectSocket(to, (socket) => sockets.add(socket)).pipe(
-                Effect.timeoutFail({
-                  duration: timeoutMillis,
-                  onTimeout: () => Errors.connectTimeout(to, timeoutMillis)
-                })
-              )
+              live
+                ? connectSocket(to, track, timeoutMillis)
+                : connectSocket(to, track).pipe(
+                  Effect.timeoutFail({
+                    duration: timeoutMillis,
+                    onTimeout: () => Errors.connectTimeout(to, timeoutMillis)
+                  })
+                )
             )
             // Registered before anything can interrupt us, so the stream never leaks.
             yield* Effect.addFinalizer(() => connection.close)

@@ -14,6 +14,7 @@ import * as Net from "node:net"
 import type { Address, Connection } from "../../Transport.js"
 import { normalizeHost } from "./address.js"
 import * as Errors from "./error.js"
+import * as ChunkSource from "./chunkSource.js"
 import { Inbox } from "./inbox.js"
 
 /** A zero-copy `Uint8Array` view of a Buffer, so readers never depend on Buffer's own methods. */
@@ -72,39 +73,60 @@ export const fromSocket = (socket: Net.Socket, remote: Address): Connection => {
     if (!socket.destroyed) socket.destroySoon()
   })
 
-  return { remote, read: inbox.read, write, close }
+  return ChunkSource.attach({ remote, read: inbox.read, write, close }, inbox)
 }
 
 /**
  * Opens a stream to `to`; the raw socket is handed to `track` before it
- * connects so the transport can destroy it on shutdown. Interrupting (the
- * timeout does) destroys the half-open socket. The Connection is built in
- * the connect callback itself, so an error event is never left without a
- * listener (which would crash the process).
+ * connects so the transport can destroy it on shutdown. Interrupting (an
+ * Effect timeout does) destroys the half-open socket, and so does
+ * `deadlineMillis` when given: a Node timer that fails the connect with a
+ * timeout, which costs no fiber (for Effect's own clock only). The
+ * Connection is built in the connect callback itself, so an error event is
+ * never left without a listener (which would crash the process).
  */
 export const connectSocket = (
   to: Address,
-  track: (socket: Net.Socket) => void
+  track: (socket: Net.Socket) => void,
+  deadlineMillis?: number
 ): Effect.Effect<Connection, Errors.TransportError> =>
   Effect.async<Connection, Errors.TransportError>((resume) => {
     const socket = Net.connect({ host: to.host, port: to.port })
+    let deadline: ReturnType<typeof setTimeout> | undefined = undefined
+    const settle = (outcome: Effect.Effect<Connection, Errors.TransportError>) => {
+      if (deadline !== undefined) clearTimeout(deadline)
+      resume(outcome)
+    }
     const onError = (cause: Error) => {
       socket.off("close", onClose)
       socket.destroy()
-      resume(Effect.fail(Errors.connectFailed(to, cause)))
+      settle(Effect.fail(Errors.connectFailed(to, cause)))
     }
     // Destroyed before connecting without an error: the transport shut down meanwhile.
     const onClose = () => {
       socket.off("error", onError)
-      resume(Effect.fail(Errors.connectFailed(to, "the transport closed")))
+      settle(Effect.fail(Errors.connectFailed(to, "the transport closed")))
     }
     socket.once("error", onError)
     socket.once("close", onClose)
     socket.once("connect", () => {
       socket.off("error", onError)
       socket.off("close", onClose)
-      resume(Effect.succeed(fromSocket(socket, to)))
+      settle(Effect.succeed(fromSocket(socket, to)))
     })
+    if (deadlineMillis !== undefined) {
+      deadline = setTimeout(() => {
+        socket.off("error", onError)
+        socket.off("close", onClose)
+        socket.removeAllListeners("connect")
+        // A socket destroyed without an error emits no error event, so none is left unheard.
+        socket.destroy()
+        resume(Effect.fail(Errors.connectTimeout(to, deadlineMillis)))
+      }, deadlineMillis)
+    }
     track(socket)
-    return Effect.sync(() => socket.destroy())
+    return Effect.sync(() => {
+      if (deadline !== undefined) clearTimeout(deadline)
+      socket.destroy()
+    })
   })
