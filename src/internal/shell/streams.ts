@@ -100,45 +100,61 @@ const readFrameByEffect = (
   }).pipe(Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => timedOut(timeoutMillis) }))
 
 /**
- * From the connection's inbox, polled in its callbacks, the whole bounded by a Node timer: one
- * `Effect.async`, no fiber. Only on Effect's own clock, whose time the timer keeps.
+ * Reads one frame from a connection's side door, in its callbacks, the whole bounded by a Node timer
+ * (so only on Effect's own clock, whose time the timer keeps): `done` is called once, with the message
+ * or why there is none, unless the function returned is called first, which stops the read.
  */
+export const readFrameNow = (
+  source: ChunkSource.ChunkSource,
+  options: DecodeStreamOptions,
+  timeoutMillis: number,
+  done: (outcome: StreamMessage | TransportError | DecodeError) => void
+): () => void => {
+  const reader = new FrameReader(options)
+  let finished = false
+  let cancelWait = (): void => {}
+  const stop = () => {
+    finished = true
+    clearTimeout(deadline)
+    cancelWait()
+  }
+  const settle = (outcome: StreamMessage | TransportError | DecodeError) => {
+    if (finished) return
+    stop()
+    done(outcome)
+  }
+  const deadline = setTimeout(() => settle(timedOut(timeoutMillis)), timeoutMillis)
+  const pump = (): void => {
+    while (!finished) {
+      const polled = source.poll()
+      if (polled === Inbox.empty) {
+        cancelWait = source.wait(pump)
+        return
+      }
+      if (polled === undefined) return settle(endedEarly())
+      if (!(polled instanceof Uint8Array)) return settle(polled)
+      const outcome = reader.push(polled)
+      if (outcome !== undefined) return settle(outcome)
+    }
+  }
+  pump()
+  return stop
+}
+
+/** `readFrameNow` as an Effect: one `Effect.async`, no fiber. */
 const readFrameFromSource = (
   source: ChunkSource.ChunkSource,
   options: DecodeStreamOptions,
   timeoutMillis: number
 ): Effect.Effect<StreamMessage, TransportError | DecodeError> =>
   Effect.async<StreamMessage, TransportError | DecodeError>((resume) => {
-    const reader = new FrameReader(options)
-    let done = false
-    let cancelWait = (): void => {}
-    const settle = (effect: Effect.Effect<StreamMessage, TransportError | DecodeError>) => {
-      if (done) return
-      done = true
-      clearTimeout(deadline)
-      cancelWait()
-      resume(effect)
-    }
-    const deadline = setTimeout(() => settle(Effect.fail(timedOut(timeoutMillis))), timeoutMillis)
-    const pump = (): void => {
-      while (!done) {
-        const polled = source.poll()
-        if (polled === Inbox.empty) {
-          cancelWait = source.wait(pump)
-          return
-        }
-        if (polled === undefined) return settle(Effect.fail(endedEarly()))
-        if (!(polled instanceof Uint8Array)) return settle(Effect.fail(polled))
-        const outcome = reader.push(polled)
-        if (outcome !== undefined) return settle(settled(outcome))
-      }
-    }
-    pump()
-    return Effect.sync(() => {
-      done = true
-      clearTimeout(deadline)
-      cancelWait()
-    })
+    const stop = readFrameNow(source, options, timeoutMillis, (outcome) =>
+      resume(
+        outcome instanceof TransportError || outcome instanceof DecodeErrorClass
+          ? Effect.fail(outcome)
+          : Effect.succeed(outcome)
+      ))
+    return Effect.sync(stop)
   })
 
 /**

@@ -65,15 +65,23 @@ export const fromSocket = (socket: Net.Socket, remote: Address): Connection => {
       socket.write(bytes, (err) => settle(err ? Effect.fail(Errors.streamFailed(remote, err)) : Effect.void))
     })
 
-  const close = Effect.sync(() => {
+  const closeNow = () => {
     closedHere = true
     inbox.abort(() => Errors.closed(`stream with ${remote.host}:${remote.port}`))
     // destroySoon sends FIN after anything still queued for writing (writes
     // normally finished already, as `write` waits for them), then frees the socket.
     if (!socket.destroyed) socket.destroySoon()
-  })
+  }
+  const answerAndClose = (bytes: Uint8Array | undefined) => {
+    // A failing write surfaces as the socket's error event, which the listeners above take.
+    if (bytes !== undefined && !closedHere && !socket.destroyed && socket.writable) socket.write(bytes)
+    closeNow()
+  }
 
-  return ChunkSource.attach({ remote, read: inbox.read, write, close }, inbox)
+  return ChunkSource.attach(
+    { remote, read: inbox.read, write, close: Effect.sync(closeNow) },
+    { poll: () => inbox.poll(), wait: (ready) => inbox.wait(ready), answerAndClose }
+  )
 }
 
 /**
