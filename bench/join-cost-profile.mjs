@@ -84,6 +84,23 @@ for (const s of samples) {
     cur = parent.get(cur)
   }
 }
+/** The part of the program a source file belongs to. */
+const partOf = (file) => {
+  if (file.startsWith("effect/") || file.startsWith("@effect/")) return "Effect runtime"
+  if (file.startsWith("src/internal/wire/")) return "wire codec"
+  if (file.startsWith("src/internal/swim/") || file.startsWith("src/internal/driver/")) return "core and driver"
+  if (file.startsWith("src/internal/transport/") || file.startsWith("node:net") || file.startsWith("node:dgram") || file.startsWith("node:internal/stream") || file.startsWith("node:stream")) return "sockets (transport, net, dgram)"
+  if (file.startsWith("src/internal/shell/")) return "shell"
+  if (file === "((garbage collector))") return "garbage collection"
+  if (file === "((idle))") return "idle"
+  if (file.startsWith("bench/")) return "bench"
+  return "other (Node, program, config)"
+}
+for (const [name, w] of Object.entries(windows)) {
+  const parts = new Map()
+  for (const [f, x] of w.self) parts.set(partOf(f), (parts.get(partOf(f)) ?? 0) + x)
+  console.log(`== ${name} by part, ms per window: ` + [...parts].sort((a, b) => b[1] - a[1]).map(([p, x]) => `${p} ${(x / Math.max(1, w.n)).toFixed(3)}`).join("; "))
+}
 for (const [name, w] of Object.entries(windows)) {
   const per = (x) => (x / Math.max(1, w.n)).toFixed(3)
   console.log(`== ${name}: ${w.n} windows, ${per(w.total)} ms of samples each (idle included)`)

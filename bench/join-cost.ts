@@ -6,12 +6,15 @@
  * between them so that nothing else competes. Around each newcomer's start
  * and each join() the script reads `process.cpuUsage()` and
  * `performance.now()`, and counts the fibers made (Effect's fiber-id counter).
+ * The process CPU in those windows includes the cluster's own background
+ * work (probes, gossip), read over 100 ms just before each newcomer; the
+ * "own" figures take it off (CPU minus background rate times wall time).
  *
- * Prints one JSON line: medians over the K newcomers of start wall and CPU,
- * join wall and CPU (ms), and fibers made per start and per join.
+ * Prints one JSON line: medians over the K newcomers of start and join wall
+ * time, process CPU and own CPU (ms), and fibers made per start and per join.
  *
  * Usage (bundled, as in docs/performance.md):
- *   node --expose-gc bench/.build/join-cost.mjs --members 100 --k 30 --pause 200
+ *   node --expose-gc bench/.build/join-cost.mjs --members 100 --k 20 --pause 700
  * `--cpu-prof` with `--k 200` profiles the newcomers' part (the cluster's own
  * start is in the profile too; `--quiet-ms` is its settle time).
  */
@@ -33,6 +36,8 @@ const wholeIn = (name: string, fallback: string, lo: number, hi: number): number
 const membersN = wholeIn("members", "100", 1, 500)
 const k = wholeIn("k", "30", 1, 500)
 const pauseMs = wholeIn("pause", "200", 0, 5000)
+/** How long the cluster's background CPU is read before each newcomer. */
+const backgroundWindowMs = 100
 const quietMs = wholeIn("quiet-ms", "3000", 0, 60000)
 const preset = flag("preset", "lan")
 if (preset !== "lan" && preset !== "local") throw new Error("--preset must be lan or local")
@@ -125,13 +130,19 @@ const program = Effect.gen(function*() {
   const joinCpu: Array<number> = []
   const startFibers: Array<number> = []
   const joinFibers: Array<number> = []
-  // Background CPU of the cluster per millisecond, read over the pauses, to say how much of a reading is not ours.
+  // Background CPU of the cluster per millisecond, read just before each newcomer.
   let idleCpu = 0
   let idleWall = 0
+  const startOwn: Array<number> = []
+  const joinOwn: Array<number> = []
   for (let i = 0; i < k; i++) {
+    yield* Effect.sleep(pauseMs)
+    // The cluster's own work just before this newcomer (probes, gossip): what a reading below would
+    // include anyway, taken off to estimate the start's and the join's own CPU.
     const c0 = cpuMs()
     const w0 = performance.now()
-    yield* Effect.sleep(pauseMs)
+    yield* Effect.sleep(backgroundWindowMs)
+    const backgroundNow = (cpuMs() - c0) / (performance.now() - w0)
     idleCpu += cpuMs() - c0
     idleWall += performance.now() - w0
     markStartBegins()
@@ -154,6 +165,8 @@ const program = Effect.gen(function*() {
     startCpu.push(s1c - s0c)
     joinWall.push(j1 - j0)
     joinCpu.push(j1c - j0c)
+    startOwn.push(s1c - s0c - backgroundNow * (s1 - s0))
+    joinOwn.push(j1c - j0c - backgroundNow * (j1 - j0))
     startFibers.push(f1 - f0 - 1)
     joinFibers.push(f2 - f1 - 1)
   }
@@ -167,6 +180,8 @@ const program = Effect.gen(function*() {
     startCpuMsMedian: round(median(startCpu)),
     joinMsMedian: round(median(joinWall)),
     joinCpuMsMedian: round(median(joinCpu)),
+    startOwnCpuMsMedian: round(median(startOwn)),
+    joinOwnCpuMsMedian: round(median(joinOwn)),
     fibersPerStart: median(startFibers),
     fibersPerJoin: median(joinFibers),
     backgroundCpuPerMs: round(idleWall > 0 ? idleCpu / idleWall : 0)
