@@ -29,6 +29,7 @@ import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
 import { counterTotal, membersSeen } from "../src/internal/metricTotal.js"
 import { packetsRateLimited } from "../src/internal/shell/guardMetrics.js"
+import * as ChunkSource from "../src/internal/transport/chunkSource.js"
 import * as FastPath from "../src/internal/transport/fastPath.js"
 
 const arg = (name: string, fallback: string): string => {
@@ -84,17 +85,29 @@ interface Counter {
 
 const countConnection = (connection: Transport.Connection, counter: Counter): Transport.Connection => {
   tallyStream(0, 1)
-  return {
+  const countWrite = (bytes: Uint8Array) => {
+    counter.bytes += bytes.length
+    counter.streamBytes += bytes.length
+    tallyStream(bytes.length, 0)
+  }
+  const counted: Transport.Connection = {
     remote: connection.remote,
     read: connection.read,
     close: connection.close,
-    write: (bytes) =>
-      Effect.tap(connection.write(bytes), () => {
-        counter.bytes += bytes.length
-        counter.streamBytes += bytes.length
-        tallyStream(bytes.length, 0)
-      })
+    write: (bytes) => Effect.tap(connection.write(bytes), () => countWrite(bytes))
   }
+  // The connection's side door (the shell reads frames and answers through it) is kept, its writes
+  // counted: without it every stream would take the slower Effect path, which no Node member does.
+  const source = ChunkSource.of(connection)
+  if (source === undefined) return counted
+  return ChunkSource.attach(counted, {
+    poll: source.poll,
+    wait: source.wait,
+    answerAndClose: (bytes) => {
+      if (bytes !== undefined) countWrite(bytes)
+      source.answerAndClose(bytes)
+    }
+  })
 }
 
 /** Counts a datagram about to be sent; true when the loss scenario drops it instead. */
