@@ -31,6 +31,7 @@ import { counterTotal, membersSeen } from "../src/internal/metricTotal.js"
 import { packetsRateLimited } from "../src/internal/shell/guardMetrics.js"
 import * as ChunkSource from "../src/internal/transport/chunkSource.js"
 import * as FastPath from "../src/internal/transport/fastPath.js"
+import * as StreamDialer from "../src/internal/transport/streamDialer.js"
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
@@ -103,6 +104,10 @@ const countConnection = (connection: Transport.Connection, counter: Counter): Tr
   return ChunkSource.attach(counted, {
     poll: source.poll,
     wait: source.wait,
+    writeNow: (bytes) => {
+      countWrite(bytes)
+      source.writeNow(bytes)
+    },
     answerAndClose: (bytes) => {
       if (bytes !== undefined) countWrite(bytes)
       source.answerAndClose(bytes)
@@ -138,6 +143,20 @@ const counting = (inner: Transport.TransportShape, counter: Counter): Transport.
   }
   const fast = FastPath.of(inner)
   if (fast === undefined || process.env.BENCH_NO_FAST_PATH === "1") return shape
+  // Likewise the dialer the shell's push/pulls use in callbacks, its connections counted.
+  const dialer = StreamDialer.of(inner)
+  if (dialer !== undefined) {
+    StreamDialer.attach(shape, {
+      dial: (to, timeout, done) =>
+        dialer.dial(to, timeout, (outcome) => {
+          if (outcome instanceof Transport.TransportError) {
+            counter.dialFailures++
+            return done(outcome)
+          }
+          done(countConnection(outcome, counter))
+        })
+    })
+  }
   return FastPath.attach(shape, {
     receive: fast.receive,
     accept: (accept) => fast.accept((c) => accept(countConnection(c, counter))),

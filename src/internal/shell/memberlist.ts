@@ -235,9 +235,13 @@ export const make = <A, I>(options: Options<A, I>) =>
       toEvent,
       fork,
       submit,
+      submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
+      liveClock: LiveClock.isLive(clock),
       metrics: memberMetrics,
       telemetry
     })
+    // Push/pulls run in callbacks have no fiber for the scope to interrupt: they are stopped here.
+    yield* Effect.addFinalizer(() => Effect.sync(runtime.stopStreams))
     const driver = Driver.make(core, {
       ...runtime,
       publish: (event) => {

@@ -19,6 +19,8 @@ export const ChunkSourceKey: unique symbol = Symbol.for("effect-memberlist/Trans
 
 /** The synchronous halves of a connection. */
 export interface ChunkSource extends Pick<Inbox, "poll" | "wait"> {
+  /** Writes `bytes` if the stream can still take them; a write that fails fails the next read instead. */
+  readonly writeNow: (bytes: Uint8Array) => void
   /**
    * Writes `bytes` (when given) if the stream can still take them, then closes it as `close` does: the
    * bytes leave before the end of stream. A write that fails only ends the stream early.

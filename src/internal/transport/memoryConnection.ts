@@ -79,6 +79,9 @@ export const makePair = (client: Address, server: Address, onFinished: (pair: Me
     }, {
       poll: () => self.inbox.poll(),
       wait: (ready) => self.inbox.wait(ready),
+      writeNow: (bytes) => {
+        if (refusal() === undefined) deliver(bytes)
+      },
       answerAndClose: (bytes) => {
         if (bytes !== undefined && refusal() === undefined) deliver(bytes)
         closeNow()

@@ -10,10 +10,11 @@ import { ipFamily } from "./address.js"
 import * as Errors from "./error.js"
 import * as LiveClock from "./liveClock.js"
 import * as Metrics from "./metrics.js"
-import { connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
+import { connectNow, connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
 import { boundPort, listen, SocketSet } from "./nodeTcp.js"
 import { bindUdp, send, sendNow } from "./nodeUdp.js"
 import * as FastPath from "./fastPath.js"
+import * as StreamDialer from "./streamDialer.js"
 
 /**
  * What `queue` holds now, taken without waiting (nothing once it is shut
@@ -158,5 +159,14 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       },
       send: (to, bytes, done) => sendNow(udp, v6, () => open, to, bytes, owner, done)
     }
-    return Metrics.register(FastPath.attach(shape, fast), owner)
+    const dialer: StreamDialer.StreamDialer = {
+      dial: (to, timeoutMillis, done) => {
+        if (!open) {
+          done(Errors.closed("the transport"))
+          return () => {}
+        }
+        return connectNow(to, (socket) => sockets.add(socket), timeoutMillis, done)
+      }
+    }
+    return Metrics.register(StreamDialer.attach(FastPath.attach(shape, fast), dialer), owner)
   })

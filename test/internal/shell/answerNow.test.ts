@@ -1,13 +1,15 @@
 /**
- * Accepted streams served in the transport's callbacks (inbound.ts,
- * `answerNow`): on the Node transport, with Effect's own clock and no
- * localState hook, a member serves a stream with no fiber. What a fiber gave
- * for free must still hold: the frame's timeout closes a stream that never
- * completes one, the per-host limit evicts the oldest stream and counts it,
- * and closing the member's scope closes the streams it was serving.
+ * Streams run in the transport's callbacks: on the Node transport, with
+ * Effect's own clock and no localState hook, a member serves an accepted
+ * stream (inbound.ts, `answerNow`) and runs its own push/pulls
+ * (nodeRuntime.ts) with no fiber. What a fiber gave for free must still
+ * hold: the frame's timeout closes a stream that never completes one, the
+ * per-host limit evicts the oldest stream and counts it, a push/pull that
+ * gets no answer fails in time, and closing the member's scope closes the
+ * streams it was serving or running.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Metric, Schema, Scope } from "effect"
+import { Duration, Effect, Exit, Fiber, Metric, Schema, Scope } from "effect"
 import * as Net from "node:net"
 import * as Discovery from "../../../src/Discovery.js"
 import * as Memberlist from "../../../src/Memberlist.js"
@@ -46,6 +48,51 @@ const closedWithin = (closed: Promise<void>, millis: number) =>
 
 const evictedCount = (name: string) =>
   Metric.value(Metric.tagged(Memberlist.metrics.inboundStreamsEvicted, "member", name)).pipe(Effect.map((s) => s.count))
+
+/** A TCP server that accepts and never answers; `closed` holds, per accepted socket, its close. */
+const silentServer = Effect.acquireRelease(
+  Effect.async<{ readonly server: Net.Server; readonly address: Transport.Address; readonly closed: Array<Promise<void>> }>((resume) => {
+    const closed: Array<Promise<void>> = []
+    const server = Net.createServer((socket) => {
+      socket.on("error", () => {})
+      // Read and drop what comes, so that the peer's end of stream is seen.
+      socket.resume()
+      closed.push(new Promise<void>((done) => socket.once("close", () => done())))
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as Net.AddressInfo).port
+      resume(Effect.succeed({ server, address: { host: "127.0.0.1", port }, closed }))
+    })
+  }),
+  ({ server }) => Effect.sync(() => server.close())
+)
+
+describe("push/pulls run in callbacks", () => {
+  it.scopedLive("a join whose seed accepts and never answers fails with JoinFailed", () =>
+    Effect.gen(function*() {
+      const silent = yield* silentServer
+      const scope = yield* Scope.make()
+      const { member } = yield* startMember(scope, "unanswered", Duration.millis(200))
+      const outcome = yield* Effect.either(member.join([silent.address]))
+      expect(outcome._tag === "Left" && outcome.left._tag).toBe("JoinFailed")
+      yield* Scope.close(scope, Exit.void)
+    }))
+
+  it.scopedLive("closing the member's scope closes the push/pull it is running", () =>
+    Effect.gen(function*() {
+      const silent = yield* silentServer
+      const transportScope = yield* Scope.make()
+      const scope = yield* Scope.make()
+      const { member } = yield* startMember(scope, "stopping", Duration.minutes(5), transportScope)
+      const joining = yield* Effect.fork(member.join([silent.address]))
+      for (let i = 0; i < 100 && silent.closed.length === 0; i++) yield* Effect.sleep(Duration.millis(10))
+      expect(silent.closed.length).toBe(1)
+      yield* Scope.close(scope, Exit.void)
+      expect(yield* closedWithin(silent.closed[0]!, 10_000)).toBe(true)
+      yield* Fiber.interrupt(joining)
+      yield* Scope.close(transportScope, Exit.void)
+    }))
+})
 
 describe("accepted streams served in callbacks", () => {
   it.live("a stream that never completes a frame is closed by the frame's timeout", () =>
