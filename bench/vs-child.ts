@@ -29,7 +29,9 @@ import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
 import { counterTotal, membersSeen } from "../src/internal/metricTotal.js"
 import { packetsRateLimited } from "../src/internal/shell/guardMetrics.js"
+import * as ChunkSource from "../src/internal/transport/chunkSource.js"
 import * as FastPath from "../src/internal/transport/fastPath.js"
+import * as StreamDialer from "../src/internal/transport/streamDialer.js"
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
@@ -84,17 +86,33 @@ interface Counter {
 
 const countConnection = (connection: Transport.Connection, counter: Counter): Transport.Connection => {
   tallyStream(0, 1)
-  return {
+  const countWrite = (bytes: Uint8Array) => {
+    counter.bytes += bytes.length
+    counter.streamBytes += bytes.length
+    tallyStream(bytes.length, 0)
+  }
+  const counted: Transport.Connection = {
     remote: connection.remote,
     read: connection.read,
     close: connection.close,
-    write: (bytes) =>
-      Effect.tap(connection.write(bytes), () => {
-        counter.bytes += bytes.length
-        counter.streamBytes += bytes.length
-        tallyStream(bytes.length, 0)
-      })
+    write: (bytes) => Effect.tap(connection.write(bytes), () => countWrite(bytes))
   }
+  // The connection's side door (the shell reads frames and answers through it) is kept, its writes
+  // counted: without it every stream would take the slower Effect path, which no Node member does.
+  const source = ChunkSource.of(connection)
+  if (source === undefined) return counted
+  return ChunkSource.attach(counted, {
+    poll: source.poll,
+    wait: source.wait,
+    writeNow: (bytes) => {
+      countWrite(bytes)
+      source.writeNow(bytes)
+    },
+    answerAndClose: (bytes) => {
+      if (bytes !== undefined) countWrite(bytes)
+      source.answerAndClose(bytes)
+    }
+  })
 }
 
 /** Counts a datagram about to be sent; true when the loss scenario drops it instead. */
@@ -125,6 +143,20 @@ const counting = (inner: Transport.TransportShape, counter: Counter): Transport.
   }
   const fast = FastPath.of(inner)
   if (fast === undefined || process.env.BENCH_NO_FAST_PATH === "1") return shape
+  // Likewise the dialer the shell's push/pulls use in callbacks, its connections counted.
+  const dialer = StreamDialer.of(inner)
+  if (dialer !== undefined) {
+    StreamDialer.attach(shape, {
+      dial: (to, timeout, done) =>
+        dialer.dial(to, timeout, (outcome) => {
+          if (outcome instanceof Transport.TransportError) {
+            counter.dialFailures++
+            return done(outcome)
+          }
+          done(countConnection(outcome, counter))
+        })
+    })
+  }
   return FastPath.attach(shape, {
     receive: fast.receive,
     accept: (accept) => fast.accept((c) => accept(countConnection(c, counter))),

@@ -40,6 +40,8 @@ export interface AppStateOptions {
 export interface AppState {
   /** The bytes a push/pull sends: the application's, or none when it has none, fails, is late or gives too many. */
   readonly local: (join: boolean) => Effect.Effect<Uint8Array>
+  /** `local` without an effect, present when there is no `localState` hook (the answer is always none). */
+  readonly localNow: ((join: boolean) => Uint8Array) | undefined
   /** Queues received state for the application; never waits (a full queue drops it). */
   readonly merge: (state: Uint8Array, join: boolean) => void
   /** Merges queued states, one at a time, for as long as it runs; absent when there is no merge hook (nothing to fork). */
@@ -90,6 +92,7 @@ export const make = (options: AppStateOptions): AppState => {
 
   return {
     local,
+    localNow: options.localState === undefined ? () => empty : undefined,
     merge: (state, join) => {
       if (options.mergeRemoteState === undefined) return
       if (!queue.unsafeOffer({ state, join })) count("merge_queue_full")

@@ -63,6 +63,11 @@ export class InboundLimit<H> {
     else this.perHostCount.set(entry.host, left)
   }
 
+  /** Hands what stops each stream still served to `stop`, oldest first (the member is stopping). */
+  forEachLive(stop: (handle: H) => void): void {
+    for (const entry of Array.from(this.live.values())) if (entry.handle !== undefined) stop(entry.handle)
+  }
+
   /** Streams served now. */
   get size(): number {
     return this.live.size

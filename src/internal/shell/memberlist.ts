@@ -25,7 +25,9 @@ import {
 import { SwimConfig, type SwimConfigShape } from "../../SwimConfig.js"
 import { type Address, type Connection, Transport } from "../../Transport.js"
 import * as Driver from "../driver/driver.js"
+import * as ChunkSource from "../transport/chunkSource.js"
 import * as FastPath from "../transport/fastPath.js"
+import * as LiveClock from "../transport/liveClock.js"
 import type { Dropped } from "../driver/runtime.js"
 import type { CoreConfig } from "../swim/config.js"
 import * as Core from "../swim/core.js"
@@ -42,7 +44,7 @@ import { advertisedAddress } from "./advertise.js"
 import * as AppState from "./appState.js"
 import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
-import { admitPacket, onConnection } from "./inbound.js"
+import { admitPacket, answerNow, onConnection } from "./inbound.js"
 import * as LiveKeyring from "./keyring.js"
 import { maxBroadcastKeyBytes } from "../swim/userBroadcast.js"
 import { InboundLimit } from "./inboundLimit.js"
@@ -233,9 +235,13 @@ export const make = <A, I>(options: Options<A, I>) =>
       toEvent,
       fork,
       submit,
+      submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
+      liveClock: LiveClock.isLive(clock),
       metrics: memberMetrics,
       telemetry
     })
+    // Push/pulls run in callbacks have no fiber for the scope to interrupt: they are stopped here.
+    yield* Effect.addFinalizer(() => Effect.sync(runtime.stopStreams))
     const driver = Driver.make(core, {
       ...runtime,
       publish: (event) => {
@@ -310,18 +316,40 @@ export const make = <A, I>(options: Options<A, I>) =>
       fork
     })
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
-    const inbound = new InboundLimit<Fiber.RuntimeFiber<void, never>>(maxInboundStreams, maxInboundStreamsPerHost)
+    // With a side door on the connection, Effect's own clock and no localState hook, an accepted stream is
+    // served in the transport's callbacks and the driver's step, with no fiber (inbound.ts, answerNow).
+    const answerInCallbacks = LiveClock.isLive(clock) && appState.localNow !== undefined
+      ? answerNow({
+        wire,
+        tcpTimeout,
+        submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
+        submit,
+        member: memberMetrics,
+        localState: appState.localNow,
+        fork
+      })
+      : undefined
+    /** What stops one accepted stream: its fiber's interruption, or the callback exchange's stop. */
+    const inbound = new InboundLimit<() => void>(maxInboundStreams, maxInboundStreamsPerHost)
     /** Serves one accepted stream; always has room, since the limit evicts the oldest to admit it. */
     const serve = (connection: Connection): true => {
       const admitted = inbound.admit(connection.remote.host)
       if (admitted.evicted !== undefined) {
         memberMetrics.count(metrics.inboundStreamsEvicted)
-        fork(Fiber.interrupt(admitted.evicted))
+        admitted.evicted()
+      }
+      const source = ChunkSource.of(connection)
+      if (answerInCallbacks !== undefined && source !== undefined) {
+        inbound.track(admitted.id, answerInCallbacks(connection, source, () => inbound.release(admitted.id)))
+        return true
       }
       const fiber = fork(Effect.ensuring(handleConnection(connection), Effect.sync(() => inbound.release(admitted.id))))
-      inbound.track(admitted.id, fiber)
+      inbound.track(admitted.id, () => fork(Fiber.interrupt(fiber)))
       return true
     }
+    // Streams served in callbacks have no fiber for the scope to interrupt: they are stopped here, while
+    // `fork` still runs (its fiber set closes after this finalizer, being older).
+    yield* Effect.addFinalizer(() => Effect.sync(() => inbound.forEachLive((stop) => stop())))
     // With the Node transport's fast path no fiber waits for connections: each one is served in the
     // server's callback. Released before the fibers above are interrupted (finalizers run in reverse).
     const fast = FastPath.of(transport)

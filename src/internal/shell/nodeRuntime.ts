@@ -13,11 +13,15 @@
 import { Effect, type Fiber } from "effect"
 import type { DiscoveryShape } from "../../Discovery.js"
 import type { MembershipEvent, Received } from "../../Memberlist.js"
-import type { Address, TransportShape } from "../../Transport.js"
+import { type Address, TransportError, type TransportShape } from "../../Transport.js"
+import * as ChunkSource from "../transport/chunkSource.js"
+import * as StreamDialer from "../transport/streamDialer.js"
+import { DecodeError } from "../wire/errors.js"
+import { encodeStream, type StreamMessage } from "../wire/stream.js"
 import type { Driver } from "../driver/driver.js"
 import type { Runtime } from "../driver/runtime.js"
 import type { MembershipEvent as CoreEvent, Timer } from "../swim/io.js"
-import { formatAddress, type PacketMessage } from "../swim/messages.js"
+import { formatAddress, type PacketMessage, type PushNodeState } from "../swim/messages.js"
 import type { EventQueue } from "../driver/eventQueue.js"
 import { encodePacket, type EncodePacketOptions } from "../wire/packet.js"
 import type { AppState } from "./appState.js"
@@ -27,7 +31,7 @@ import * as metrics from "./metrics.js"
 import type { PacketSender } from "./packetSender.js"
 import type { Telemetry } from "./telemetry.js"
 import type { SystemRouter } from "./systemChannel.js"
-import { pushPullClient, streamPingClient } from "./streams.js"
+import { pushPullClient, readFrameNow, streamPingClient } from "./streams.js"
 import type { UserCodec } from "./userCodec.js"
 import type { WireOptions } from "./wireOptions.js"
 
@@ -70,6 +74,10 @@ export interface NodeRuntimeOptions<A> {
   readonly fork: <X>(effect: Effect.Effect<X>) => Fiber.RuntimeFiber<X, never>
   /** Hands a command to the driver fiber (from another fiber). */
   readonly submit: (command: Command) => Effect.Effect<void>
+  /** Runs or queues a command without waiting (from a callback); false when the mailbox is full. */
+  readonly submitNow: (command: Command) => boolean
+  /** True on Effect's own clock: stream deadlines may then be Node timers. */
+  readonly liveClock: boolean
   /** The member's metrics. */
   readonly metrics: MemberMetrics
   /** The member's histograms and spans. */
@@ -82,6 +90,8 @@ export interface NodeRuntime extends Runtime {
   readonly pending: Array<Effect.Effect<void>>
   /** Commands for the driver itself that could not be handled inside a step; run after it. */
   readonly later: Array<Command>
+  /** Stops the push/pulls running in callbacks (the member is stopping; fibers stop with their set). */
+  readonly stopStreams: () => void
 }
 
 /** A Node runtime. */
@@ -106,14 +116,22 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     return bytes
   }
 
-  /** Runs a stream exchange on its own fiber, within the cap; `refused` runs instead when the cap is reached. */
-  const exchange = (work: Effect.Effect<Command>, refused: Command): void => {
+  /** Counts a stream exchange in, within the cap; false (and `refused` for the driver) when the cap is reached. */
+  const admitStream = (refused: Command): boolean => {
     if (streamsInFlight >= options.maxStreams) {
       member.count(metrics.streamsRefused)
       later.push(refused)
-      return
+      return false
     }
     streamsInFlight++
+    return true
+  }
+  const pushPullRefused = (token: number): Command => (d) =>
+    d.handle({ _tag: "PushPullFailed", token, reason: "too many streams in flight" })
+
+  /** Runs a stream exchange on its own fiber, within the cap; `refused` runs instead when the cap is reached. */
+  const exchange = (work: Effect.Effect<Command>, refused: Command): void => {
+    if (!admitStream(refused)) return
     options.fork(
       work.pipe(
         Effect.flatMap(options.submit),
@@ -122,9 +140,75 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     )
   }
 
+  /** A command from a callback: at once, queued, or (mailbox full) waiting for room on a fiber. */
+  const submitFromCallback = (command: Command): void => {
+    if (!options.submitNow(command)) options.fork(options.submit(command))
+  }
+  const pushPullOk = (token: number, remote: { readonly states: ReadonlyArray<PushNodeState>; readonly userState: Uint8Array }): Command => {
+    member.countAs(metrics.pushPulls, "reason", "ok")
+    return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote.states, userState: remote.userState })
+  }
+  const pushPullFailed = (token: number, to: Address, error: { readonly message: string }) => {
+    member.countAs(metrics.pushPulls, "reason", "failed")
+    return Effect.as(
+      Effect.logDebug("push/pull failed", formatAddress(to), error.message),
+      (d: Driver) => d.handle({ _tag: "PushPullFailed", token, reason: error.message })
+    )
+  }
+  // With a transport that dials in callbacks, Effect's own clock, no localState hook and no tracer (whose
+  // span needs an effect), a push/pull runs in callbacks: no fiber. Stopped with the member.
+  const running = new Set<() => void>()
+  const pushPullNow = (
+    dial: StreamDialer.StreamDialer,
+    local: (join: boolean) => Uint8Array,
+    to: Address,
+    join: boolean,
+    states: ReadonlyArray<PushNodeState>,
+    token: number
+  ): void => {
+    if (!admitStream(pushPullRefused(token))) return
+    let stopDial = (): void => {}
+    let stopRead = (): void => {}
+    let source: ChunkSource.ChunkSource | undefined
+    const stop = () => {
+      stopDial()
+      stopRead()
+      source?.answerAndClose(undefined)
+    }
+    const settle = (outcome: StreamMessage | TransportError | DecodeError) => {
+      if (!running.delete(stop)) return
+      streamsInFlight--
+      source?.answerAndClose(undefined)
+      if (outcome instanceof TransportError || outcome instanceof DecodeError) {
+        const failed = pushPullFailed(token, to, outcome)
+        options.fork(Effect.flatMap(failed, (command) => Effect.sync(() => submitFromCallback(command))))
+      } else if (outcome._tag !== "PushPull") {
+        const failed = pushPullFailed(token, to, { message: `expected push/pull, got ${outcome._tag}` })
+        options.fork(Effect.flatMap(failed, (command) => Effect.sync(() => submitFromCallback(command))))
+      } else {
+        submitFromCallback(pushPullOk(token, outcome))
+      }
+    }
+    running.add(stop)
+    stopDial = dial.dial(to, tcpTimeout, (connection) => {
+      if (connection instanceof TransportError) return settle(connection)
+      source = ChunkSource.of(connection)
+      if (source === undefined) {
+        options.fork(connection.close)
+        return settle(new TransportError({ reason: "StreamFailed", message: "the stream has no side door" }))
+      }
+      source.writeNow(encodeStream({ _tag: "PushPull", join, states, userState: local(join) }, wire.stream()))
+      stopRead = readFrameNow(source, wire.decodeStream(), tcpTimeout, settle)
+    })
+  }
+
   return {
     pending,
     later,
+    stopStreams: () => {
+      for (const stop of Array.from(running)) stop()
+      running.clear()
+    },
     now: options.now,
     send: (packet) => {
       const bytes = encoded(packet.messages, wire.packetOf(packet.crc, packet.messages))
@@ -143,25 +227,20 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
         ),
         () => {}
       ),
-    pushPull: (to, join, states, token) =>
+    pushPull: (to, join, states, token) => {
+      const dialer = options.liveClock && !options.telemetry.tracing ? StreamDialer.of(transport) : undefined
+      const localNow = options.appState.localNow
+      if (dialer !== undefined && localNow !== undefined) return pushPullNow(dialer, localNow, to, join, states, token)
       exchange(
         Effect.flatMap(options.appState.local(join), (userState) =>
           pushPullClient(transport, to, join, states, userState, wire.stream(), wire.decodeStream(), tcpTimeout)).pipe(
           (exchange) => options.telemetry.pushPull(exchange, to, join),
-          Effect.map((remote): Command => {
-            member.countAs(metrics.pushPulls, "reason", "ok")
-            return (d) => d.handle({ _tag: "PushPullResponse", token, states: remote.states, userState: remote.userState })
-          }),
-          Effect.catchAll((error) => {
-            member.countAs(metrics.pushPulls, "reason", "failed")
-            return Effect.as(
-              Effect.logDebug("push/pull failed", formatAddress(to), error.message),
-              (d: Driver) => d.handle({ _tag: "PushPullFailed", token, reason: error.message })
-            )
-          })
+          Effect.map((remote) => pushPullOk(token, remote)),
+          Effect.catchAll((error) => pushPullFailed(token, to, error))
         ),
-        (d) => d.handle({ _tag: "PushPullFailed", token, reason: "too many streams in flight" })
-      ),
+        pushPullRefused(token)
+      )
+    },
     discover: () =>
       exchange(
         options.discovery.discover.pipe(

@@ -81,8 +81,11 @@ export class Inbox {
     this.wake()
   }
 
-  /** The next chunk, undefined at end of stream, or the failure. */
-  readonly read: Effect.Effect<Uint8Array | undefined, TransportError> = Effect.suspend(() => {
+  /**
+   * The next chunk, `undefined` at end of stream, the failure, or `Inbox.empty` when nothing has arrived
+   * yet: the synchronous half of `read`, for a reader driven by callbacks (see `wait`).
+   */
+  poll(): Uint8Array | undefined | TransportError | typeof Inbox.empty {
     const chunk = this.chunks.shift()
     if (chunk !== undefined) {
       this.buffered -= chunk.length
@@ -90,22 +93,36 @@ export class Inbox {
         this.paused = false
         this.flow.resume()
       }
-      return Effect.succeed(chunk)
+      return chunk
     }
-    if (this.ending !== undefined) {
-      if (this.ending._tag === "Eof") return Effect.succeed(undefined)
-      if (typeof this.ending.error === "function") this.ending.error = this.ending.error()
-      return Effect.fail(this.ending.error)
+    if (this.ending === undefined) return Inbox.empty
+    if (this.ending._tag === "Eof") return undefined
+    if (typeof this.ending.error === "function") this.ending.error = this.ending.error()
+    return this.ending.error
+  }
+
+  /** Calls `ready` once, when the next chunk, the end or a failure arrives; the function returned cancels. */
+  wait(ready: () => void): () => void {
+    this.waiters.add(ready)
+    return () => {
+      this.waiters.delete(ready)
     }
-    return Effect.async<Uint8Array | undefined, TransportError>((resume) => {
-      const waiter = () => resume(this.read)
-      this.waiters.add(waiter)
-      // An interrupted reader must not be woken later.
-      return Effect.sync(() => {
-        this.waiters.delete(waiter)
-      })
-    })
+  }
+
+  /** The next chunk, undefined at end of stream, or the failure. */
+  readonly read: Effect.Effect<Uint8Array | undefined, TransportError> = Effect.suspend(() => {
+    const polled = this.poll()
+    if (polled === Inbox.empty) {
+      return Effect.async<Uint8Array | undefined, TransportError>((resume) =>
+        // An interrupted reader must not be woken later.
+        Effect.sync(this.wait(() => resume(this.read)))
+      )
+    }
+    return polled === undefined || polled instanceof Uint8Array ? Effect.succeed(polled) : Effect.fail(polled)
   })
+
+  /** What `poll` answers while nothing has arrived. */
+  static readonly empty: unique symbol = Symbol("Inbox.empty")
 
   private wake(): void {
     if (this.waiters.size === 0) return

@@ -9,6 +9,8 @@ import { Effect } from "effect"
 import type { Address, Connection } from "../../Transport.js"
 import { formatAddress } from "../swim/messages.js"
 import * as Errors from "./error.js"
+import type { TransportError } from "./error.js"
+import * as ChunkSource from "./chunkSource.js"
 import { Inbox } from "./inbox.js"
 
 interface End {
@@ -46,26 +48,46 @@ export const makePair = (client: Address, server: Address, onFinished: (pair: Me
     }
   }
 
-  const side = (self: End, peer: End, remote: Address): Connection => ({
-    remote,
-    read: self.inbox.read,
-    write: (bytes) =>
-      Effect.suspend(() => {
-        if (self.closed) return Effect.fail(Errors.closed(`stream with ${formatAddress(remote)}`))
-        if (broken) return Effect.fail(Errors.streamFailed(remote, "the network broke the stream"))
-        if (peer.closed) return Effect.fail(Errors.streamFailed(remote, "the peer closed the stream"))
-        // A copy: the writer may reuse its buffer once write returns, as with a socket.
-        peer.inbox.push(bytes.slice())
-        return Effect.void
-      }),
-    close: Effect.sync(() => {
+  const side = (self: End, peer: End, remote: Address): Connection => {
+    /** Why a write cannot go through now, if it cannot. */
+    const refusal = (): TransportError | undefined => {
+      if (self.closed) return Errors.closed(`stream with ${formatAddress(remote)}`)
+      if (broken) return Errors.streamFailed(remote, "the network broke the stream")
+      if (peer.closed) return Errors.streamFailed(remote, "the peer closed the stream")
+      return undefined
+    }
+    // A copy: the writer may reuse its buffer once write returns, as with a socket.
+    const deliver = (bytes: Uint8Array) => peer.inbox.push(bytes.slice())
+    const closeNow = () => {
       if (self.closed) return
       self.closed = true
       self.inbox.abort(Errors.closed(`stream with ${formatAddress(remote)}`))
       peer.inbox.finish()
       finishIfDone()
+    }
+    return ChunkSource.attach({
+      remote,
+      read: self.inbox.read,
+      write: (bytes) =>
+        Effect.suspend(() => {
+          const refused = refusal()
+          if (refused !== undefined) return Effect.fail(refused)
+          deliver(bytes)
+          return Effect.void
+        }),
+      close: Effect.sync(closeNow)
+    }, {
+      poll: () => self.inbox.poll(),
+      wait: (ready) => self.inbox.wait(ready),
+      writeNow: (bytes) => {
+        if (refusal() === undefined) deliver(bytes)
+      },
+      answerAndClose: (bytes) => {
+        if (bytes !== undefined && refusal() === undefined) deliver(bytes)
+        closeNow()
+      }
     })
-  })
+  }
 
   const pair: MemoryPair = {
     client,

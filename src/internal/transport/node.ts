@@ -8,11 +8,13 @@ import { Effect, Exit, ExecutionStrategy, Queue, Scope, Stream } from "effect"
 import type { Address, Connection, NodeOptions, Packet, TransportShape } from "../../Transport.js"
 import { ipFamily } from "./address.js"
 import * as Errors from "./error.js"
+import * as LiveClock from "./liveClock.js"
 import * as Metrics from "./metrics.js"
-import { connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
+import { connectNow, connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
 import { boundPort, listen, SocketSet } from "./nodeTcp.js"
 import { bindUdp, send, sendNow } from "./nodeUdp.js"
 import * as FastPath from "./fastPath.js"
+import * as StreamDialer from "./streamDialer.js"
 
 /**
  * What `queue` holds now, taken without waiting (nothing once it is shut
@@ -120,13 +122,19 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
         Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
             if (!open) return yield* Effect.fail(Errors.closed("the transport"))
+            const track = (socket: Net.Socket) => sockets.add(socket)
+            // On Effect's own clock the deadline is a Node timer inside the connect; elsewhere (a test
+            // clock) an Effect timeout, which races two fibers.
+            const live = LiveClock.isLive(yield* Effect.clock)
             const connection = yield* restore(
-              connectSocket(to, (socket) => sockets.add(socket)).pipe(
-                Effect.timeoutFail({
-                  duration: timeoutMillis,
-                  onTimeout: () => Errors.connectTimeout(to, timeoutMillis)
-                })
-              )
+              live
+                ? connectSocket(to, track, timeoutMillis)
+                : connectSocket(to, track).pipe(
+                  Effect.timeoutFail({
+                    duration: timeoutMillis,
+                    onTimeout: () => Errors.connectTimeout(to, timeoutMillis)
+                  })
+                )
             )
             // Registered before anything can interrupt us, so the stream never leaks.
             yield* Effect.addFinalizer(() => connection.close)
@@ -151,5 +159,14 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       },
       send: (to, bytes, done) => sendNow(udp, v6, () => open, to, bytes, owner, done)
     }
-    return Metrics.register(FastPath.attach(shape, fast), owner)
+    const dialer: StreamDialer.StreamDialer = {
+      dial: (to, timeoutMillis, done) => {
+        if (!open) {
+          done(Errors.closed("the transport"))
+          return () => {}
+        }
+        return connectNow(to, (socket) => sockets.add(socket), timeoutMillis, done)
+      }
+    }
+    return Metrics.register(StreamDialer.attach(FastPath.attach(shape, fast), dialer), owner)
   })
