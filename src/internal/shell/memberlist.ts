@@ -8,7 +8,7 @@
  * @internal
  */
 import { APP_STATE_MAX_SIZE, META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberSet, Layer, Option, Random, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberRef, FiberSet, Layer, LogLevel, Option, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Member, Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import {
@@ -237,6 +237,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       submit,
       submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
       liveClock: LiveClock.isLive(clock),
+      debugLogged: !LogLevel.lessThan(LogLevel.Debug, yield* FiberRef.get(FiberRef.currentMinimumLogLevel)),
       metrics: memberMetrics,
       telemetry
     })

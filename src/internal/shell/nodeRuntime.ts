@@ -78,6 +78,8 @@ export interface NodeRuntimeOptions<A> {
   readonly submitNow: (command: Command) => boolean
   /** True on Effect's own clock: stream deadlines may then be Node timers. */
   readonly liveClock: boolean
+  /** Whether debug lines are logged: when not, a core drop leaves no effect behind to log nothing. */
+  readonly debugLogged: boolean
   /** The member's metrics. */
   readonly metrics: MemberMetrics
   /** The member's histograms and spans. */
@@ -301,7 +303,8 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
           pending.push(Effect.logWarning("dropped received application state", dropped.detail))
           return
         default:
-          pending.push(Effect.logDebug("core dropped an input", dropped.reason, dropped.detail))
+          // A flood of bad inputs would otherwise wake the driver fiber once per input to log nothing.
+          if (options.debugLogged) pending.push(Effect.logDebug("core dropped an input", dropped.reason, dropped.detail))
       }
     }
   }
