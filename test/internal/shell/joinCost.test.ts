@@ -20,6 +20,7 @@ import { readFrame } from "../../../src/internal/shell/streams.js"
 import * as ChunkSource from "../../../src/internal/transport/chunkSource.js"
 import { Inbox } from "../../../src/internal/transport/inbox.js"
 import * as Stream from "../../../src/internal/wire/stream.js"
+import { pushPullFrame as pushPullFrameOf } from "../../support/pushPullFrame.js"
 
 const nextFiberNumber = (): number => {
   const id = Effect.runSync(Effect.fiberId)
@@ -44,20 +45,7 @@ const inboxConnection = (inbox: Inbox): Connection =>
     { poll: () => inbox.poll(), wait: (ready) => inbox.wait(ready), writeNow: () => {}, answerAndClose: () => {} }
   )
 
-const pushPullFrame = () =>
-  Stream.encodeStream({
-    _tag: "PushPull",
-    join: true,
-    states: Array.from({ length: 50 }, (_, i) => ({
-      name: `member-${i}`,
-      address: { host: "127.0.0.1", port: 7000 + i },
-      meta: new Uint8Array(0),
-      incarnation: 1,
-      state: 0 as const,
-      versions: [1, 5, 5, 2, 5, 5] as const
-    })),
-    userState: new Uint8Array(0)
-  }, { compress: true })
+const pushPullFrame = () => pushPullFrameOf(50)
 
 describe("the cost of one join", () => {
   it.live("a join on the Node transport makes no fiber: both sides of the push/pull run in callbacks", () =>

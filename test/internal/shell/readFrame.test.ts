@@ -10,6 +10,7 @@ import { Effect, Either } from "effect"
 import type { Connection } from "../../../src/Transport.js"
 import { readFrame } from "../../../src/internal/shell/streams.js"
 import * as Stream from "../../../src/internal/wire/stream.js"
+import { pushPullFrame as pushPullFrameOf } from "../../support/pushPullFrame.js"
 
 const calls = vi.hoisted(() => ({ decodeStream: 0 }))
 vi.mock("../../../src/internal/wire/stream.js", async (importOriginal) => {
@@ -35,20 +36,7 @@ const connectionOf = (chunks: ReadonlyArray<Uint8Array>): Connection => {
 }
 
 /** A push/pull of 100 entries, compressed as a member sends it. */
-const pushPullFrame = (label?: string) => {
-  const states = Array.from({ length: 100 }, (_, i) => ({
-    name: `member-${i}`,
-    address: { host: "127.0.0.1", port: 7000 + i },
-    meta: new Uint8Array(0),
-    incarnation: 1,
-    state: 0 as const,
-    versions: [1, 5, 5, 2, 5, 5] as const
-  }))
-  return Stream.encodeStream(
-    { _tag: "PushPull", join: true, states, userState: new Uint8Array(0) },
-    { compress: true, ...(label === undefined ? {} : { label }) }
-  )
-}
+const pushPullFrame = (label?: string) => pushPullFrameOf(100, label)
 
 describe("readFrame", () => {
   it.effect("decodes a whole frame from one chunk once", () =>
