@@ -15,7 +15,7 @@
  *
  * Measured (local preset, Node 20): about 73.5 MiB live after warm-up, then
  * within +0.7 MiB over 10 minutes and +0.5 MiB over 30 (SOAK_MINUTES=30), up
- * and down by 0.1-0.2 MiB from minute to minute. The band is 2 MiB. A leak of
+ * and down by 0.1-0.2 MiB from minute to minute. The band is 2 MiB or 5% of the first sample, the smaller. A leak of
  * one number per timer fired (8 bytes; some 12 timers fire per member per
  * second), added to driverLoop.ts as a check, grew the heap by 8.9 MiB in the
  * 10 minutes and failed the test from the third minute on. The leak this test
@@ -35,8 +35,12 @@ import { addressOf, Cluster, Note } from "../../support/virtualCluster.js"
 const members = 100
 const warmUpMinutes = 2
 const minutes = Number(process.env.SOAK_MINUTES ?? 10)
-/** How far above the first sample after warm-up any later sample may be. */
+/**
+ * How far above the first sample after warm-up any later sample may be: 2 MiB, or 5% of that first sample
+ * (issue 13's "flat within 5%") if that is less. With the ~73 MiB measured here, 2 MiB is the tighter one.
+ */
 const bandMiB = 2
+const bandFraction = 0.05
 
 setFlagsFromString("--expose-gc")
 const gc: () => void = runInNewContext("gc")
@@ -85,7 +89,7 @@ const soak = Effect.scoped(
 
 describe("leak soak", () => {
   it(
-    `${members} members × ${minutes} virtual minutes after ${warmUpMinutes} of warm-up: the live heap stays within ${bandMiB} MiB above its first sample (measured: +0.7 MiB)`,
+    `${members} members × ${minutes} virtual minutes after ${warmUpMinutes} of warm-up: the live heap stays within ${bandMiB} MiB and ${bandFraction * 100}% above its first sample (measured: +0.7 MiB)`,
     async () => {
       const exit = await FastVirtualTime.run(soak)
       if (Exit.isFailure(exit)) throw new Error(String(exit.cause))
@@ -96,7 +100,8 @@ describe("leak soak", () => {
           `highest +${(Math.max(...samples) - first).toFixed(2)} MiB; ${wallSeconds.toFixed(0)} s wall`
       )
       expect(fullViews).toBe(members)
-      for (const sample of samples) expect(sample - first).toBeLessThan(bandMiB)
+      const band = Math.min(bandMiB, first * bandFraction)
+      for (const sample of samples) expect(sample - first).toBeLessThan(band)
     },
     300_000
   )
