@@ -11,9 +11,7 @@
  * A member registers one scope finalizer for everything it releases by
  * itself (its fibers, callbacks, flags and transport claim: `lifetime.ts`),
  * one for its packet intake, and one for the leave when it leaves on close;
- * each finalizer keeps a snapshot of fiber refs for the member's life. The
- * count is read from the scope's own table of finalizers (an Effect
- * internal, checked to be there).
+ * each finalizer keeps a snapshot of fiber refs for the member's life.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FiberId, Schema, Scope } from "effect"
@@ -21,6 +19,7 @@ import * as Discovery from "../../../src/Discovery.js"
 import * as Memberlist from "../../../src/Memberlist.js"
 import * as SwimConfig from "../../../src/SwimConfig.js"
 import * as Transport from "../../../src/Transport.js"
+import { finalizersIn } from "../../support/scopeFinalizers.js"
 
 /** The number of a new root fiber: one more than the last fiber made anywhere in the process. */
 const nextFiberNumber = (): number => {
@@ -44,13 +43,6 @@ const fibersMadeByStart = (scope: Scope.Scope, name: string, options: Memberlist
     const made = nextFiberNumber() - before - 1
     return { member, made }
   })
-
-/** Finalizers now registered in `scope` (Effect's `Scope` keeps them in a map while open). */
-const finalizersIn = (scope: Scope.Scope): number => {
-  const state = (scope as unknown as { readonly state: { readonly _tag: string; readonly finalizers?: Map<unknown, unknown> } }).state
-  if (state._tag !== "Open" || state.finalizers === undefined) throw new Error("an open scope keeps its finalizers in a map")
-  return state.finalizers.size
-}
 
 /** Starts a member in a scope of its own, the transport in another, and counts the member's finalizers. */
 const finalizersOfStart = (name: string, options: Memberlist.Options<string, string>) =>
