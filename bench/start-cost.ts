@@ -13,7 +13,10 @@
  * Prints one JSON line: the median start (ms), the total wall and CPU time
  * (ms), the heap kept per member after a full collection (KiB; needs
  * `--expose-gc`), and the fibers made per member (from Effect's fiber-id
- * counter). Every scope is closed before the process exits.
+ * counter). Every scope is closed before the process exits. With a bundle
+ * whose fiber run loop counts its steps into `globalThis.__ops` (see
+ * docs/performance.md, "Member start-up, fourth pass"), also the
+ * interpreter steps per member.
  *
  * Usage (bundled, as in docs/performance.md):
  *   node --expose-gc bench/.build/start-cost.mjs --how layers --n 300
@@ -77,6 +80,8 @@ const nextFiberNumber = (): number => {
   return FiberId.isRuntime(id) ? id.id : -1
 }
 const gc = (globalThis as { gc?: () => void }).gc
+/** Interpreter steps so far, when the bundle was patched to count them. */
+const opsSoFar = (): number | undefined => (globalThis as { __ops?: number }).__ops
 
 const program = Effect.gen(function*() {
   const scopes: Array<Scope.CloseableScope> = []
@@ -84,6 +89,7 @@ const program = Effect.gen(function*() {
   gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const fibersBefore = nextFiberNumber()
+  const opsBefore = opsSoFar() ?? 0
   const cpuBefore = process.cpuUsage()
   const began = performance.now()
   for (let i = 0; i < n; i++) {
@@ -97,6 +103,7 @@ const program = Effect.gen(function*() {
   const cpu = process.cpuUsage(cpuBefore)
   // The probe fibers of the two readings are counted out.
   const fibersPerMember = (nextFiberNumber() - fibersBefore - 1) / n
+  const opsAfter = opsSoFar()
   gc?.()
   const heapKiBPerMember = gc === undefined ? undefined : (process.memoryUsage().heapUsed - heapBefore) / n / 1024
   starts.sort((a, b) => a - b)
@@ -108,7 +115,8 @@ const program = Effect.gen(function*() {
     wallMs: Math.round(wallMs),
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     heapKiBPerMember: heapKiBPerMember === undefined ? undefined : round(heapKiBPerMember),
-    fibersPerMember: round(fibersPerMember)
+    fibersPerMember: round(fibersPerMember),
+    opsPerMember: opsAfter === undefined ? undefined : Math.round((opsAfter - opsBefore) / n)
   }))
   for (const scope of scopes.reverse()) yield* Scope.close(scope, Exit.void)
 })
