@@ -5,11 +5,12 @@
  *
  * Each `Effect.addFinalizer` or `acquireRelease` keeps a snapshot of the
  * caller's fiber refs and a few closures for the member's life, and costs a
- * fiber-ref diff and patch when it runs. A member registered nine of them,
- * plus a `FiberSet` (a `Deferred` and one more finalizer); all but the
- * leave, which is an effect that needs the member running, are plain
- * functions, so one list run in one finalizer does the same work in the
- * same order.
+ * fiber-ref diff and patch when it runs. A member registered eight of them
+ * (nine when it leaves on close), one of them a `FiberSet`'s with a
+ * `Deferred`. Seven only called a plain function, so one list run in one
+ * finalizer does the same work in the same order; the leave (an effect that
+ * needs the member running) and the packet intake's stay finalizers of
+ * their own.
  *
  * Closing runs, in order: the `beforeFibers` releases, last registered
  * first (what feeds or serves the member stops while its fibers still run);
