@@ -7,10 +7,10 @@
  * caller's fiber refs and a few closures for the member's life, and costs a
  * fiber-ref diff and patch when it runs. A member registered eight of them
  * (nine when it leaves on close), one of them a `FiberSet`'s with a
- * `Deferred`. Seven only called a plain function, so one list run in one
- * finalizer does the same work in the same order; the leave (an effect that
- * needs the member running) and the packet intake's stay finalizers of
- * their own.
+ * `Deferred`. Six of them only called a plain function and the seventh
+ * interrupted the fibers, so one finalizer does the same work in the same
+ * order; the leave (an effect that needs the member running) and the packet
+ * intake's stay finalizers of their own.
  *
  * Closing runs, in order: the `beforeFibers` releases, last registered
  * first (what feeds or serves the member stops while its fibers still run);
