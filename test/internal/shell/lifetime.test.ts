@@ -7,12 +7,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, HashMap, Option, Scope } from "effect"
 import * as Lifetime from "../../../src/internal/shell/lifetime.js"
 
+/** A lifetime in a scope of its own, which the test closes. */
+const inOwnScope = (member: string) =>
+  Effect.flatMap(Scope.make(), (scope) => Effect.map(Scope.extend(Lifetime.make(member), scope), (lifetime) => ({ scope, lifetime })))
+
 describe("Lifetime", () => {
   it.effect("closing the scope runs the releases before the fibers stop, last first, then the ones after", () =>
     Effect.gen(function*() {
       const order: Array<string> = []
-      const scope = yield* Scope.make()
-      const lifetime = yield* Scope.extend(Lifetime.make("m"), scope)
+      const { lifetime, scope } = yield* inOwnScope("m")
       lifetime.afterFibers(() => order.push("after 1"))
       lifetime.afterFibers(() => order.push("after 2"))
       lifetime.beforeFibers(() => order.push("before 1"))
@@ -33,8 +36,7 @@ describe("Lifetime", () => {
 
   it.effect("a fiber that ends is forgotten; one forked after the close never runs", () =>
     Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const lifetime = yield* Scope.extend(Lifetime.make("m"), scope)
+      const { lifetime, scope } = yield* inOwnScope("m")
       const done = lifetime.fork(Effect.succeed(1))
       expect(yield* Fiber.join(done)).toBe(1)
       expect(lifetime.running).toBe(0)
@@ -50,8 +52,7 @@ describe("Lifetime", () => {
   it.effect("a release that throws does not keep the others or the fibers' interruption from running; the close ends as a defect", () =>
     Effect.gen(function*() {
       const ran: Array<string> = []
-      const scope = yield* Scope.make()
-      const lifetime = yield* Scope.extend(Lifetime.make("m"), scope)
+      const { lifetime, scope } = yield* inOwnScope("m")
       lifetime.afterFibers(() => ran.push("after"))
       lifetime.beforeFibers(() => ran.push("before"))
       lifetime.beforeFibers(() => {
@@ -66,8 +67,7 @@ describe("Lifetime", () => {
 
   it.effect("its fibers carry the member's log annotation", () =>
     Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const lifetime = yield* Scope.extend(Lifetime.make("annotated"), scope)
+      const { lifetime, scope } = yield* inOwnScope("annotated")
       const annotations = yield* Fiber.join(lifetime.fork(Effect.logAnnotations))
       expect(HashMap.get(annotations, "member")).toEqual(Option.some("annotated"))
       yield* Scope.close(scope, Exit.void)
