@@ -13,7 +13,8 @@
  * Prints one JSON line: the median start (ms), the total wall and CPU time
  * (ms), the heap kept per member after a full collection (KiB; needs
  * `--expose-gc`), and the fibers made per member (from Effect's fiber-id
- * counter). Every scope is closed before the process exits. With a bundle
+ * counter), then closes every scope, last started first, and prints the
+ * median close (ms) and the CPU of all the closes (ms). With a bundle
  * whose fiber run loop counts its steps into `globalThis.__ops` (see
  * docs/performance.md, "Member start-up, fourth pass"), also the
  * interpreter steps per member.
@@ -106,7 +107,16 @@ const program = Effect.gen(function*() {
   const opsAfter = opsSoFar()
   gc?.()
   const heapKiBPerMember = gc === undefined ? undefined : (process.memoryUsage().heapUsed - heapBefore) / n / 1024
+  const closes: Array<number> = []
+  const cpuBeforeClose = process.cpuUsage()
+  for (const scope of scopes.reverse()) {
+    const t0 = performance.now()
+    yield* Scope.close(scope, Exit.void)
+    closes.push(performance.now() - t0)
+  }
+  const closeCpu = process.cpuUsage(cpuBeforeClose)
   starts.sort((a, b) => a - b)
+  closes.sort((a, b) => a - b)
   const round = (x: number) => Math.round(x * 1000) / 1000
   console.log(JSON.stringify({
     how,
@@ -116,9 +126,10 @@ const program = Effect.gen(function*() {
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     heapKiBPerMember: heapKiBPerMember === undefined ? undefined : round(heapKiBPerMember),
     fibersPerMember: round(fibersPerMember),
-    opsPerMember: opsAfter === undefined ? undefined : Math.round((opsAfter - opsBefore) / n)
+    opsPerMember: opsAfter === undefined ? undefined : Math.round((opsAfter - opsBefore) / n),
+    closeMsMedian: round(closes[Math.floor((n - 1) / 2)]!),
+    closeCpuMs: Math.round((closeCpu.user + closeCpu.system) / 1000)
   }))
-  for (const scope of scopes.reverse()) yield* Scope.close(scope, Exit.void)
 })
 
 Effect.runPromise(program).then(
