@@ -4,7 +4,7 @@
  * @internal
  */
 import type * as Dgram from "node:dgram"
-import * as Net from "node:net"
+import type * as Net from "node:net"
 import { Effect, Queue, type Scope, Stream } from "effect"
 import type { Address, Connection, NodeOptions, Packet, TransportShape } from "../../Transport.js"
 import { ipFamily } from "./address.js"
@@ -14,6 +14,7 @@ import * as Metrics from "./metrics.js"
 import { connectNow, connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
 import { boundPort, closeServer, openServer, SocketSet } from "./nodeTcp.js"
 import { closeUdp, openUdp, send, sendNow } from "./nodeUdp.js"
+import { bindPair, type Openers, type Pair } from "./bindPair.js"
 import * as FastPath from "./fastPath.js"
 import * as StreamDialer from "./streamDialer.js"
 
@@ -28,19 +29,6 @@ const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> => {
   const size = queue.unsafeSize()
   if (size._tag === "None" || size.value <= 0) return []
   return Effect.runSync(Effect.flatMap(Queue.isShutdown(queue), (down) => (down ? Effect.succeed<Iterable<A>>([]) : Queue.takeAll(queue))))
-}
-
-/** How often a free TCP port turns out to be taken for UDP before we give up. */
-const portZeroAttempts = 5
-
-const isAddressInUse = (error: Errors.TransportError): boolean =>
-  typeof error.cause === "object" && error.cause !== null && (error.cause as { code?: unknown }).code === "EADDRINUSE"
-
-/** Both sockets of a transport, on one port. */
-interface Bound {
-  readonly server: Net.Server
-  readonly udp: Dgram.Socket
-  readonly port: number
 }
 
 /**
@@ -86,27 +74,17 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
     const accept = (socket: Net.Socket) =>
       handOver(fromSocket(socket, remoteOf(socket, { host: "unknown", port: 0 })), socket)
 
-    /**
-     * Binds TCP, then UDP on the port TCP got (with port 0 TCP is the one that picks it). When UDP
-     * fails after TCP succeeded, the server is closed before another port is tried; only a port we
-     * picked may be replaced, a configured port is the user's to fix.
-     */
-    const bindBoth = (port: number, attemptsLeft: number, done: (result: Bound | Errors.TransportError) => void) =>
-      openServer({ host, port, sockets, accept }, (server) => {
-        if (!(server instanceof Net.Server)) return done(server)
-        const actual = boundPort(server)
-        openUdp({ host, port: actual, maxPacketSize, deliver, owner }, (udp) => {
-          if (!(udp instanceof Errors.TransportError)) return done({ server, udp, port: actual })
-          server.close(() => {
-            if (options.port === 0 && isAddressInUse(udp) && attemptsLeft > 1) bindBoth(0, attemptsLeft - 1, done)
-            else done(udp)
-          })
-        })
-      })
+    const openers: Openers<Net.Server, Dgram.Socket> = {
+      server: (port, done) => openServer({ host, port, sockets, accept }, done),
+      portOf: boundPort,
+      udp: (port, done) => openUdp({ host, port, maxPacketSize, deliver, owner }, done),
+      closeServer: (server, done) => server.close(() => done()),
+      isError: (result): result is Errors.TransportError => result instanceof Errors.TransportError
+    }
 
     const { port, udp } = yield* Effect.acquireRelease(
-      Effect.async<Bound, Errors.TransportError>((resume) =>
-        bindBoth(options.port, portZeroAttempts, (result) =>
+      Effect.async<Pair<Net.Server, Dgram.Socket>, Errors.TransportError>((resume) =>
+        bindPair(openers, options.port, (result) =>
           resume(result instanceof Errors.TransportError ? Effect.fail(result) : Effect.succeed(result)))
       ),
       (bound) =>
