@@ -13,7 +13,11 @@
  * Prints one JSON line: the median start (ms), the total wall and CPU time
  * (ms), the heap kept per member after a full collection (KiB; needs
  * `--expose-gc`), and the fibers made per member (from Effect's fiber-id
- * counter). Every scope is closed before the process exits.
+ * counter), then closes every scope, last started first, and prints the
+ * median close (ms) and the CPU of all the closes (ms). With a bundle
+ * whose fiber run loop counts its steps into `globalThis.__ops` (see
+ * docs/performance.md, "Member start-up, fourth pass"), also the
+ * interpreter steps per member.
  *
  * Usage (bundled, as in docs/performance.md):
  *   node --expose-gc bench/.build/start-cost.mjs --how layers --n 300
@@ -77,6 +81,8 @@ const nextFiberNumber = (): number => {
   return FiberId.isRuntime(id) ? id.id : -1
 }
 const gc = (globalThis as { gc?: () => void }).gc
+/** Interpreter steps so far, when the bundle was patched to count them. */
+const opsSoFar = (): number | undefined => (globalThis as { __ops?: number }).__ops
 
 const program = Effect.gen(function*() {
   const scopes: Array<Scope.CloseableScope> = []
@@ -84,6 +90,7 @@ const program = Effect.gen(function*() {
   gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const fibersBefore = nextFiberNumber()
+  const opsBefore = opsSoFar() ?? 0
   const cpuBefore = process.cpuUsage()
   const began = performance.now()
   for (let i = 0; i < n; i++) {
@@ -97,9 +104,19 @@ const program = Effect.gen(function*() {
   const cpu = process.cpuUsage(cpuBefore)
   // The probe fibers of the two readings are counted out.
   const fibersPerMember = (nextFiberNumber() - fibersBefore - 1) / n
+  const opsAfter = opsSoFar()
   gc?.()
   const heapKiBPerMember = gc === undefined ? undefined : (process.memoryUsage().heapUsed - heapBefore) / n / 1024
+  const closes: Array<number> = []
+  const cpuBeforeClose = process.cpuUsage()
+  for (const scope of scopes.reverse()) {
+    const t0 = performance.now()
+    yield* Scope.close(scope, Exit.void)
+    closes.push(performance.now() - t0)
+  }
+  const closeCpu = process.cpuUsage(cpuBeforeClose)
   starts.sort((a, b) => a - b)
+  closes.sort((a, b) => a - b)
   const round = (x: number) => Math.round(x * 1000) / 1000
   console.log(JSON.stringify({
     how,
@@ -108,9 +125,11 @@ const program = Effect.gen(function*() {
     wallMs: Math.round(wallMs),
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     heapKiBPerMember: heapKiBPerMember === undefined ? undefined : round(heapKiBPerMember),
-    fibersPerMember: round(fibersPerMember)
+    fibersPerMember: round(fibersPerMember),
+    opsPerMember: opsAfter === undefined ? undefined : Math.round((opsAfter - opsBefore) / n),
+    closeMsMedian: round(closes[Math.floor((n - 1) / 2)]!),
+    closeCpuMs: Math.round((closeCpu.user + closeCpu.system) / 1000)
   }))
-  for (const scope of scopes.reverse()) yield* Scope.close(scope, Exit.void)
 })
 
 Effect.runPromise(program).then(

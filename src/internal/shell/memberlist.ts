@@ -8,7 +8,7 @@
  * @internal
  */
 import { APP_STATE_MAX_SIZE, META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberRef, FiberSet, Layer, LogLevel, Option, Random, Stream } from "effect"
+import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberRef, Layer, LogLevel, Option, Random, Stream } from "effect"
 import { Discovery } from "../../Discovery.js"
 import type { Member, Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import {
@@ -46,6 +46,7 @@ import * as Delivery from "./delivery.js"
 import * as DriverLoop from "./driverLoop.js"
 import { admitPacket, answerNow, onConnection } from "./inbound.js"
 import * as LiveKeyring from "./keyring.js"
+import * as Lifetime from "./lifetime.js"
 import { maxBroadcastKeyBytes } from "../swim/userBroadcast.js"
 import { InboundLimit } from "./inboundLimit.js"
 import { BatchGauges } from "./batchGauges.js"
@@ -132,7 +133,11 @@ export const make = <A, I>(options: Options<A, I>) =>
   Effect.gen(function*() {
     const config = yield* SwimConfig
     const transport = yield* Transport
-    yield* claimTransport(transport, config.name)
+    // One finalizer releases what the member holds, in the order the comments below give (lifetime.ts).
+    const lifetime = yield* Lifetime.make(config.name)
+    const claim = claimTransport(transport, config.name)
+    if (typeof claim !== "function") return yield* claim
+    lifetime.afterFibers(claim)
     const discovery = yield* Discovery
     const clock = yield* Effect.clock
     const keyring = LiveKeyring.fromConfig(config.name, config.secretKeys)
@@ -174,17 +179,12 @@ export const make = <A, I>(options: Options<A, I>) =>
 
     const memberMetrics = new MemberMetrics(config.name)
     const telemetry = Telemetry.make({ metrics: memberMetrics, tracer: yield* Telemetry.installedTracer, clock })
-    yield* Effect.addFinalizer(() => Effect.sync(telemetry.close))
+    lifetime.afterFibers(telemetry.close)
     const events = Delivery.make<MembershipEvent>("events", options.eventBuffer, memberMetrics)
     const messages = Delivery.make<Received<A>>("messages", options.messageBuffer, memberMetrics)
     const commands = new Mailbox<Command>(commandCapacity)
     const timers = new EventQueue<Timer>()
-    // The runtime captures the caller's flags: made interruptible, background fibers stop with the
-    // scope even when `make` runs in an uninterruptible acquire.
-    // It also captures the log annotation, once, for every fiber it forks.
-    const fork = yield* Effect.interruptible(FiberSet.makeRuntime<never, any, never>()).pipe(
-      Effect.annotateLogs({ member: config.name })
-    )
+    const fork = lifetime.fork
     /** Set once the loop exists; until then every command is queued. */
     let runNow: (command: Command) => boolean = () => false
     const submit = (command: Command) => Effect.suspend(() => runNow(command) ? Effect.void : commands.offer(command))
@@ -242,7 +242,7 @@ export const make = <A, I>(options: Options<A, I>) =>
       telemetry
     })
     // Push/pulls run in callbacks have no fiber for the scope to interrupt: they are stopped here.
-    yield* Effect.addFinalizer(() => Effect.sync(runtime.stopStreams))
+    lifetime.beforeFibers(runtime.stopStreams)
     const driver = Driver.make(core, {
       ...runtime,
       publish: (event) => {
@@ -270,13 +270,11 @@ export const make = <A, I>(options: Options<A, I>) =>
     // finalizer, so it runs after the leave.
     let stopped = false
     const waiting = new Set<() => void>()
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        stopped = true
-        for (const answerStopped of waiting) answerStopped()
-        waiting.clear()
-      })
-    )
+    lifetime.beforeFibers(() => {
+      stopped = true
+      for (const answerStopped of waiting) answerStopped()
+      waiting.clear()
+    })
     const notRunning: Dropped = { _tag: "Dropped", reason: "NotRunning", detail: "the member has stopped" }
 
     /**
@@ -349,13 +347,13 @@ export const make = <A, I>(options: Options<A, I>) =>
       return true
     }
     // Streams served in callbacks have no fiber for the scope to interrupt: they are stopped here, while
-    // `fork` still runs (its fiber set closes after this finalizer, being older).
-    yield* Effect.addFinalizer(() => Effect.sync(() => inbound.forEachLive((stop) => stop())))
+    // `fork` still runs (the lifetime interrupts its fibers after these releases).
+    lifetime.beforeFibers(() => inbound.forEachLive((stop) => stop()))
     // With the Node transport's fast path no fiber waits for connections: each one is served in the
     // server's callback. Released before the fibers above are interrupted (finalizers run in reverse).
     const fast = FastPath.of(transport)
     if (fast !== undefined) {
-      yield* Effect.acquireRelease(Effect.sync(() => fast.accept(serve)), (release) => Effect.sync(release))
+      lifetime.beforeFibers(fast.accept(serve))
     } else {
       fork(Stream.runForEach(transport.connections, (connection) => Effect.sync(() => serve(connection))))
     }

@@ -32,12 +32,14 @@ export class ProbeUnanswered extends Data.TaggedError("ProbeUnanswered")<{ reado
 /** Effect's own tracer: spans it makes go nowhere. */
 const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
-/** The tracer an application installed, if any and if tracing is on; undefined for Effect's default. */
-export const installedTracer: Effect.Effect<Tracer.Tracer | undefined> = Effect.zipWith(
-  FiberRef.get(FiberRef.currentTracerEnabled),
-  Effect.tracer,
-  (enabled, tracer) => (enabled && tracer !== defaultTracer ? tracer : undefined)
-)
+/**
+ * The tracer an application installed, if any and if tracing is on; undefined for Effect's default.
+ * Read from the fiber in one step (it runs once per member start).
+ */
+export const installedTracer: Effect.Effect<Tracer.Tracer | undefined> = Effect.withFiberRuntime((fiber) => {
+  const tracer = fiber.currentTracer
+  return Effect.succeed(fiber.getFiberRef(FiberRef.currentTracerEnabled) && tracer !== defaultTracer ? tracer : undefined)
+})
 
 /** A member's telemetry. */
 export interface Telemetry {

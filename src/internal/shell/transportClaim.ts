@@ -10,7 +10,6 @@
  *
  * @internal
  */
-import { Effect, type Scope } from "effect"
 import { TransportInUse } from "../../Memberlist.js"
 import type { TransportShape } from "../../Transport.js"
 import { assignMember } from "../transport/metrics.js"
@@ -18,19 +17,17 @@ import { assignMember } from "../transport/metrics.js"
 /** The member each running transport serves; a transport that is gone is forgotten with it. */
 const claims = new WeakMap<TransportShape, string>()
 
-/** Claims `transport` for member `name` until the scope closes, or fails when another member holds it. */
-export const claimTransport = (transport: TransportShape, name: string): Effect.Effect<void, TransportInUse, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.suspend(() => {
-      const holder = claims.get(transport)
-      if (holder !== undefined) return Effect.fail(new TransportInUse({ address: transport.boundAddress, member: holder }))
-      claims.set(transport, name)
-      assignMember(transport, name)
-      return Effect.void
-    }),
-    () =>
-      Effect.sync(() => {
-        claims.delete(transport)
-        assignMember(transport, undefined)
-      })
-  )
+/**
+ * Claims `transport` for member `name`: the function that gives it back, or the error when another
+ * member holds it. The caller releases it when the member stops (see `lifetime.ts`).
+ */
+export const claimTransport = (transport: TransportShape, name: string): TransportInUse | (() => void) => {
+  const holder = claims.get(transport)
+  if (holder !== undefined) return new TransportInUse({ address: transport.boundAddress, member: holder })
+  claims.set(transport, name)
+  assignMember(transport, name)
+  return () => {
+    claims.delete(transport)
+    assignMember(transport, undefined)
+  }
+}

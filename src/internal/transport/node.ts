@@ -3,16 +3,18 @@
  *
  * @internal
  */
+import type * as Dgram from "node:dgram"
 import type * as Net from "node:net"
-import { Effect, Exit, ExecutionStrategy, Queue, Scope, Stream } from "effect"
+import { Effect, Queue, type Scope, Stream } from "effect"
 import type { Address, Connection, NodeOptions, Packet, TransportShape } from "../../Transport.js"
 import { ipFamily } from "./address.js"
 import * as Errors from "./error.js"
 import * as LiveClock from "./liveClock.js"
 import * as Metrics from "./metrics.js"
 import { connectNow, connectSocket, fromSocket, remoteOf } from "./nodeConnection.js"
-import { boundPort, listen, SocketSet } from "./nodeTcp.js"
-import { bindUdp, send, sendNow } from "./nodeUdp.js"
+import { boundPort, closeServer, openServer, SocketSet } from "./nodeTcp.js"
+import { closeUdp, openUdp, send, sendNow } from "./nodeUdp.js"
+import { bindPair, type Openers, type Pair } from "./bindPair.js"
 import * as FastPath from "./fastPath.js"
 import * as StreamDialer from "./streamDialer.js"
 
@@ -29,15 +31,14 @@ const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> => {
   return Effect.runSync(Effect.flatMap(Queue.isShutdown(queue), (down) => (down ? Effect.succeed<Iterable<A>>([]) : Queue.takeAll(queue))))
 }
 
-/** How often a free TCP port turns out to be taken for UDP before we give up. */
-const portZeroAttempts = 5
-
-const isAddressInUse = (error: Errors.TransportError): boolean =>
-  typeof error.cause === "object" && error.cause !== null && (error.cause as { code?: unknown }).code === "EADDRINUSE"
-
 /**
  * Binds UDP and TCP on `options.host:options.port`; closing the scope closes
  * every socket. See `Transport.makeNode`.
+ *
+ * The binds and their release are one `acquireRelease` run in the sockets'
+ * callbacks: a child scope and a finalizer per socket and per queue cost a
+ * few microseconds each at every start and close, and each kept a snapshot
+ * of the caller's fiber refs for the transport's life.
  */
 export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Errors.TransportError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -46,14 +47,9 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       return yield* Effect.fail(Errors.bindFailed({ host, port: options.port }, "the bind host must be an IP literal"))
     }
     const maxPacketSize = options.maxPacketSize ?? 65 * 1024
-    const packets = yield* Effect.acquireRelease(
-      Queue.bounded<Packet>(options.packetQueueCapacity ?? 1024),
-      Queue.shutdown
-    )
-    const connections = yield* Effect.acquireRelease(
-      Queue.bounded<Connection>(options.connectionQueueCapacity ?? 64),
-      Queue.shutdown
-    )
+    // Shut down by the release below, after the sockets that fill them are closed.
+    const packets = yield* Queue.bounded<Packet>(options.packetQueueCapacity ?? 1024)
+    const connections = yield* Queue.bounded<Connection>(options.connectionQueueCapacity ?? 64)
     const sockets = new SocketSet()
     const owner = new Metrics.TransportLabels()
     let open = true
@@ -78,39 +74,30 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
     const accept = (socket: Net.Socket) =>
       handOver(fromSocket(socket, remoteOf(socket, { host: "unknown", port: 0 })), socket)
 
-    // One bind attempt in a child scope: when UDP fails after TCP succeeded,
-    // the TCP server is released before we try another port.
-    const bindBoth = (port: number) =>
-      Effect.gen(function*() {
-        const child = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-        const bound = Effect.gen(function*() {
-          // TCP first: with port 0 it is the one that picks the port.
-          const server = yield* listen({ host, port, sockets, accept })
-          const actual = boundPort(server)
-          const udp = yield* bindUdp({ host, port: actual, maxPacketSize, deliver, owner })
-          return { port: actual, udp }
-        })
-        return yield* bound.pipe(
-          Scope.extend(child),
-          Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(child, exit) : Effect.void))
-        )
-      })
+    const openers: Openers<Net.Server, Dgram.Socket> = {
+      server: (port, done) => openServer({ host, port, sockets, accept }, done),
+      portOf: boundPort,
+      udp: (port, done) => openUdp({ host, port, maxPacketSize, deliver, owner }, done),
+      closeServer: (server, done) => server.close(() => done()),
+      isError: (result): result is Errors.TransportError => result instanceof Errors.TransportError
+    }
 
-    const { port, udp } = yield* bindBoth(options.port).pipe(
-      Effect.retry({
-        times: portZeroAttempts - 1,
-        // Only a port we picked may be replaced; a configured port is the user's to fix.
-        while: (error) => options.port === 0 && isAddressInUse(error)
-      })
+    const { port, udp } = yield* Effect.acquireRelease(
+      Effect.async<Pair<Net.Server, Dgram.Socket>, Errors.TransportError>((resume) =>
+        bindPair(openers, options.port, (result) =>
+          resume(result instanceof Errors.TransportError ? Effect.fail(result) : Effect.succeed(result)))
+      ),
+      (bound) =>
+        Effect.zipRight(
+          Effect.async<void>((resume) => {
+            // From now on, sends and connects say `Closed` instead of tripping over half-closed sockets.
+            open = false
+            closeUdp(bound.udp, () => closeServer(bound.server, sockets, () => resume(Effect.void)))
+          }),
+          Effect.zipRight(Queue.shutdown(connections), Queue.shutdown(packets))
+        )
     )
     const boundAddress: Address = { host, port }
-    // Registered last so it runs first on close: from then on, sends and
-    // connects say `Closed` instead of tripping over half-closed sockets.
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        open = false
-      })
-    )
 
     const v6 = ipFamily(host) === 6
     const shape: TransportShape = {

@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import { Effect } from "effect"
 import * as Net from "node:net"
 import * as Errors from "./error.js"
 
@@ -41,43 +40,48 @@ export class SocketSet {
 }
 
 /**
- * Listens on `host:port` (0 picks a free port) and passes each accepted
- * socket to `accept`. The "error" event is raced with `listen`, so a busy
- * port is a `BindFailed`. On scope close the server stops listening and
- * every socket in `sockets` is destroyed, then we wait for the server's
- * close so the port is free when the scope's close returns.
+ * Listens on `host:port` (0 picks a free port), passes each accepted socket
+ * to `accept`, and calls `done` once: with the listening server, or with a
+ * `BindFailed` (the "error" event is raced with `listen`, so a busy port is
+ * an error, not an exception). Callbacks only: the transport binds both of
+ * its sockets with no effect per step (see `node.ts`).
  */
-export const listen = (options: {
-  readonly host: string
-  readonly port: number
-  readonly sockets: SocketSet
-  readonly accept: (socket: Net.Socket) => void
-}) =>
-  Effect.acquireRelease(
-    Effect.async<Net.Server, Errors.TransportError>((resume) => {
-      const server = Net.createServer((socket) => {
-        options.sockets.add(socket)
-        options.accept(socket)
-      })
-      const onListenError = (cause: Error) => {
-        server.close()
-        resume(Effect.fail(Errors.bindFailed({ host: options.host, port: options.port }, cause)))
-      }
-      server.once("error", onListenError)
-      // exclusive: never share the port with a cluster primary; we own it.
-      server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
-        server.off("error", onListenError)
-        // Accept errors (EMFILE, ...) must not crash the process; the next accept may succeed.
-        server.on("error", () => {})
-        resume(Effect.succeed(server))
-      })
-    }),
-    (server) =>
-      Effect.async<void>((resume) => {
-        options.sockets.destroyAll()
-        server.close(() => resume(Effect.void))
-      })
-  )
+export const openServer = (
+  options: {
+    readonly host: string
+    readonly port: number
+    readonly sockets: SocketSet
+    readonly accept: (socket: Net.Socket) => void
+  },
+  done: (result: Net.Server | Errors.TransportError) => void
+): void => {
+  const server = Net.createServer((socket) => {
+    options.sockets.add(socket)
+    options.accept(socket)
+  })
+  const onListenError = (cause: Error) => {
+    server.close()
+    done(Errors.bindFailed({ host: options.host, port: options.port }, cause))
+  }
+  server.once("error", onListenError)
+  // exclusive: never share the port with a cluster primary; we own it.
+  server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
+    server.off("error", onListenError)
+    // Accept errors (EMFILE, ...) must not crash the process; the next accept may succeed.
+    server.on("error", () => {})
+    done(server)
+  })
+}
+
+/**
+ * Stops listening, destroys every socket in `sockets` (a server's own close
+ * waits for its connections), and calls `done` once the server closed, so
+ * the port is free by then.
+ */
+export const closeServer = (server: Net.Server, sockets: SocketSet, done: () => void): void => {
+  sockets.destroyAll()
+  server.close(() => done())
+}
 
 /** The port a listening server got (the real one when 0 was asked for). */
 export const boundPort = (server: Net.Server): number => {

@@ -41,56 +41,58 @@ const closeQuietly = (socket: Dgram.Socket): void => {
 }
 
 /**
- * Binds UDP on `host:port` and hands every packet of at most `maxPacketSize`
- * bytes to `deliver`, which must not block (it offers to a bounded queue).
- * The "error" event is raced with the bind, so a busy port is a `BindFailed`
- * rather than an uncaught exception. Closed when the scope closes.
+ * Binds UDP on `host:port`, hands every packet of at most `maxPacketSize`
+ * bytes to `deliver` (which must not block: it offers to a bounded queue),
+ * and calls `done` once: with the bound socket, or with a `BindFailed` (the
+ * "error" event is raced with the bind, so a busy port is an error rather
+ * than an uncaught exception). Callbacks only, like `openServer`.
  */
-export const bindUdp = (options: {
-  readonly host: string
-  readonly port: number
-  readonly maxPacketSize: number
-  readonly deliver: (packet: Packet) => void
-  readonly owner: Metrics.TransportLabels
-}) =>
-  Effect.acquireRelease(
-    Effect.async<Dgram.Socket, Errors.TransportError>((resume) => {
-      const address = { host: options.host, port: options.port }
-      const socket = Dgram.createSocket({ type: ipFamily(options.host) === 6 ? "udp6" : "udp4", lookup: literalLookup })
-      const onBindError = (cause: Error) => {
-        closeQuietly(socket)
-        resume(Effect.fail(Errors.bindFailed(address, cause)))
-      }
-      socket.once("error", onBindError)
-      socket.on("message", (message, rinfo) => {
-        if (message.length > options.maxPacketSize) {
-          Metrics.dropOversized(options.owner)
-          return
-        }
-        options.deliver({ from: { host: normalizeHost(rinfo.address), port: rinfo.port }, bytes: toBytes(message) })
-      })
-      socket.bind({ address: options.host, port: options.port }, () => {
-        socket.off("error", onBindError)
-        // After the bind, errors (an ICMP error reported late, say) are not
-        // fatal to the member: keep the socket and let sends report their own.
-        socket.on("error", () => {})
-        try {
-          socket.setRecvBufferSize(receiveBufferSize)
-        } catch {
-          // The kernel may refuse; the default buffer still works.
-        }
-        resume(Effect.succeed(socket))
-      })
-    }),
-    (socket) =>
-      Effect.async<void>((resume) => {
-        try {
-          socket.close(() => resume(Effect.void))
-        } catch {
-          resume(Effect.void)
-        }
-      })
-  )
+export const openUdp = (
+  options: {
+    readonly host: string
+    readonly port: number
+    readonly maxPacketSize: number
+    readonly deliver: (packet: Packet) => void
+    readonly owner: Metrics.TransportLabels
+  },
+  done: (result: Dgram.Socket | Errors.TransportError) => void
+): void => {
+  const address = { host: options.host, port: options.port }
+  const socket = Dgram.createSocket({ type: ipFamily(options.host) === 6 ? "udp6" : "udp4", lookup: literalLookup })
+  const onBindError = (cause: Error) => {
+    closeQuietly(socket)
+    done(Errors.bindFailed(address, cause))
+  }
+  socket.once("error", onBindError)
+  socket.on("message", (message, rinfo) => {
+    if (message.length > options.maxPacketSize) {
+      Metrics.dropOversized(options.owner)
+      return
+    }
+    options.deliver({ from: { host: normalizeHost(rinfo.address), port: rinfo.port }, bytes: toBytes(message) })
+  })
+  socket.bind({ address: options.host, port: options.port }, () => {
+    socket.off("error", onBindError)
+    // After the bind, errors (an ICMP error reported late, say) are not
+    // fatal to the member: keep the socket and let sends report their own.
+    socket.on("error", () => {})
+    try {
+      socket.setRecvBufferSize(receiveBufferSize)
+    } catch {
+      // The kernel may refuse; the default buffer still works.
+    }
+    done(socket)
+  })
+}
+
+/** Closes a bound socket and calls `done` once it is closed (at once if it already was). */
+export const closeUdp = (socket: Dgram.Socket, done: () => void): void => {
+  try {
+    socket.close(() => done())
+  } catch {
+    done()
+  }
+}
 
 /** The socket (IPv6 or not, open or not), destination, datagram and the counters' owner. */
 type SendArguments = [

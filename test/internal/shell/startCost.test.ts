@@ -7,6 +7,11 @@
  * the driver loop alone: the fast path is taken without running an effect
  * when nothing waits in the transport's queues, and no fiber is forked for
  * application state that can never arrive.
+ *
+ * A member registers one scope finalizer for everything it releases by
+ * itself (its fibers, callbacks, flags and transport claim: `lifetime.ts`),
+ * one for its packet intake, and one for the leave when it leaves on close;
+ * each finalizer keeps a snapshot of fiber refs for the member's life.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FiberId, Schema, Scope } from "effect"
@@ -14,6 +19,7 @@ import * as Discovery from "../../../src/Discovery.js"
 import * as Memberlist from "../../../src/Memberlist.js"
 import * as SwimConfig from "../../../src/SwimConfig.js"
 import * as Transport from "../../../src/Transport.js"
+import { finalizersIn } from "../../support/scopeFinalizers.js"
 
 /** The number of a new root fiber: one more than the last fiber made anywhere in the process. */
 const nextFiberNumber = (): number => {
@@ -38,7 +44,43 @@ const fibersMadeByStart = (scope: Scope.Scope, name: string, options: Memberlist
     return { member, made }
   })
 
+/** Starts a member in a scope of its own, the transport in another, and counts the member's finalizers. */
+const finalizersOfStart = (name: string, options: Memberlist.Options<string, string>) =>
+  Effect.gen(function*() {
+    const transportScope = yield* Scope.make()
+    const transport = yield* Scope.extend(Transport.makeNode({ host: "127.0.0.1", port: 0 }), transportScope)
+    const memberScope = yield* Scope.make()
+    const member = yield* Scope.extend(Memberlist.make(options), memberScope).pipe(
+      Effect.provideService(Transport.Transport, transport),
+      Effect.provideService(Discovery.Discovery, Discovery.make(Effect.succeed([]))),
+      Effect.provideService(SwimConfig.SwimConfig, config(name))
+    )
+    return { member, finalizers: finalizersIn(memberScope), memberScope, transportScope, transport }
+  })
+
 describe("the cost of starting a member", () => {
+  it.live("a member holds 2 scope finalizers (its lifetime and its packet intake), 3 when it leaves on close", () =>
+    Effect.gen(function*() {
+      const quiet = yield* finalizersOfStart("f1", { messages: Schema.String, leaveOnClose: false })
+      expect(quiet.finalizers).toBe(2)
+      const leaving = yield* finalizersOfStart("f2", { messages: Schema.String })
+      expect(leaving.finalizers).toBe(3)
+      // The one finalizer still releases everything: the transport can serve another member once the
+      // first one's scope closed, and the stopped member answers at once.
+      yield* Scope.close(quiet.memberScope, { _tag: "Success", value: undefined } as never)
+      expect((yield* quiet.member.members).map((m) => m.name)).toEqual(["f1"])
+      const again = yield* Scope.make()
+      const second = yield* Scope.extend(Memberlist.make({ messages: Schema.String, leaveOnClose: false }), again).pipe(
+        Effect.provideService(Transport.Transport, quiet.transport),
+        Effect.provideService(Discovery.Discovery, Discovery.make(Effect.succeed([]))),
+        Effect.provideService(SwimConfig.SwimConfig, config("f3"))
+      )
+      expect((yield* second.localMember).name).toBe("f3")
+      for (const scope of [again, quiet.transportScope, leaving.memberScope, leaving.transportScope]) {
+        yield* Scope.close(scope, { _tag: "Success", value: undefined } as never)
+      }
+    }))
+
   it.live("on the Node transport with no merge hook, a start makes 1 fiber: the driver loop", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
