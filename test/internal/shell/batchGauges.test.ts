@@ -1,10 +1,11 @@
 /**
  * The gauges set after each batch (batchGauges.ts): the alive members are
- * counted after a membership event or once a second, not after every packet.
+ * counted after membership events at most once per eventRecountMillis, or
+ * once a second, not after every packet nor after every event.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Metric } from "effect"
-import { BatchGauges, recountMillis } from "../../../src/internal/shell/batchGauges.js"
+import { BatchGauges, eventRecountMillis, recountMillis } from "../../../src/internal/shell/batchGauges.js"
 import { MemberMetrics } from "../../../src/internal/shell/memberMetrics.js"
 import * as metrics from "../../../src/internal/shell/metrics.js"
 
@@ -35,6 +36,7 @@ describe("BatchGauges", () => {
       for (let i = 0; i < 100; i++) gauges.update()
       expect(passes).toBe(1)
 
+      now = eventRecountMillis
       gauges.changed()
       gauges.update()
       expect(passes).toBe(2)
@@ -42,12 +44,51 @@ describe("BatchGauges", () => {
 
       // A change that published no event is caught by the backstop.
       alive = 1
-      now = recountMillis - 1
+      now = eventRecountMillis + recountMillis - 1
       gauges.update()
       expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(2)
-      now = recountMillis
+      now = eventRecountMillis + recountMillis
       gauges.update()
       expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(1)
+    }))
+
+  it.effect("a burst of membership events costs one pass over the table per eventRecountMillis, and the gauge catches up", () =>
+    Effect.gen(function*() {
+      const name = "batch-gauges-burst"
+      let alive = 1
+      let now = 0
+      let passes = 0
+      const gauges = new BatchGauges(new MemberMetrics(name), {
+        healthScore: () => 0,
+        queueDepths: () => ({ membership: 0, user: 0 }),
+        countAlive: () => {
+          passes++
+          return alive
+        },
+        now: () => now
+      })
+      gauges.update()
+      expect(passes).toBe(1)
+      // A join storm: 99 newcomers greet this member within 99 ms, one event and one batch each.
+      for (let i = 0; i < 99; i++) {
+        now = i + 1
+        alive++
+        gauges.changed()
+        gauges.update()
+      }
+      expect(passes).toBe(1)
+      expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(1)
+      // The first batch a period after the last count counts once more, and the gauge is exact again.
+      now = eventRecountMillis
+      gauges.update()
+      expect(passes).toBe(2)
+      expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(100)
+      // No event since: later batches within the backstop's second do not count.
+      for (let i = 0; i < 50; i++) {
+        now = eventRecountMillis + 10 * (i + 1)
+        gauges.update()
+      }
+      expect(passes).toBe(2)
     }))
 
   it.effect("sets the health and queue gauges on every batch they changed", () =>
