@@ -91,7 +91,9 @@ const mergeIfCompatible = (
     step.out.push({ _tag: "Dropped", reason: "MergeRefused", detail: `push/pull of ${remote.length} states: ${refused}` })
     return false
   }
-  mergeRemoteStates(step, remote, origin, peer)
+  // A join's answer is the seed's view, which the cluster already spreads: the newcomer re-gossiping
+  // every entry (what memberlist does) sent news to no one and filled its packets for the whole join phase.
+  mergeRemoteStates(step, remote, origin, peer, !(join && origin === "answer"))
   mergeAppState(step, userState, join)
   return true
 }
