@@ -3,8 +3,9 @@
  * newcomer takes its seed's view without re-gossiping it, since the cluster
  * already spreads those entries; memberlist re-gossips every one, and so did
  * we, which kept each newcomer's packets full of news for no one through the
- * whole join phase. The seed still queues the newcomer, and a periodic
- * push/pull still queues what it learned.
+ * whole join phase. The seed still queues the newcomer, a later push/pull
+ * still queues what it learned, and so does a join of a member that knew
+ * others before (two clusters merging).
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Core from "../../../src/internal/swim/core.js"
@@ -23,6 +24,18 @@ describe("gossip queued by a join's merge", () => {
     d.input({ _tag: "PushPullResponse", token: token!, states: view(60) })
     expect(d.state.members.size).toBe(61)
     expect(queued(d)).toBe(before)
+  })
+
+  it("a member that knew others before its join (two clusters merging) queues what the seed taught it", () => {
+    const d = new CoreDriver({ name: "bridge" })
+    d.advanceTo(1000)
+    d.addMember("local-1")
+    const before = queued(d)
+    d.input({ _tag: "Join", seeds: [addressOf("m0")] })
+    const [token] = d.outputsOf("PushPullStart").map((s) => s.token)
+    d.input({ _tag: "PushPullResponse", token: token!, states: view(5) })
+    expect(d.state.members.size).toBe(7)
+    expect(queued(d)).toBe(before + 5)
   })
 
   it("the seed queues the newcomer it learned from the join's request", () => {
