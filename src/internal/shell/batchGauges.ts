@@ -2,9 +2,12 @@
  * The gauges set after every batch of the driver loop, which is now after
  * every packet. Two costs are avoided: a gauge is written only when its value
  * changed (a write looks up the metric's series), and the alive members are
- * counted (a pass over the member table) only after a membership event was
- * published, or once `recountMillis` passed as a backstop for a state change
- * that published none.
+ * counted (a pass over the member table) only when a membership event was
+ * published since the last count and that count is `eventRecountMillis` old,
+ * or once `recountMillis` passed as a backstop for a state change that
+ * published none. In a join storm every member hears an event per newcomer:
+ * counting after each one cost a pass over N members per event, N² per
+ * newcomer across a process holding them all.
  *
  * @internal
  */
@@ -14,6 +17,13 @@ import * as metrics from "./metrics.js"
 
 /** The longest the alive gauge goes without a recount. */
 export const recountMillis = 1000
+
+/**
+ * The shortest time between two recounts caused by membership events: the
+ * alive gauge lags a burst of events by at most this much (and until the
+ * next batch), and a burst costs one pass over the table per period.
+ */
+export const eventRecountMillis = 100
 
 /** What the gauges read from the member. */
 export interface GaugeSources {
@@ -45,7 +55,8 @@ export class BatchGauges {
     this.set(metrics.membershipQueue, depths.membership)
     this.set(metrics.userQueue, depths.user)
     const at = now()
-    if (this.membershipChanged || at - this.countedAt >= recountMillis) {
+    const since = at - this.countedAt
+    if ((this.membershipChanged && since >= eventRecountMillis) || since >= recountMillis) {
       this.membershipChanged = false
       this.countedAt = at
       this.set(metrics.aliveMembers, countAlive())

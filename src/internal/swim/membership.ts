@@ -138,9 +138,10 @@ const refusedByFilter = (step: Step, a: Alive, record: MemberRecord | undefined)
 /**
  * Applies an alive message; `origin` says who vouches for it (this node
  * itself on start), `source` is the address it came from. A name we do not
- * know is admitted only as trust.ts allows.
+ * know is admitted only as trust.ts allows. What it changes is queued for
+ * gossip unless `regossip` is false (a join's merge of its seed's view).
  */
-export const handleAlive = (step: Step, a: Alive, origin: Origin, source?: Address): void => {
+export const handleAlive = (step: Step, a: Alive, origin: Origin, source?: Address, regossip = true): void => {
   const { state, now } = step
   const bootstrap = origin === "self"
   const isSelf = a.node === state.config.name
@@ -180,7 +181,7 @@ export const handleAlive = (step: Step, a: Alive, origin: Origin, source?: Addre
     return
   }
 
-  broadcastMembership(step, a.node, a)
+  if (regossip) broadcastMembership(step, a.node, a)
   record = ownRecord(state, record)
   takeAlive(record, a, now)
 
@@ -369,13 +370,15 @@ const knownAlready = (step: Step, r: PushNodeState): boolean => {
  * Merges a remote node's full state as memberlist does: alive entries as
  * alive messages, left as a leave, and dead as a mere suspicion here - the
  * remote view may be stale, so we let our own probes and the suspicion
- * timeout decide.
+ * timeout decide. With `regossipAlives` false, the alive entries taken are
+ * not queued for gossip (see `pushPull.ts`, the join's answer).
  */
 export const mergeRemoteStates = (
   step: Step,
   states: ReadonlyArray<PushNodeState>,
   origin: "answer" | "request",
-  peer: Address
+  peer: Address,
+  regossipAlives = true
 ): void => {
   const self = step.state.config.name
   for (const r of states) {
@@ -390,7 +393,7 @@ export const mergeRemoteStates = (
           address: r.address,
           meta: r.meta,
           versions: r.versions
-        }, pushPullEntryOrigin(r.address, origin, peer), peer)
+        }, pushPullEntryOrigin(r.address, origin, peer), peer, regossipAlives)
         break
       case NodeState.Left:
         handleDead(step, { _tag: "Dead", incarnation: r.incarnation, node: r.name, from: r.name })

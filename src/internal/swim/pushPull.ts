@@ -91,7 +91,11 @@ const mergeIfCompatible = (
     step.out.push({ _tag: "Dropped", reason: "MergeRefused", detail: `push/pull of ${remote.length} states: ${refused}` })
     return false
   }
-  mergeRemoteStates(step, remote, origin, peer)
+  // A newcomer's first view is its seed's, which that cluster already spreads: re-gossiping every entry
+  // (what memberlist does) sent news to no one and filled its packets for the whole join phase. A member
+  // that knew others before (a join that merges two clusters) spreads what it learns, as before.
+  const firstView = join && origin === "answer" && step.state.members.size === 1
+  mergeRemoteStates(step, remote, origin, peer, !firstView)
   mergeAppState(step, userState, join)
   return true
 }
