@@ -362,6 +362,8 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
  */
 const knownAlready = (step: Step, r: PushNodeState): boolean => {
   const record = step.state.members.get(r.name)
+  // The very record we hold (a converged view's shared one, sent as it is): known by definition.
+  if (record === r) return true
   return record !== undefined && sameAddress(record.address, r.address) && !isNewer(r.incarnation, record.incarnation)
 }
 
