@@ -28,9 +28,14 @@ export const invalidAddress = (address: Address | undefined): string | undefined
 /** Why `versions` cannot be right, or undefined. */
 export const invalidVersions = (versions: Versions | undefined): string | undefined => {
   if (!Array.isArray(versions) || versions.length !== 6) return "versions must be six numbers"
-  if (!versions.every((v) => isUint(v, 255))) return "versions must be bytes"
+  let any = false
+  for (let i = 0; i < 6; i++) {
+    const v = versions[i]
+    if (!isUint(v, 255)) return "versions must be bytes"
+    any ||= v !== 0
+  }
   // memberlist accepts an alive without versions (decoded as all zeros): such a peer gets no nacks or TCP pings.
-  if (!versions.some((v) => v !== 0)) return undefined
+  if (!any) return undefined
   const [pMin, pMax, pCur] = versions
   if (pMin === 0 || pMax === 0 || pMin > pMax) return `protocol range ${pMin}..${pMax} is impossible`
   if (pCur < pMin || pCur > pMax) return `protocol ${pCur} outside ${pMin}..${pMax}`
