@@ -80,9 +80,28 @@ export const invalidMessage = (message: PacketMessage, maxMetaSize: number): str
   }
 }
 
+/**
+ * Metadata sizes of frozen push/pull entries found well formed (a
+ * simulation's shared records, sent as they are by every view): checked
+ * once, not once per receiver; what a bound can still refuse of them is
+ * their metadata size. Weak: it goes with the records.
+ */
+const wellFormedShared = new WeakMap<PushNodeState, number>()
+
 /** Why a push/pull entry is malformed, or undefined. */
 export const invalidPushState = (s: PushNodeState, maxMetaSize: number): string | undefined => {
   if (s === null || typeof s !== "object") return "not a state"
+  const frozen = Object.isFrozen(s)
+  if (frozen) {
+    const metaSize = wellFormedShared.get(s)
+    if (metaSize !== undefined) return metaSize > maxMetaSize ? "bad or oversized meta" : undefined
+  }
+  const problem = malformedPushState(s, maxMetaSize)
+  if (problem === undefined && frozen) wellFormedShared.set(s, s.meta.length)
+  return problem
+}
+
+const malformedPushState = (s: PushNodeState, maxMetaSize: number): string | undefined => {
   if (!validName(s.name)) return "bad name"
   if (!isUint(s.incarnation, uint32)) return "bad incarnation"
   if (!isUint(s.state, 3)) return "bad state"

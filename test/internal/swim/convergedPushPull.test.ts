@@ -11,6 +11,7 @@ import { NodeState } from "../../../src/internal/swim/messages.js"
 import { MemberTable, memberNames } from "../../../src/internal/swim/memberTable.js"
 import { ownRecord } from "../../../src/internal/swim/sharedRecord.js"
 import { localStates } from "../../../src/internal/swim/state.js"
+import { invalidPushState } from "../../../src/internal/swim/validate.js"
 import { makeVersions, verifyProtocol } from "../../../src/internal/swim/versions.js"
 import { makeScenario } from "../../../src/internal/simulation/scenario.js"
 import { buildCluster, nodeName, startConverged } from "../../../src/internal/simulation/setup.js"
@@ -94,6 +95,25 @@ describe("push/pull of a converged view", () => {
     expect(d.member("q")?.incarnation).toBe(1)
     expect(d.member("r")?.incarnation).toBe(2)
     expect(d.member("bad")).toBeUndefined()
+  })
+})
+
+describe("validating a shared push/pull entry", () => {
+  const entry = (name: string, meta: number) => Object.freeze({ ...pushState(name, NodeState.Alive, 1), meta: new Uint8Array(meta) })
+
+  it("remembers only that it is well formed: each bound still judges its metadata", () => {
+    const shared = entry("vs-a", 3)
+    expect(invalidPushState(shared, 10)).toBeUndefined()
+    expect(invalidPushState(shared, 2)).toBe("bad or oversized meta")
+    expect(invalidPushState(shared, 3)).toBeUndefined()
+  })
+
+  it("remembers nothing of an entry refused: a larger bound accepts it later, a bad one is refused each time", () => {
+    const big = entry("vs-b", 5)
+    expect(invalidPushState(big, 4)).toBe("bad or oversized meta")
+    expect(invalidPushState(big, 5)).toBeUndefined()
+    const badName = Object.freeze({ ...pushState("vs-c", NodeState.Alive, 1), name: "" })
+    expect([invalidPushState(badName, 10), invalidPushState(badName, 10)]).toEqual(["bad name", "bad name"])
   })
 })
 
