@@ -129,6 +129,8 @@ export class SimulatedNetwork {
     meta: new Uint8Array(0),
     versions: [0, 0, 0, 0, 0, 0]
   }
+  /** Push/pull entry sizes of shared (frozen) records; weak, so a record no view holds any more is let go. */
+  private readonly sharedEntryBytes = new WeakMap<PushNodeState, number>()
   private readonly rng: Rng
   private readonly conditions: NetworkConditions
   private readonly queue: EventQueue<Scheduled>
@@ -225,18 +227,32 @@ export class SimulatedNetwork {
 
   private pushPullBytes(states: ReadonlyArray<PushNodeState>): number {
     // memberlist's push/pull header plus one entry per state; an entry is about an alive message and a state field.
-    // One scratch alive is measured for every entry: the sizer reads it and keeps nothing.
-    const alive = this.scratchAlive
     let bytes = 24
     for (const s of states) {
-      alive.incarnation = s.incarnation
-      alive.node = s.name
-      alive.address = s.address
-      alive.meta = s.meta
-      alive.versions = s.versions
-      bytes += 8 + this.sizeOf(alive)
+      if (!Object.isFrozen(s)) {
+        bytes += this.entryBytes(s)
+        continue
+      }
+      // A converged view's shared record, in every view's state: sized once, since it cannot change.
+      let known = this.sharedEntryBytes.get(s)
+      if (known === undefined) {
+        known = this.entryBytes(s)
+        this.sharedEntryBytes.set(s, known)
+      }
+      bytes += known
     }
     return bytes
+  }
+
+  private entryBytes(s: PushNodeState): number {
+    // One scratch alive is measured for every entry: the sizer reads it and keeps nothing.
+    const alive = this.scratchAlive
+    alive.incarnation = s.incarnation
+    alive.node = s.name
+    alive.address = s.address
+    alive.meta = s.meta
+    alive.versions = s.versions
+    return 8 + this.sizeOf(alive)
   }
 
   private departure(node: SimNode, bytes: number): number | undefined {

@@ -147,6 +147,17 @@ export class MemberTable<V extends NonNullable<unknown>> {
   }
 
   /**
+   * Whether `value` itself sits at `position` or next to it: a check by
+   * identity with no key lookup, for a caller walking a table laid out in
+   * nearly the same order (a converged view merging another's push/pull).
+   * False says nothing: the value may still be elsewhere.
+   */
+  holdsNear(value: V, position: number): boolean {
+    const vals = this.vals
+    return vals[position] === value || vals[position + 1] === value || (position > 0 && vals[position - 1] === value)
+  }
+
+  /**
    * Drops the spare room the values array grew (up to half its length):
    * for a table filled in one go that will hardly grow again, as a
    * simulation's converged view. Not while iterating.

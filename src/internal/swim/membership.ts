@@ -361,8 +361,12 @@ export const handleDead = (step: Step, d: Dead, spread = true): void => {
  * returns such an alive before doing anything (the join filter is not asked
  * either), so skipping it changes no decision.
  */
-const knownAlready = (step: Step, r: PushNodeState): boolean => {
+const knownAlready = (step: Step, r: PushNodeState, position: number): boolean => {
+  // The very record we hold (a converged view's shared one, sent as it is) is known by definition; two converged
+  // views list their members in nearly the same order, so it is found by its position without a lookup by name.
+  if (step.state.members.holdsNear(r as MemberRecord, position)) return true
   const record = step.state.members.get(r.name)
+  if (record === r) return true
   return record !== undefined && sameAddress(record.address, r.address) && !isNewer(r.incarnation, record.incarnation)
 }
 
@@ -381,11 +385,12 @@ export const mergeRemoteStates = (
   regossipAlives = true
 ): void => {
   const self = step.state.config.name
-  for (const r of states) {
+  for (let i = 0; i < states.length; i++) {
+    const r = states[i] as PushNodeState
     switch (r.state) {
       case NodeState.Alive:
         // What we already know: `handleAlive` would return at once, so build no alive message for it.
-        if (r.name !== self && knownAlready(step, r)) break
+        if (r.name !== self && knownAlready(step, r, i)) break
         handleAlive(step, {
           _tag: "Alive",
           incarnation: r.incarnation,

@@ -33,14 +33,21 @@ export const startPushPull = (step: Step, to: Address, join: boolean): number =>
   return token
 }
 
+/** `states` without its malformed entries, each reported; `states` itself when all are valid (a full state is 10^4 entries at scale). */
 const validStates = (step: Step, states: ReadonlyArray<PushNodeState>): ReadonlyArray<PushNodeState> => {
-  const ok: Array<PushNodeState> = []
-  for (const s of states) {
-    const problem = invalidPushState(s, step.state.config.maxMetaSize)
-    if (problem === undefined) ok.push(s)
-    else step.out.push({ _tag: "Dropped", reason: "Malformed", detail: `push/pull entry: ${problem}` })
+  const maxMetaSize = step.state.config.maxMetaSize
+  let ok: Array<PushNodeState> | undefined
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i] as PushNodeState
+    const problem = invalidPushState(s, maxMetaSize)
+    if (problem === undefined) {
+      ok?.push(s)
+      continue
+    }
+    ok ??= states.slice(0, i)
+    step.out.push({ _tag: "Dropped", reason: "Malformed", detail: `push/pull entry: ${problem}` })
   }
-  return ok
+  return ok ?? states
 }
 
 /** The merge filter's verdict on `states` (a filter that throws refuses: a broken policy admits no one). */
@@ -80,8 +87,7 @@ const mergeIfCompatible = (
   peer: Address
 ): boolean => {
   const remote = validStates(step, states)
-  const remoteMembers = remote.map((s) => ({ name: s.name, state: s.state, versions: s.versions }))
-  const incompatible = verifyProtocol(Array.from(step.state.members.values()), remoteMembers)
+  const incompatible = verifyProtocol(step.state.members, remote)
   if (incompatible !== undefined) {
     step.out.push({ _tag: "Dropped", reason: "IncompatibleVersions", detail: describeIncompatibility(incompatible) })
     return false

@@ -172,10 +172,18 @@ export const emit = (step: Step, event: MembershipEvent): void => {
   step.out.push({ _tag: "Event", event })
 }
 
-/** This node's view as push/pull states. */
+/**
+ * This node's view as push/pull states. A shared record (sharedRecord.ts) is
+ * frozen, so it goes as it is: the state sent is the state at sending time
+ * all the same, and a converged view's push/pull allocates no entry per member.
+ */
 export const localStates = (state: CoreState): Array<PushNodeState> => {
   const states: Array<PushNodeState> = []
   state.members.forEach((m) => {
+    if (Object.isFrozen(m)) {
+      states.push(m)
+      return
+    }
     states.push({
       name: m.name,
       address: m.address,

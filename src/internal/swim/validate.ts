@@ -28,9 +28,14 @@ export const invalidAddress = (address: Address | undefined): string | undefined
 /** Why `versions` cannot be right, or undefined. */
 export const invalidVersions = (versions: Versions | undefined): string | undefined => {
   if (!Array.isArray(versions) || versions.length !== 6) return "versions must be six numbers"
-  if (!versions.every((v) => isUint(v, 255))) return "versions must be bytes"
+  let any = false
+  for (let i = 0; i < 6; i++) {
+    const v = versions[i]
+    if (!isUint(v, 255)) return "versions must be bytes"
+    any ||= v !== 0
+  }
   // memberlist accepts an alive without versions (decoded as all zeros): such a peer gets no nacks or TCP pings.
-  if (!versions.some((v) => v !== 0)) return undefined
+  if (!any) return undefined
   const [pMin, pMax, pCur] = versions
   if (pMin === 0 || pMax === 0 || pMin > pMax) return `protocol range ${pMin}..${pMax} is impossible`
   if (pCur < pMin || pCur > pMax) return `protocol ${pCur} outside ${pMin}..${pMax}`
@@ -75,9 +80,28 @@ export const invalidMessage = (message: PacketMessage, maxMetaSize: number): str
   }
 }
 
+/**
+ * Metadata sizes of frozen push/pull entries found well formed (a
+ * simulation's shared records, sent as they are by every view): checked
+ * once, not once per receiver; what a bound can still refuse of them is
+ * their metadata size. Weak: it goes with the records.
+ */
+const wellFormedShared = new WeakMap<PushNodeState, number>()
+
 /** Why a push/pull entry is malformed, or undefined. */
 export const invalidPushState = (s: PushNodeState, maxMetaSize: number): string | undefined => {
   if (s === null || typeof s !== "object") return "not a state"
+  const frozen = Object.isFrozen(s)
+  if (frozen) {
+    const metaSize = wellFormedShared.get(s)
+    if (metaSize !== undefined) return metaSize > maxMetaSize ? "bad or oversized meta" : undefined
+  }
+  const problem = malformedPushState(s, maxMetaSize)
+  if (problem === undefined && frozen) wellFormedShared.set(s, s.meta.length)
+  return problem
+}
+
+const malformedPushState = (s: PushNodeState, maxMetaSize: number): string | undefined => {
   if (!validName(s.name)) return "bad name"
   if (!isUint(s.incarnation, uint32)) return "bad incarnation"
   if (!isUint(s.state, 3)) return "bad state"

@@ -60,7 +60,10 @@ export const makeVersions = (
 ): Versions => [pMin, pMax, pCur, dMin, dMax, dCur]
 
 /** True when `v` stands for a missing Vsn (memberlist's `len(Vsn) == 0`). */
-export const versionsMissing = (v: Versions): boolean => v.every((x) => x === 0)
+export const versionsMissing = (v: Versions): boolean => {
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false
+  return true
+}
 
 /**
  * memberlist's check of an alive message's protocol range: pMin and pMax
@@ -76,13 +79,21 @@ export const validAliveVersions = (v: Versions): boolean => versionsMissing(v) |
 export const peerWantsCrc = (peer: Versions): boolean => peer[1] >= 5
 
 /**
+ * Members visited until a predicate holds: an array, or a member table
+ * (so a view of 10^4 members is not copied into an array per push/pull).
+ */
+export interface VisitableMembers {
+  readonly some: (predicate: (member: VersionedMember) => boolean) => boolean
+}
+
+/**
  * `verifyProtocol`: may the remote members (from a push/pull) and the local
  * view (all members we know, ourselves included) form one cluster? Returns
  * `undefined` when they may, else the first incompatibility found (remote
  * members first, then local ones, as memberlist checks them).
  */
 export const verifyProtocol = (
-  local: ReadonlyArray<VersionedMember>,
+  local: VisitableMembers,
   remote: ReadonlyArray<VersionedMember>
 ): VersionIncompatibility | undefined => {
   let maxPMin = 0
@@ -97,7 +108,10 @@ export const verifyProtocol = (
   }
   for (const m of remote) if (m.state === 0 && !versionsMissing(m.versions)) widen(m.versions)
   // Local members always carry versions (Node's PMin etc. are plain fields, zero if unknown).
-  for (const m of local) if (m.state === 0) widen(m.versions)
+  local.some((m) => {
+    if (m.state === 0) widen(m.versions)
+    return false
+  })
   const check = (m: VersionedMember): VersionIncompatibility | undefined => {
     const pCur = m.versions[2]
     const dCur = m.versions[5]
@@ -114,11 +128,12 @@ export const verifyProtocol = (
     const e = check(m)
     if (e !== undefined) return e
   }
-  for (const m of local) {
-    const e = check(m)
-    if (e !== undefined) return e
-  }
-  return undefined
+  let found: VersionIncompatibility | undefined
+  local.some((m) => {
+    found = check(m)
+    return found !== undefined
+  })
+  return found
 }
 
 /** A one-line account of an incompatibility, naming the member and the range (memberlist's wording, nearly). */

@@ -150,6 +150,20 @@ describe("MemberTable", () => {
     big.delete("k50")
     expect([big.get("k50"), big.has("k50"), big.get("k51"), big.size]).toEqual([undefined, false, 51, 98])
   })
+
+  it("holdsNear finds a value by identity at its position or one beside it, and nowhere else", () => {
+    const table = new MemberTable<{ readonly n: number }>(new KeyInterner(16))
+    const values = Array.from({ length: 6 }, (_, n) => ({ n }))
+    values.forEach((v) => table.set(`v${v.n}`, v))
+    const third = values[2]!
+    expect([1, 2, 3].map((at) => table.holdsNear(third, at))).toEqual([true, true, true])
+    expect([0, 4, 5, 99, -1].map((at) => table.holdsNear(third, at))).toEqual([false, false, false, false, false])
+    // An equal value that is not the very object is not held.
+    expect(table.holdsNear({ n: 2 }, 2)).toBe(false)
+    expect(table.holdsNear(values[0]!, 0)).toBe(true)
+    table.delete("v2")
+    expect(table.holdsNear(third, 2)).toBe(false)
+  })
 })
 
 describe("KeyInterner", () => {
