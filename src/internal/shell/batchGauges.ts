@@ -6,7 +6,7 @@
  * published since the last count and that count is `eventRecountMillis` old,
  * or once `recountMillis` passed as a backstop for a state change that
  * published none. In a join storm every member hears an event per newcomer:
- * counting after each one cost a pass over N members per event, N² per
+ * counting after each one cost a pass over N members per event, N^2 per
  * newcomer across a process holding them all.
  *
  * @internal
