@@ -6,18 +6,25 @@
  * - `bind`: the Node transport alone (UDP bind and TCP listen);
  * - `make`: the transport, then `Memberlist.make` with the services given directly;
  * - `onelayer`: the same, through `Memberlist.layer` built alone;
- * - `layers`: the usual composition, as the vs-memberlist benchmark builds it:
+ * - `layers`: the composition the vs-memberlist benchmark built until session 9:
  *   `Memberlist.layer` given a transport layer, `Discovery.layer` and `SwimConfig.layer`
- *   with three `Layer.provide`.
+ *   with three `Layer.provide`;
+ * - `documented`: the composition README and docs/getting-started.md showed until
+ *   session 9: the same with `Discovery.static`, `Transport.layerNode` and `SwimConfig.layer`;
+ * - `layernode`: the one layer they show now, `Memberlist.layerNode` given the
+ *   configuration and discovery as values (it binds its Node transport itself).
  *
  * Prints one JSON line: the median start (ms), the total wall and CPU time
  * (ms), the heap kept per member after a full collection (KiB; needs
  * `--expose-gc`), and the fibers made per member (from Effect's fiber-id
  * counter), then closes every scope, last started first, and prints the
- * median close (ms) and the CPU of all the closes (ms). With a bundle
+ * median close (ms) and the CPU of all the closes (ms). With `--steps`, each
+ * start runs under a supervisor that counts its interpreter steps (the
+ * start's fiber and the fibers it forks, while it runs): `stepsPerMember`,
+ * with the supervisor's own cost in the times. With a bundle
  * whose fiber run loop counts its steps into `globalThis.__ops` (see
  * docs/performance.md, "Member start-up, fourth pass"), also the
- * interpreter steps per member.
+ * interpreter steps per member, every fiber's, as `opsPerMember`.
  *
  * Usage (bundled, as in docs/performance.md):
  *   node --expose-gc bench/.build/start-cost.mjs --how layers --n 300
@@ -27,17 +34,19 @@ import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
+import { countSteps } from "../test/support/stepCount.js"
 
 const flag = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(`--${name}`)
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback
 }
-const hows = ["bind", "make", "onelayer", "layers"] as const
+const hows = ["bind", "make", "onelayer", "layers", "documented", "layernode"] as const
 type How = typeof hows[number]
 const how = flag("how", "layers") as How
 if (!hows.includes(how)) throw new Error(`--how must be one of ${hows.join(", ")}`)
 const n = Number(flag("n", "300"))
 if (!Number.isInteger(n) || n < 1 || n > 2000) throw new Error("--n must be 1 to 2000")
+const steps = process.argv.includes("--steps")
 
 class Member extends Memberlist.Tag("bench/start-cost/Member")<Member, unknown>() {}
 
@@ -72,6 +81,19 @@ const startOne = (i: number, scope: Scope.Scope): Effect.Effect<unknown, unknown
         ),
         scope
       ).pipe(Effect.map((context) => Context.get(context, Member)))
+    case "documented":
+      return Layer.buildWithScope(
+        Memberlist.layer(Member, options).pipe(
+          Layer.provide(Discovery.static([])),
+          Layer.provide(Transport.layerNode),
+          Layer.provide(SwimConfig.layer(configOf(i)))
+        ),
+        scope
+      ).pipe(Effect.map((context) => Context.get(context, Member)))
+    case "layernode":
+      return Layer.buildWithScope(Memberlist.layerNode(Member, { ...options, config: configOf(i) }), scope).pipe(
+        Effect.map((context) => Context.get(context, Member))
+      )
   }
 }
 
@@ -87,6 +109,7 @@ const opsSoFar = (): number | undefined => (globalThis as { __ops?: number }).__
 const program = Effect.gen(function*() {
   const scopes: Array<Scope.CloseableScope> = []
   const starts: Array<number> = []
+  let stepsTaken = 0
   gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const fibersBefore = nextFiberNumber()
@@ -97,7 +120,8 @@ const program = Effect.gen(function*() {
     const scope = yield* Scope.make()
     scopes.push(scope)
     const t0 = performance.now()
-    yield* startOne(i, scope)
+    if (steps) stepsTaken += (yield* countSteps(startOne(i, scope))).steps
+    else yield* startOne(i, scope)
     starts.push(performance.now() - t0)
   }
   const wallMs = performance.now() - began
@@ -126,6 +150,7 @@ const program = Effect.gen(function*() {
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     heapKiBPerMember: heapKiBPerMember === undefined ? undefined : round(heapKiBPerMember),
     fibersPerMember: round(fibersPerMember),
+    stepsPerMember: steps ? Math.round(stepsTaken / n) : undefined,
     opsPerMember: opsAfter === undefined ? undefined : Math.round((opsAfter - opsBefore) / n),
     closeMsMedian: round(closes[Math.floor((n - 1) / 2)]!),
     closeCpuMs: Math.round((closeCpu.user + closeCpu.system) / 1000)

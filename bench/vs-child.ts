@@ -23,7 +23,6 @@ import { loadavg } from "node:os"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { writeHeapSnapshot } from "node:v8"
 import { runInNewContext } from "node:vm"
-import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
@@ -247,16 +246,14 @@ const start = (name: string) =>
   Effect.gen(function*() {
     const counter: Counter = { bytes: 0, packets: 0, streamBytes: 0, dialFailures: 0 }
     const scope = yield* Scope.make()
-    const transport = Layer.scoped(
-      Transport.Transport,
-      Effect.map(Transport.makeNode({ host: "127.0.0.1", port: 0 }), (t) => counting(t, counter))
-    )
+    // The one-layer composition README documents (Memberlist.layerNode), its transport counted.
     const context = yield* Layer.buildWithScope(
-      Memberlist.layer(Bench, { messages: Schema.Unknown, leaveOnClose: false }).pipe(
-        Layer.provide(transport),
-        Layer.provide(Discovery.layer(Effect.succeed([]))),
-        Layer.provide(SwimConfig.layer(makeConfig(name)))
-      ),
+      Memberlist.layerNode(Bench, {
+        messages: Schema.Unknown,
+        leaveOnClose: false,
+        config: makeConfig(name),
+        transport: Effect.map(Transport.makeNode({ host: "127.0.0.1", port: 0 }), (t) => counting(t, counter))
+      }),
       scope
     )
     const member = Context.get(context, Bench)

@@ -1,5 +1,5 @@
-import { Effect, Layer, Schema, Stream } from "effect"
-import { Discovery, Memberlist, SwimConfig, Transport } from "effect-memberlist"
+import { Effect, Schema, Stream } from "effect"
+import { Discovery, Memberlist, SwimConfig } from "effect-memberlist"
 
 // 1. The messages your services exchange: a Schema union of tagged classes.
 class Invalidate extends Schema.TaggedClass<Invalidate>()("Invalidate", { key: Schema.String }) {}
@@ -9,15 +9,15 @@ const Messages = Schema.Union(Invalidate, Hello)
 // 2. A service tag for your cluster, typed by those messages.
 export class Cluster extends Memberlist.Tag("app/Cluster")<Cluster, typeof Messages.Type>() {}
 
-// 3. The layers: discovery, transport and configuration are swapped one line at a time.
+// 3. The member as one layer: configuration and discovery are swapped one line at a time.
 export const ClusterLive = (name: string, port: number, seeds: ReadonlyArray<string>) =>
-  Memberlist.layer(Cluster, { messages: Messages }).pipe(
-    Layer.provide(Discovery.static(seeds)),
-    // or Layer.provide(Discovery.dns({ name: "peers.my-ns.svc.cluster.local", port: 7946 })),
-    Layer.provide(Transport.layerNode),
-    Layer.provide(SwimConfig.layer(SwimConfig.local({ name, bindHost: "127.0.0.1", bindPort: port })))
-    // or Layer.provide(SwimConfig.layerFromEnv())  — SWIM_NAME, SWIM_BIND_ADDRESS, SWIM_BIND_PORT, ...
-  )
+  Memberlist.layerNode(Cluster, {
+    messages: Messages,
+    config: SwimConfig.local({ name, bindHost: "127.0.0.1", bindPort: port }),
+    // or config: SwimConfig.fromEnv()  (SWIM_NAME, SWIM_BIND_ADDRESS, SWIM_BIND_PORT, ...)
+    discovery: Discovery.makeStatic(seeds)
+    // or discovery: Discovery.makeDns({ name: "peers.my-ns.svc.cluster.local", port: 7946 })
+  })
 
 // 4. Use it: members, events and messages as Streams, send and broadcast.
 export const greetEveryone = Effect.gen(function*() {

@@ -249,12 +249,20 @@ export const layerConfig = (
  * @category layers
  */
 export const layerFromEnv = (prefix = "swim"): Layer.Layer<SwimConfig, internal.SwimConfigError> =>
-  Layer.effect(
-    SwimConfig,
-    Effect.flatMap(Config.nested(config, prefix), validate).pipe(
-      Effect.withConfigProvider(envProvider()),
-      Effect.mapError(internal.toEnvError(prefix))
-    )
+  Layer.effect(SwimConfig, fromEnv(prefix))
+
+/**
+ * The configuration `layerFromEnv` provides, as an effect: read from the
+ * environment variables under `prefix` and validated, for
+ * `Memberlist.layerNode`'s `config`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromEnv = (prefix = "swim"): Effect.Effect<SwimConfigShape, internal.SwimConfigError> =>
+  Effect.flatMap(Config.nested(config, prefix), validate).pipe(
+    Effect.withConfigProvider(envProvider()),
+    Effect.mapError(internal.toEnvError(prefix))
   )
 
 /**

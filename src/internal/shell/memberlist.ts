@@ -8,8 +8,8 @@
  * @internal
  */
 import { APP_STATE_MAX_SIZE, META_MAX_SIZE } from "../limits.js"
-import { type Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberRef, Layer, LogLevel, Option, Random, Stream } from "effect"
-import { Discovery } from "../../Discovery.js"
+import { Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberRef, Layer, LogLevel, Option, Random, Stream } from "effect"
+import { Discovery, type DiscoveryShape } from "../../Discovery.js"
 import type { Member, Memberlist, MembershipEvent, Options, Received } from "../../Memberlist.js"
 import {
   InvalidMessage,
@@ -23,7 +23,7 @@ import {
   UnknownMember
 } from "../../Memberlist.js"
 import { SwimConfig, type SwimConfigShape } from "../../SwimConfig.js"
-import { type Address, type Connection, Transport } from "../../Transport.js"
+import { type Address, type Connection, Transport, type TransportShape } from "../../Transport.js"
 import * as Driver from "../driver/driver.js"
 import * as ChunkSource from "../transport/chunkSource.js"
 import * as FastPath from "../transport/fastPath.js"
@@ -128,17 +128,32 @@ const filtersOf = <A, I>(options: Options<A, I>): Pick<CoreConfig, "filterJoin" 
   }
 }
 
-/** Starts a member in the current scope. */
+/** The three services a member runs on, given directly rather than read from the context. */
+export interface Services {
+  readonly config: SwimConfigShape
+  readonly transport: TransportShape
+  readonly discovery: DiscoveryShape
+}
+
+/** Starts a member in the current scope, on the services in the context. */
 export const make = <A, I>(options: Options<A, I>) =>
+  Effect.contextWithEffect((context: Context.Context<SwimConfig | Transport | Discovery>) =>
+    start(options, {
+      config: Context.get(context, SwimConfig),
+      transport: Context.get(context, Transport),
+      discovery: Context.get(context, Discovery)
+    })
+  )
+
+/** Starts a member in the current scope, on `services`. */
+export const start = <A, I>(options: Options<A, I>, services: Services) =>
   Effect.gen(function*() {
-    const config = yield* SwimConfig
-    const transport = yield* Transport
+    const { config, discovery, transport } = services
     // One finalizer releases what the member holds, in the order the comments below give (lifetime.ts).
     const lifetime = yield* Lifetime.make(config.name)
     const claim = claimTransport(transport, config.name)
     if (typeof claim !== "function") return yield* claim
     lifetime.afterFibers(claim)
-    const discovery = yield* Discovery
     const clock = yield* Effect.clock
     const keyring = LiveKeyring.fromConfig(config.name, config.secretKeys)
     if (Either.isLeft(keyring)) {

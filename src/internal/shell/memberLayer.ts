@@ -1,0 +1,52 @@
+/**
+ * A member as one layer, its configuration, discovery and transport given
+ * as values or effects instead of three layers (`Memberlist.layerNode`).
+ * Effect memoizes every layer of a graph (a scope, two refs, a deferred and
+ * a finalizer each) and `Layer.provide` adds four such layers, so a member
+ * built from four layers pays about 1,100 interpreter steps more than one
+ * built from one (docs/performance.md, "Member start-up, fifth pass").
+ *
+ * @internal
+ */
+import { type Context, Effect, Layer } from "effect"
+import type { DiscoveryShape } from "../../Discovery.js"
+import type { Memberlist, Options } from "../../Memberlist.js"
+import type { SwimConfigShape } from "../../SwimConfig.js"
+import type { TransportShape } from "../../Transport.js"
+import { validate } from "../config/swimConfig.js"
+import { make as makeDiscovery } from "../discovery/discovery.js"
+import { makeNode } from "../transport/node.js"
+import { start } from "./memberlist.js"
+
+/** A value, or an effect that makes it. */
+export type ValueOrEffect<A, E, R> = A | Effect.Effect<A, E, R>
+
+/** What `layerNode` needs besides the member's options. */
+export interface Services<EC, RC, ED, RD, ET, RT> {
+  readonly config: ValueOrEffect<SwimConfigShape, EC, RC>
+  readonly discovery?: ValueOrEffect<DiscoveryShape, ED, RD> | undefined
+  readonly transport?: Effect.Effect<TransportShape, ET, RT> | undefined
+}
+
+/** Discovery that finds no one: the member joins only when `join` is called. */
+const noSeeds: DiscoveryShape = makeDiscovery(Effect.succeed([]))
+
+const resolve = <A extends object, E, R>(value: ValueOrEffect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.isEffect(value) ? value : Effect.succeed(value)
+
+/** The member's services made in order (configuration, discovery, transport), then the member. */
+export const layerNode = <Self, A, I, EC, RC, ED, RD, ET, RT>(
+  tag: Context.Tag<Self, Memberlist<A>>,
+  options: Options<A, I> & Services<EC, RC, ED, RD, ET, RT>
+) =>
+  Layer.scoped(
+    tag,
+    Effect.gen(function*() {
+      const config = yield* Effect.flatMap(resolve(options.config), validate)
+      const discovery = options.discovery === undefined ? noSeeds : yield* resolve(options.discovery)
+      const transport: TransportShape = options.transport === undefined
+        ? yield* makeNode({ host: config.bindHost, port: config.bindPort })
+        : yield* options.transport
+      return yield* start(options, { config, discovery, transport })
+    })
+  )
