@@ -12,7 +12,8 @@
  * - `documented`: the composition README and docs/getting-started.md showed until
  *   session 9: the same with `Discovery.static`, `Transport.layerNode` and `SwimConfig.layer`;
  * - `layernode`: the one layer they show now, `Memberlist.layerNode` given the
- *   configuration and discovery as values (it binds its Node transport itself).
+ *   configuration and discovery as values (it binds its Node transport itself);
+ * - `makenode`: the effect behind it, `Memberlist.makeNode`, in the scope, no layer.
  *
  * Prints one JSON line: the median start (ms), the total wall and CPU time
  * (ms), the heap kept per member after a full collection (KiB; needs
@@ -40,7 +41,7 @@ const flag = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(`--${name}`)
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback
 }
-const hows = ["bind", "make", "onelayer", "layers", "documented", "layernode"] as const
+const hows = ["bind", "make", "onelayer", "layers", "documented", "layernode", "makenode"] as const
 type How = typeof hows[number]
 const how = flag("how", "layers") as How
 if (!hows.includes(how)) throw new Error(`--how must be one of ${hows.join(", ")}`)
@@ -90,6 +91,8 @@ const startOne = (i: number, scope: Scope.Scope): Effect.Effect<unknown, unknown
         ),
         scope
       ).pipe(Effect.map((context) => Context.get(context, Member)))
+    case "makenode":
+      return Scope.extend(Memberlist.makeNode({ ...options, config: configOf(i) }), scope)
     case "layernode":
       return Layer.buildWithScope(Memberlist.layerNode(Member, { ...options, config: configOf(i) }), scope).pipe(
         Effect.map((context) => Context.get(context, Member))

@@ -629,6 +629,26 @@ export interface NodeOptions<A, I, EC = never, RC = never, ED = never, RD = neve
 }
 
 /**
+ * Starts a member in the current scope, as `make` does, on services given
+ * as values or effects (see `NodeOptions`) rather than read from the
+ * context: by default on a Node transport of its own, bound on the
+ * configuration's `bindHost` and `bindPort` and released after the member
+ * stopped. `layerNode` is this as a layer; an application that starts many
+ * members in one process (a test, a simulation) skips the layer's
+ * memoization by starting each with `makeNode` in a scope of its own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeNode: <A, I, EC = never, RC = never, ED = never, RD = never, ET = never, RT = never>(
+  options: NodeOptions<A, I, EC, RC, ED, RD, ET, RT>
+) => Effect.Effect<
+  Memberlist<A>,
+  StartError | SwimConfigError | TransportError | EC | ED | ET,
+  RC | RD | RT | Scope.Scope
+> = internalLayer.makeNode
+
+/**
  * A member as one layer, on its own Node transport: the configuration,
  * discovery and transport given as values or effects rather than as layers.
  * It provides what `layer` with three `Layer.provide` does, at a quarter of

@@ -55,6 +55,18 @@ describe("Memberlist.layerNode", () => {
       yield* Scope.close(four.scope, Exit.void)
     }))
 
+  it.live("Memberlist.makeNode, the effect behind it, starts a member in its scope in under 200 steps, with no layer", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const { steps, value: member } = yield* countSteps(
+        Scope.extend(Memberlist.makeNode({ ...quiet, config: local("bare", 17_987) }), scope)
+      )
+      expect((yield* member.localMember).address).toEqual({ host: "127.0.0.1", port: 17_987 })
+      expect(steps).toBeLessThan(200)
+      yield* Scope.close(scope, Exit.void)
+      yield* Effect.scoped(Transport.makeNode({ host: "127.0.0.1", port: 17_987 }))
+    }))
+
   it.live("binds its Node transport on the configured port, joins through its discovery, and frees the port on close", () =>
     Effect.gen(function*() {
       const alice = yield* started(Memberlist.layerNode(Cluster, { ...quiet, config: local("alice", 17_981) }))

@@ -15,7 +15,7 @@ import type { SwimConfigShape } from "../../SwimConfig.js"
 import type { TransportShape } from "../../Transport.js"
 import { validate } from "../config/swimConfig.js"
 import { make as makeDiscovery } from "../discovery/discovery.js"
-import { makeNode } from "../transport/node.js"
+import { makeNode as makeNode_ } from "../transport/node.js"
 import { start } from "./memberlist.js"
 
 /** A value, or an effect that makes it. */
@@ -34,19 +34,19 @@ const noSeeds: DiscoveryShape = makeDiscovery(Effect.succeed([]))
 const resolve = <A extends object, E, R>(value: ValueOrEffect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.isEffect(value) ? value : Effect.succeed(value)
 
-/** The member's services made in order (configuration, discovery, transport), then the member. */
+/** Starts a member in the current scope, its services made first, in order: configuration, discovery, transport. */
+export const makeNode = <A, I, EC, RC, ED, RD, ET, RT>(options: Options<A, I> & Services<EC, RC, ED, RD, ET, RT>) =>
+  Effect.gen(function*() {
+    const config = yield* Effect.flatMap(resolve(options.config), validate)
+    const discovery = options.discovery === undefined ? noSeeds : yield* resolve(options.discovery)
+    const transport: TransportShape = options.transport === undefined
+      ? yield* makeNode_({ host: config.bindHost, port: config.bindPort })
+      : yield* options.transport
+    return yield* start(options, { config, discovery, transport })
+  })
+
+/** `makeNode` as a layer providing the member under `tag`. */
 export const layerNode = <Self, A, I, EC, RC, ED, RD, ET, RT>(
   tag: Context.Tag<Self, Memberlist<A>>,
   options: Options<A, I> & Services<EC, RC, ED, RD, ET, RT>
-) =>
-  Layer.scoped(
-    tag,
-    Effect.gen(function*() {
-      const config = yield* Effect.flatMap(resolve(options.config), validate)
-      const discovery = options.discovery === undefined ? noSeeds : yield* resolve(options.discovery)
-      const transport: TransportShape = options.transport === undefined
-        ? yield* makeNode({ host: config.bindHost, port: config.bindPort })
-        : yield* options.transport
-      return yield* start(options, { config, discovery, transport })
-    })
-  )
+) => Layer.scoped(tag, makeNode(options))
