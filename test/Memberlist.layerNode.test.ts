@@ -4,9 +4,10 @@
  * `Memberlist.layer` with three `Layer.provide` starts, for a sixth of the
  * interpreter steps (docs/performance.md, "Member start-up, fifth pass"):
  * Effect memoizes each layer of a graph and each `Layer.provide` adds four.
+ * `Memberlist.makeNode` is the same as a scoped effect, with no layer at all.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Exit, Layer, Schedule, Schema, Scope } from "effect"
+import { type ConfigError, ConfigProvider, Context, Effect, Exit, Layer, Schedule, Schema, Scope } from "effect"
 import * as Discovery from "../src/Discovery.js"
 import * as Memberlist from "../src/Memberlist.js"
 import * as SwimConfig from "../src/SwimConfig.js"
@@ -36,6 +37,21 @@ const namesOnce = (member: Memberlist.Memberlist<string>, count: number) =>
   )
 
 describe("Memberlist.layerNode", () => {
+  it("needs nothing from the context when given values, and fails with what its effects fail with", () => {
+    const fromValues: Layer.Layer<Cluster, Memberlist.StartError | SwimConfig.SwimConfigError | Transport.TransportError> =
+      Memberlist.layerNode(Cluster, { ...quiet, config: local("types"), discovery: Discovery.make(Effect.succeed([])) })
+    const fromEffects: Layer.Layer<
+      Cluster,
+      Memberlist.StartError | SwimConfig.SwimConfigError | Transport.TransportError | ConfigError.ConfigError | Discovery.DiscoveryError
+    > = Memberlist.layerNode(Cluster, {
+      ...quiet,
+      config: SwimConfig.config,
+      discovery: Discovery.makeStatic(["127.0.0.1:7946"]),
+      transport: Transport.makeNode({ host: "127.0.0.1", port: 0 })
+    })
+    expect(Layer.isLayer(fromValues) && Layer.isLayer(fromEffects)).toBe(true)
+  })
+
   it.live("starts a member in under 400 interpreter steps, where the three-provide composition takes over 1,000", () =>
     Effect.gen(function*() {
       const one = yield* started(Memberlist.layerNode(Cluster, { ...quiet, config: local("steps-one") }))
