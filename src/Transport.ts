@@ -146,8 +146,9 @@ export const makeNode: (options: NodeOptions) => Effect.Effect<TransportShape, T
  * graph (`Layer.mergeAll`), each given `Layer.provide(Transport.layerNode)`,
  * would share one set of sockets, so the second member fails at start with
  * `Memberlist.TransportInUse`. Give each member
- * `Layer.fresh(Transport.layerNode)` (and a `SwimConfig` of its own), or
- * build each member's layers separately.
+ * `Layer.fresh(Transport.layerNode)` (and a `SwimConfig` of its own),
+ * build each member's layers separately, or build each with
+ * `Memberlist.layerNode`, which binds a Node transport of its own.
  *
  * @since 0.1.0
  * @category layers
