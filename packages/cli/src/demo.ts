@@ -5,13 +5,11 @@
  * @internal
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Context, Duration, Effect, Exit, Layer, Schema, Scope } from "effect"
+import { Console, Duration, Effect, Exit, Schema, Scope } from "effect"
 import * as Discovery from "effect-memberlist/Discovery"
 import * as Memberlist from "effect-memberlist/Memberlist"
 import * as SwimConfig from "effect-memberlist/SwimConfig"
 import * as Transport from "effect-memberlist/Transport"
-
-class DemoCluster extends Memberlist.Tag("effect-memberlist/cli/Demo")<DemoCluster, unknown>() {}
 
 interface DemoMember {
   readonly name: string
@@ -22,13 +20,14 @@ interface DemoMember {
 const start = (name: string, seeds: ReadonlyArray<Transport.Address>) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const layer = Memberlist.layer(DemoCluster, { messages: Schema.Unknown, encoding: "json", leaveOnClose: false }).pipe(
-      Layer.provide(Transport.layerNode),
-      Layer.provide(Discovery.layer(Effect.succeed(seeds))),
-      Layer.provide(SwimConfig.layer(SwimConfig.local({ name, bindHost: "127.0.0.1", bindPort: 0 })))
-    )
-    const context = yield* Layer.buildWithScope(layer, scope)
-    return { name, member: Context.get(context, DemoCluster), crash: Scope.close(scope, Exit.void) } satisfies DemoMember
+    const member = yield* Memberlist.makeNode({
+      messages: Schema.Unknown,
+      encoding: "json",
+      leaveOnClose: false,
+      config: SwimConfig.local({ name, bindHost: "127.0.0.1", bindPort: 0 }),
+      discovery: Discovery.make(Effect.succeed(seeds))
+    }).pipe(Scope.extend(scope))
+    return { name, member, crash: Scope.close(scope, Exit.void) } satisfies DemoMember
   })
 
 const letter: Record<Memberlist.MemberState, string> = { alive: "A", suspect: "S", dead: "D", left: "L" }
