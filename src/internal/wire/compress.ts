@@ -9,7 +9,7 @@
 import { Either } from "effect"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
-import { lzwCompress, lzwDecompress } from "./lzw.js"
+import { lzwCompressTransient, lzwDecompress } from "./lzw.js"
 import { MessageType } from "./messageType.js"
 import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
 import { fieldKeys } from "./fieldKeys.js"
@@ -37,8 +37,11 @@ const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
   return w.finish()
 }
 
-/** Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does. */
-export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompress(payload))
+/**
+ * Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does.
+ * The LZW bytes are copied into the message at once, so they may live in the compressor's shared buffer.
+ */
+export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompressTransient(payload))
 
 /**
  * Reads the body of a compress message (the bytes after type byte 9) and
