@@ -26,10 +26,14 @@ export const MAX_PACKET_DECOMPRESSED = 0xffff
 /** upstream memberlist's `maxDecompressedBytes` (twice `maxPushStateBytes`) for streams. */
 export const MAX_STREAM_DECOMPRESSED = 2 * 20 * 1024 * 1024
 
+/** The size of the compress message wrapping `lzwLength` bytes of LZW. */
+const wrappedSize = (lzwLength: number): number =>
+  // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
+  1 + 1 + 5 + 1 + 4 + (lzwLength === 0 ? 1 : strHeaderSize(lzwLength) + lzwLength)
+
 /** Wraps raw LZW bytes as a compress message (type byte + msgpack body). */
 const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
-  // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
-  const size = 1 + 1 + 5 + 1 + 4 + (lzw.length === 0 ? 1 : strHeaderSize(lzw.length) + lzw.length)
+  const size = wrappedSize(lzw.length)
   const w = new MsgpackWriter(size)
   w.byte(MessageType.Compress).map(2)
   w.string("Algo").uint(LZW_ALGO)
@@ -42,6 +46,17 @@ const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
  * The LZW bytes are copied into the message at once, so they may live in the compressor's shared buffer.
  */
 export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompressTransient(payload))
+
+/**
+ * `payload` compressed when that makes it smaller, else `payload` itself, as memberlist's
+ * rawSendMsgPacket keeps a datagram's compression only when it shrinks it. The size is known
+ * from the LZW bytes, so a payload compression does not shrink (most small datagrams) costs
+ * no message buffer.
+ */
+export const compressIfSmaller = (payload: Uint8Array): Uint8Array => {
+  const lzw = lzwCompressTransient(payload)
+  return wrappedSize(lzw.length) < payload.length ? wrapCompressed(lzw) : payload
+}
 
 /**
  * Reads the body of a compress message (the bytes after type byte 9) and

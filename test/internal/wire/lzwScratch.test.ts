@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { compressMessage, decodeCompressBody, MAX_STREAM_DECOMPRESSED } from "../../../src/internal/wire/compress.js"
+import { compressIfSmaller, compressMessage, decodeCompressBody, MAX_STREAM_DECOMPRESSED } from "../../../src/internal/wire/compress.js"
 import { lzwCompress, lzwDecompress } from "../../../src/internal/wire/lzw.js"
 
 /** Deterministic, poorly compressible bytes (an LCG), so outputs differ in length and content. */
@@ -44,5 +44,22 @@ describe("lzw: the compressor's shared output buffer", () => {
     const payloads = [noise(1400, 3), noise(200_000, 4), noise(64, 5), noise(0xffff, 6), noise(0x10000, 7), noise(10, 8)]
     const messages = payloads.map(compressMessage)
     messages.forEach((message, i) => expect(unwrap(message)).toEqual(payloads[i]))
+  })
+})
+
+describe("compressIfSmaller: a datagram's compression, kept only when it shrinks", () => {
+  it("returns the payload itself when compression would not shrink it", () => {
+    for (const payload of [new Uint8Array(0), noise(1, 1), noise(40, 2), noise(1400, 3)]) {
+      expect(compressIfSmaller(payload)).toBe(payload)
+      expect(compressMessage(payload).length).toBeGreaterThanOrEqual(payload.length)
+    }
+  })
+
+  it("returns the compress message when it is smaller, byte for byte what compressMessage builds", () => {
+    const payload = new TextEncoder().encode("alive ".repeat(200))
+    const out = compressIfSmaller(payload)
+    expect(out.length).toBeLessThan(payload.length)
+    expect(out).toEqual(compressMessage(payload))
+    expect(unwrap(out)).toEqual(payload)
   })
 })
