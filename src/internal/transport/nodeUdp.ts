@@ -110,10 +110,13 @@ type SendArguments = [
  * IPv4-mapped form, which a dual-stack socket bound to `::` accepts.
  */
 export const sendNow = (
-  ...[socket, v6, isOpen, to, bytes, owner, done]: [
-    ...SendArguments,
-    done: (error: Errors.TransportError | undefined) => void
-  ]
+  socket: Dgram.Socket,
+  v6: boolean,
+  isOpen: () => boolean,
+  to: Address,
+  bytes: Uint8Array,
+  owner: Metrics.TransportLabels,
+  done: (error: Errors.TransportError | undefined) => void
 ): void => {
   if (!isOpen()) {
     done(Errors.closed("the transport"))
@@ -126,15 +129,17 @@ export const sendNow = (
     return
   }
   const host = v6 && family === 4 ? `::ffff:${to.host}` : to.host
-  const fail = (cause: unknown) => {
-    Metrics.sendFailed(owner)
-    done(Errors.sendFailed(to, cause))
-  }
   try {
-    socket.send(bytes, to.port, host, (err) => (err ? fail(err) : done(undefined)))
+    // One closure per datagram (this is every packet's path): the failure branch builds its error inline.
+    socket.send(bytes, to.port, host, (err) => {
+      if (!err) return done(undefined)
+      Metrics.sendFailed(owner)
+      done(Errors.sendFailed(to, err))
+    })
   } catch (cause) {
     // Synchronous throws: a bad port, a closed socket, an oversized buffer.
-    fail(cause)
+    Metrics.sendFailed(owner)
+    done(Errors.sendFailed(to, cause))
   }
 }
 

@@ -9,7 +9,7 @@
 import { Either } from "effect"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
-import { lzwCompress, lzwDecompress } from "./lzw.js"
+import { lzwCompressTransient, lzwDecompress } from "./lzw.js"
 import { MessageType } from "./messageType.js"
 import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
 import { fieldKeys } from "./fieldKeys.js"
@@ -26,10 +26,14 @@ export const MAX_PACKET_DECOMPRESSED = 0xffff
 /** upstream memberlist's `maxDecompressedBytes` (twice `maxPushStateBytes`) for streams. */
 export const MAX_STREAM_DECOMPRESSED = 2 * 20 * 1024 * 1024
 
+/** The size of the compress message wrapping `lzwLength` bytes of LZW. */
+const wrappedSize = (lzwLength: number): number =>
+  // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
+  1 + 1 + 5 + 1 + 4 + (lzwLength === 0 ? 1 : strHeaderSize(lzwLength) + lzwLength)
+
 /** Wraps raw LZW bytes as a compress message (type byte + msgpack body). */
 const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
-  // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
-  const size = 1 + 1 + 5 + 1 + 4 + (lzw.length === 0 ? 1 : strHeaderSize(lzw.length) + lzw.length)
+  const size = wrappedSize(lzw.length)
   const w = new MsgpackWriter(size)
   w.byte(MessageType.Compress).map(2)
   w.string("Algo").uint(LZW_ALGO)
@@ -37,8 +41,22 @@ const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
   return w.finish()
 }
 
-/** Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does. */
-export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompress(payload))
+/**
+ * Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does.
+ * The LZW bytes are copied into the message at once, so they may live in the compressor's shared buffer.
+ */
+export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompressTransient(payload))
+
+/**
+ * `payload` compressed when that makes it smaller, else `payload` itself, as memberlist's
+ * rawSendMsgPacket keeps a datagram's compression only when it shrinks it. The size is known
+ * from the LZW bytes, so a payload compression does not shrink (most small datagrams) costs
+ * no message buffer.
+ */
+export const compressIfSmaller = (payload: Uint8Array): Uint8Array => {
+  const lzw = lzwCompressTransient(payload)
+  return wrappedSize(lzw.length) < payload.length ? wrapCompressed(lzw) : payload
+}
 
 /**
  * Reads the body of a compress message (the bytes after type byte 9) and

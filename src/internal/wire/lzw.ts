@@ -58,16 +58,39 @@ const suffix = new Uint8Array(1 << MAX_WIDTH)
 // back to front, without a scratch buffer.
 const length = new Uint16Array(1 << MAX_WIDTH).fill(1, 0, CLEAR)
 
+// The encoder's output for inputs up to a datagram: one module-level buffer,
+// grown to the largest such bound met, for the same reason as the tables. The
+// worst-case bound is 1.5x the input, and most packets need a fraction of it:
+// a fresh buffer per packet was the largest single allocation of sending one.
+// Larger inputs (push/pull states) get their own buffer, so this one stays
+// under ~100 KiB.
+const SCRATCH_INPUT_LIMIT = 0xffff
+let scratch = new Uint8Array(0)
+
+/** Room for the worst case of `n` input bytes: the shared buffer when `n` is datagram-sized. */
+const outputFor = (n: number): Uint8Array => {
+  // Every input byte costs at most one code, plus a clear per 3837 codes and
+  // the leading clear, last code and end code; 12 bits each at most.
+  const maxCodes = n + Math.ceil(n / (WRITER_LIMIT - FIRST_ENTRY)) + 3
+  const bound = Math.ceil((maxCodes * MAX_WIDTH) / 8) + 1
+  if (n > SCRATCH_INPUT_LIMIT) return new Uint8Array(bound)
+  if (scratch.length < bound) scratch = new Uint8Array(bound)
+  return scratch
+}
+
 /**
  * Compresses `data` into the exact bytes Go's `lzw.NewWriter(w, lzw.LSB, 8)`
  * writes for one `Write(data)` followed by `Close()`.
  */
-export const lzwCompress = (data: Uint8Array): Uint8Array => {
+export const lzwCompress = (data: Uint8Array): Uint8Array => lzwCompressTransient(data).slice()
+
+/**
+ * `lzwCompress` without the copy: the result may be a view of a buffer the
+ * next call overwrites, so the caller copies it out before compressing again.
+ */
+export const lzwCompressTransient = (data: Uint8Array): Uint8Array => {
   const n = data.length
-  // Every input byte costs at most one code, plus a clear per 3837 codes and
-  // the leading clear, last code and end code; 12 bits each at most.
-  const maxCodes = n + Math.ceil(n / (WRITER_LIMIT - FIRST_ENTRY)) + 3
-  const out = new Uint8Array(Math.ceil((maxCodes * MAX_WIDTH) / 8) + 1)
+  const out = outputFor(n)
   // The bit writer is written out at each use: a shared closure would move
   // these locals into a heap context and halve the speed.
   let pos = 0

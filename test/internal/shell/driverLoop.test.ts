@@ -132,4 +132,40 @@ describe("the driver loop", () => {
       expect(held.deref()).toBeUndefined()
       yield* Fiber.interrupt(h.fiber)
     }))
+
+  it.effect("a timer or command whose step throws is kept for logging; the steps after it, and each step's follow-ups, still run", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const later: Array<Command> = []
+      const pending: Array<Effect.Effect<void>> = []
+      const driver = {
+        handle: (input: { readonly _tag: string; readonly timer?: { readonly _tag: string } }) => {
+          const what = input.timer?._tag ?? input._tag
+          if (what.startsWith("boom")) throw new Error(what)
+          log.push(what)
+          // Every step that succeeds leaves one follow-up, run before the next step.
+          if (!what.startsWith("after")) later.push(note(`after-${what}`))
+        }
+      } as unknown as Driver
+      const runtime = { pending, later } as unknown as NodeRuntime
+      const timers = new EventQueue<Timer>()
+      const clock = yield* Effect.clock
+      const loop = DriverLoop.make({ driver, runtime, commands: new Mailbox<Command>(16), timers, clock, afterBatch: () => {} })
+      const fiber = yield* Effect.fork(loop.run)
+      yield* settle
+      const now = clock.unsafeCurrentTimeMillis()
+      timers.push(now, { _tag: "boom-timer" } as unknown as Timer)
+      timers.push(now, { _tag: "Gossip" } as unknown as Timer)
+      expect(loop.tryRun(note("boom-command"))).toBe(true)
+      // The first defect stops the run here: it waits in `pending` for the loop fiber to log it.
+      expect(log).toEqual([])
+      expect(pending.length).toBe(1)
+      yield* settle
+      // The fiber logged it and went on: the other timer, its follow-up, then the throwing command.
+      expect(log).toEqual(["Gossip", "after-Gossip"])
+      expect(pending.length).toBe(0)
+      expect(loop.tryRun(note("Received"))).toBe(true)
+      expect(log).toEqual(["Gossip", "after-Gossip", "Received", "after-Received"])
+      yield* Fiber.interrupt(fiber)
+    }))
 })
