@@ -37,6 +37,28 @@ const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
   return w.finish()
 }
 
+/**
+ * A lower bound on the size of `compressMessage` of any `n` bytes. The wrapper alone is 13 bytes before the
+ * LZW stream. The stream holds a leading clear, `k` codes and the end code, at least 9 bits each; the i-th
+ * code stands for at most i bytes (each dictionary entry is one byte longer than a code already sent), so
+ * `k` codes cover at most k(k+1)/2 bytes.
+ */
+export const compressedSizeAtLeast = (n: number): number => {
+  let k = 0
+  while ((k * (k + 1)) / 2 < n) k++
+  return 13 + Math.ceil((9 * (k + 2)) / 8)
+}
+
+/**
+ * Payloads shorter than this never get smaller compressed (24 bytes: a bare ack is 20-23), so the
+ * attempt, whose result would be thrown away, is skipped; the bytes sent are the same either way.
+ */
+export const smallestShrinkable: number = (() => {
+  let n = 1
+  while (compressedSizeAtLeast(n) >= n) n++
+  return n
+})()
+
 /** Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does. */
 export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompress(payload))
 

@@ -26,7 +26,7 @@ import type { PacketMessage } from "../swim/messages.js"
 import { compoundHeaderOverhead, compoundPartOverhead } from "../swim/config.js"
 import { codecOf } from "./codec.js"
 import { decodeCompoundBody, MAX_COMPOUND_PART_SIZE, MAX_COMPOUND_PARTS } from "./compound.js"
-import { compressMessage, decodeCompressBody, MAX_PACKET_DECOMPRESSED } from "./compress.js"
+import { compressMessage, decodeCompressBody, MAX_PACKET_DECOMPRESSED, smallestShrinkable } from "./compress.js"
 import { addCrc, checkCrc, CRC_OVERHEAD } from "./crc32.js"
 import type { EncryptionVersion } from "./encryption.js"
 import { decryptPayload, encryptedLength, encryptOverhead, encryptPayload } from "./encryption.js"
@@ -60,7 +60,8 @@ export interface EncodePacketOptions {
  */
 export const wrapPacket = (payload: Uint8Array, options: EncodePacketOptions = {}): Uint8Array => {
   let out = payload
-  if (options.compress === true) {
+  // Below `smallestShrinkable` the compressed form is never kept: skip building it (a ping's ack).
+  if (options.compress === true && out.length >= smallestShrinkable) {
     const c = compressMessage(out)
     if (c.length < out.length) out = c
   }
