@@ -9,7 +9,7 @@
 import { Either } from "effect"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
-import { lzwCompress, lzwDecompress } from "./lzw.js"
+import { lzwCompress, lzwCompressView, lzwDecompress, type Scratch } from "./lzw.js"
 import { MessageType } from "./messageType.js"
 import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
 import { fieldKeys } from "./fieldKeys.js"
@@ -26,11 +26,14 @@ export const MAX_PACKET_DECOMPRESSED = 0xffff
 /** upstream memberlist's `maxDecompressedBytes` (twice `maxPushStateBytes`) for streams. */
 export const MAX_STREAM_DECOMPRESSED = 2 * 20 * 1024 * 1024
 
+/** The size of the compress message wrapping `lzwLength` bytes of LZW. */
+const wrappedSize = (lzwLength: number): number =>
+  // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
+  1 + 1 + 5 + 1 + 4 + (lzwLength === 0 ? 1 : strHeaderSize(lzwLength) + lzwLength)
+
 /** Wraps raw LZW bytes as a compress message (type byte + msgpack body). */
 const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
-  // {"Algo": 0, "Buf": <str>}: fixmap, two fixstr keys, fixint 0, Buf header.
-  const size = 1 + 1 + 5 + 1 + 4 + (lzw.length === 0 ? 1 : strHeaderSize(lzw.length) + lzw.length)
-  const w = new MsgpackWriter(size)
+  const w = new MsgpackWriter(wrappedSize(lzw.length))
   w.byte(MessageType.Compress).map(2)
   w.string("Algo").uint(LZW_ALGO)
   w.string("Buf").bytes(lzw)
@@ -63,25 +66,41 @@ export const smallestShrinkable: number = (() => {
 export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompress(payload))
 
 /**
+ * `compressMessage(payload)` when that is smaller than `payload`, else `payload` itself (memberlist's
+ * EnableCompression rule for packets). The attempt is written into a reused buffer and copied out only
+ * when kept: most small packets do not shrink, and their attempt then allocates nothing.
+ */
+export const compressIfSmaller = (payload: Uint8Array): Uint8Array => {
+  if (payload.length < smallestShrinkable) return payload
+  const lzw = lzwCompressView(payload)
+  return wrappedSize(lzw.length) < payload.length ? wrapCompressed(lzw) : payload
+}
+
+/**
  * Reads the body of a compress message (the bytes after type byte 9) and
  * returns the decompressed payload, at most `maxOutput` bytes.
  */
-export const decodeCompressBody = (body: Uint8Array, maxOutput: number): Either.Either<Uint8Array, DecodeError> => {
+export const decodeCompressBody = (
+  body: Uint8Array,
+  maxOutput: number,
+  scratch?: Scratch
+): Either.Either<Uint8Array, DecodeError> => {
   const r = new MsgpackReader(body)
   const c = readCompressStruct(r)
   if (r.error !== undefined || c === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad compress message"))
   if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the compress message`))
-  return decompressStruct(c, maxOutput)
+  return decompressStruct(c, maxOutput, scratch)
 }
 
 /** Decompresses a compress struct's buffer, checking the algorithm. */
 export const decompressStruct = (
   c: { readonly algo: number; readonly buf: Uint8Array },
-  maxOutput: number
+  maxOutput: number,
+  scratch?: Scratch
 ): Either.Either<Uint8Array, DecodeError> =>
   c.algo !== LZW_ALGO
     ? Either.left(decodeError("BadCompression", `unknown compression algorithm ${c.algo}`))
-    : lzwDecompress(c.buf, maxOutput)
+    : lzwDecompress(c.buf, maxOutput, scratch)
 
 /**
  * Reads a msgpack `compress{Algo, Buf}` struct at the reader's position

@@ -26,7 +26,8 @@ import type { PacketMessage } from "../swim/messages.js"
 import { compoundHeaderOverhead, compoundPartOverhead } from "../swim/config.js"
 import { codecOf } from "./codec.js"
 import { decodeCompoundBody, MAX_COMPOUND_PART_SIZE, MAX_COMPOUND_PARTS } from "./compound.js"
-import { compressMessage, decodeCompressBody, MAX_PACKET_DECOMPRESSED, smallestShrinkable } from "./compress.js"
+import { compressIfSmaller, decodeCompressBody, MAX_PACKET_DECOMPRESSED } from "./compress.js"
+import { Scratch } from "./lzw.js"
 import { addCrc, checkCrc, CRC_OVERHEAD } from "./crc32.js"
 import type { EncryptionVersion } from "./encryption.js"
 import { decryptPayload, encryptedLength, encryptOverhead, encryptPayload } from "./encryption.js"
@@ -60,11 +61,7 @@ export interface EncodePacketOptions {
  */
 export const wrapPacket = (payload: Uint8Array, options: EncodePacketOptions = {}): Uint8Array => {
   let out = payload
-  // Below `smallestShrinkable` the compressed form is never kept: skip building it (a ping's ack).
-  if (options.compress === true && out.length >= smallestShrinkable) {
-    const c = compressMessage(out)
-    if (c.length < out.length) out = c
-  }
+  if (options.compress === true) out = compressIfSmaller(out)
   if (options.crc === true) out = addCrc(out)
   const label = options.label ?? ""
   if (options.encryption !== undefined) {
@@ -166,6 +163,10 @@ interface Ctx {
   readonly out: Array<PacketMessage>
 }
 
+/** Decompression buffers reused across packets, by nesting depth; each is at most a packet's 64 KiB. */
+const scratches: Array<Scratch> = []
+const decompressScratch = (depth: number): Scratch => (scratches[depth] ??= new Scratch(MAX_PACKET_DECOMPRESSED + 1))
+
 /** handleCommand: one message, or a wrapper to unwrap. Returns an error or undefined. */
 const handle = (buf: Uint8Array, depth: number, ctx: Ctx): DecodeError | undefined => {
   if (buf.length === 0) return decodeError("Truncated", "missing message type byte")
@@ -182,7 +183,10 @@ const handle = (buf: Uint8Array, depth: number, ctx: Ctx): DecodeError | undefin
       }
       return undefined
     }
-    const d = decodeCompressBody(buf.subarray(1), ctx.budget)
+    // Copied messages keep nothing of the decompressed bytes, which can then go to a buffer reused by the
+    // next packet: one per depth, as a compress inside a compound inside a compress is read while the
+    // outer one's bytes still are.
+    const d = decodeCompressBody(buf.subarray(1), ctx.budget, ctx.copy ? decompressScratch(depth) : undefined)
     if (Either.isLeft(d)) return d.left
     ctx.budget -= d.right.length
     return handle(d.right, depth + 1, ctx)

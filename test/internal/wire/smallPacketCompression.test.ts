@@ -1,23 +1,46 @@
 /**
  * A packet too small to ever get smaller compressed (a ping's ack) is sent
  * without the compression attempt, whose result would be thrown away: the
- * bytes are the same as with the attempt, and LZW is not run at all.
+ * bytes are the same as with the attempt, and LZW is not run at all. A
+ * larger packet's attempt, and a received packet's decompression, write into
+ * buffers reused from one packet to the next instead of a new one each.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { vi } from "vitest"
-import { FastCheck as fc } from "effect"
+import { Either, FastCheck as fc } from "effect"
 import { compressedSizeAtLeast, compressMessage, smallestShrinkable } from "../../../src/internal/wire/compress.js"
 import { encodeMessage } from "../../../src/internal/wire/messages.js"
-import { encodePacket, wrapPacket } from "../../../src/internal/wire/packet.js"
+import { decodePacket, encodePacket, wrapPacket } from "../../../src/internal/wire/packet.js"
+import type { PacketMessage } from "../../../src/internal/swim/messages.js"
 
-const calls = vi.hoisted(() => ({ lzwCompress: 0 }))
+const calls = vi.hoisted(() => ({
+  lzwCompress: 0,
+  compressBuffers: [] as Array<ArrayBufferLike>,
+  decompressBuffers: [] as Array<ArrayBufferLike>
+}))
 vi.mock("../../../src/internal/wire/lzw.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../../src/internal/wire/lzw.js")>()
+  const view = (original as { lzwCompressView?: (data: Uint8Array) => Uint8Array }).lzwCompressView
   return {
     ...original,
     lzwCompress: (data: Uint8Array) => {
       calls.lzwCompress++
-      return original.lzwCompress(data)
+      const out = original.lzwCompress(data)
+      calls.compressBuffers.push(out.buffer)
+      return out
+    },
+    ...(view === undefined ? {} : {
+      lzwCompressView: (data: Uint8Array) => {
+        calls.lzwCompress++
+        const out = view(data)
+        calls.compressBuffers.push(out.buffer)
+        return out
+      }
+    }),
+    lzwDecompress: (...args: Parameters<typeof original.lzwDecompress>) => {
+      const out = original.lzwDecompress(...args)
+      if (Either.isRight(out)) calls.decompressBuffers.push(out.right.buffer)
+      return out
     }
   }
 })
@@ -81,5 +104,69 @@ describe("compression of small packets", () => {
     }
     encodePacket([ping], { compress: true, crc: true })
     expect(calls.lzwCompress).toBe(1)
+  })
+
+  const alives = (name: string, count: number): ReadonlyArray<PacketMessage> =>
+    Array.from({ length: count }, (_, i) => ({
+      _tag: "Alive" as const,
+      incarnation: i + 1,
+      node: `${name}-${i % 3}`,
+      address: { host: "10.0.0.1", port: 7946 + i },
+      meta: Uint8Array.of(i, i, i),
+      versions: [1, 5, 2, 0, 0, 0] as const
+    }))
+  const decoded = (bytes: Uint8Array) => {
+    const d = decodePacket(bytes)
+    if (Either.isLeft(d)) throw new Error(d.left.message)
+    return d.right.messages
+  }
+
+  it("compression attempts reuse one buffer: no new one per packet", () => {
+    calls.compressBuffers = []
+    for (let i = 0; i < 5; i++) encodePacket(alives(`n${i}`, 8), { compress: true, crc: true })
+    expect(calls.compressBuffers.length).toBe(5)
+    expect(new Set(calls.compressBuffers).size).toBe(1)
+  })
+
+  it("decompression reuses its buffer, and what was decoded from it stays intact", () => {
+    const first = alives("first", 8)
+    const second = alives("second", 6)
+    calls.decompressBuffers = []
+    const a = decoded(encodePacket(first, { compress: true, crc: true }))
+    const b = decoded(encodePacket(second, { compress: true, crc: true }))
+    expect(calls.decompressBuffers.length).toBe(2)
+    expect(new Set(calls.decompressBuffers).size).toBe(1)
+    expect(a).toStrictEqual(first)
+    expect(b).toStrictEqual(second)
+  })
+
+  it("a compress inside a compound inside a compress decodes whole", () => {
+    const inner = wrapPacket(encodePacket(alives("inner", 5)), { compress: true })
+    const outerMessages = alives("outer", 4)
+    // A compound of the inner compress message and the outer alives, compressed again.
+    const parts = [inner, ...outerMessages.map((m) => encodePacket([m]))]
+    const compound = new Uint8Array(2 + parts.length * 2 + parts.reduce((n, p) => n + p.length, 0))
+    compound[0] = 7
+    compound[1] = parts.length
+    let at = 2
+    for (const p of parts) {
+      compound[at++] = p.length >> 8
+      compound[at++] = p.length & 0xff
+    }
+    for (const p of parts) {
+      compound.set(p, at)
+      at += p.length
+    }
+    const packet = wrapPacket(compound, { compress: true, crc: true })
+    expect(packet[5]).toBe(9)
+    expect(decoded(packet)).toStrictEqual([...alives("inner", 5), ...outerMessages])
+  })
+
+  it("the decompression budget holds with a reused buffer larger than it", () => {
+    const big = encodePacket(alives("big", 40), { compress: true })
+    expect(big[0]).toBe(9)
+    decoded(big)
+    const limited = decodePacket(big, { maxDecompressed: 100 })
+    expect(Either.isLeft(limited) && limited.left.reason).toBe("Oversized")
   })
 })
