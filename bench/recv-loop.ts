@@ -15,7 +15,9 @@
  *
  * Kinds: `ack` (a sequence number A never sent), `alives` (a compound of 8
  * alives about B at its incarnation: not news), `ping` (to A by name,
- * answered), `bad` (an unknown message type).
+ * answered), `bad` (an unknown message type), `greeting` (one alive of a new
+ * member from its own address, as a newcomer greets every member; 200 per
+ * round, each a new name, so A's table grows by 200 a round).
  *
  * Usage (bundled): node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 bench/.build/recv-loop-X.mjs
  *   [--count 8000] [--rounds 5] [--kinds ack,alives,ping,bad]
@@ -37,7 +39,9 @@ const flag = (name: string, fallback: string): string => {
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback
 }
 
-const kinds = ["ack", "alives", "ping", "bad"] as const
+const kinds = ["ack", "alives", "ping", "bad", "greeting"] as const
+/** Greetings per round: news, each admitted through the `own` door, which takes 256 per probe interval. */
+const greetingsPerRound = 200
 const sources = 8
 type Kind = typeof kinds[number]
 const versions: Versions = [1, 5, 2, 0, 0, 0]
@@ -104,8 +108,17 @@ const main = Effect.gen(function*() {
   const froms = sinks.map((sink) => ({ host: "127.0.0.1", port: sink.address().port }))
   const from = froms[0]!
 
-  const bytesOf = (kind: Kind, i: number): Uint8Array => {
-    const messages: ReadonlyArray<PacketMessage> = kind === "ack"
+  const bytesOf = (kind: Kind, i: number, round = 0): Uint8Array => {
+    const messages: ReadonlyArray<PacketMessage> = kind === "greeting"
+      ? [{
+        _tag: "Alive",
+        incarnation: 1,
+        node: `greeter-${round}-${i}`,
+        address: froms[i % sources]!,
+        meta: new Uint8Array(0),
+        versions
+      }]
+      : kind === "ack"
       ? [{ _tag: "Ack", seqNo: 1_000_000 + i, payload: new Uint8Array(0) }]
       : kind === "ping"
       ? [{ _tag: "Ping", seqNo: i + 1, node: aSelf.name, source: { address: from, node: "loop-sender" } }]
@@ -125,7 +138,11 @@ const main = Effect.gen(function*() {
     const packets = Array.from({ length: 64 }, (_, i) => ({ from, bytes: bytesOf(kind, i) }))
     const cpu: Array<number> = []
     const heap: Array<number> = []
+    const calls = kind === "greeting" ? Math.min(count, greetingsPerRound) : count
     for (let round = 0; round <= rounds; round++) {
+      const greetings = kind === "greeting"
+        ? Array.from({ length: calls }, (_, i) => bytesOf(kind, i, round))
+        : undefined
       // A collection now, its report delivered, and none expected in the round: the heap's growth is then
       // what the round allocated (with --expose-gc; without, rounds that saw one are left out).
       ;(globalThis as { gc?: () => void }).gc?.()
@@ -133,7 +150,9 @@ const main = Effect.gen(function*() {
       const gc0 = collections
       const h0 = V8.getHeapStatistics().used_heap_size
       const c0 = cpuMicros()
-      for (let i = 0; i < count; i++) receive!({ from: froms[i % sources]!, bytes: packets[i & 63]!.bytes })
+      for (let i = 0; i < calls; i++) {
+        receive!({ from: froms[i % sources]!, bytes: greetings !== undefined ? greetings[i]! : packets[i & 63]!.bytes })
+      }
       // The answers' sends finish in the next ticks (Node's address lookup): counted too.
       yield* Effect.async<void>((resume) => {
         setImmediate(() => resume(Effect.void))
@@ -143,14 +162,15 @@ const main = Effect.gen(function*() {
       // Let the rate limit's buckets refill before the next round (and the collections be reported).
       yield* Effect.sleep(2100)
       if (round > 0) {
-        cpu.push(Math.round((c / count) * 100) / 100)
-        if (collections === gc0) heap.push(Math.round(h / count))
+        cpu.push(Math.round((c / calls) * 100) / 100)
+        if (collections === gc0) heap.push(Math.round(h / calls))
       }
     }
     console.log(JSON.stringify({
       kind,
       bytes: packets[0]!.bytes.length,
-      calls: count,
+      calls: kind === "greeting" ? Math.min(count, greetingsPerRound) : count,
+      members: (yield* a.members).length,
       usPerCall: median(cpu),
       rounds: cpu,
       bytesPerCall: heap.length > 0 ? median(heap) : null,
