@@ -66,7 +66,7 @@ export const lzwCompress = (data: Uint8Array): Uint8Array => lzwCompressInto(dat
 
 /**
  * A buffer to write into, reused while big enough. A typed array of more than 64 bytes keeps its bytes
- * outside V8's heap, and making one costs about 1 µs on this project's machines, as much as compressing a
+ * outside V8's heap, and making one costs about 1 us on this project's machines, as much as compressing a
  * small packet.
  */
 export class Scratch {
