@@ -9,7 +9,7 @@
 import { Either } from "effect"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
-import { lzwCompressTransient, lzwDecompress } from "./lzw.js"
+import { lzwCompressView, lzwDecompress, type Scratch } from "./lzw.js"
 import { MessageType } from "./messageType.js"
 import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
 import { fieldKeys } from "./fieldKeys.js"
@@ -33,8 +33,7 @@ const wrappedSize = (lzwLength: number): number =>
 
 /** Wraps raw LZW bytes as a compress message (type byte + msgpack body). */
 const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
-  const size = wrappedSize(lzw.length)
-  const w = new MsgpackWriter(size)
+  const w = new MsgpackWriter(wrappedSize(lzw.length))
   w.byte(MessageType.Compress).map(2)
   w.string("Algo").uint(LZW_ALGO)
   w.string("Buf").bytes(lzw)
@@ -42,19 +41,41 @@ const wrapCompressed = (lzw: Uint8Array): Uint8Array => {
 }
 
 /**
- * Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does.
- * The LZW bytes are copied into the message at once, so they may live in the compressor's shared buffer.
+ * A lower bound on the size of `compressMessage` of any `n` bytes. The wrapper alone is 13 bytes before the
+ * LZW stream. The stream holds a leading clear, `k` codes and the end code, at least 9 bits each; the i-th
+ * code stands for at most i bytes (each dictionary entry is one byte longer than a code already sent), so
+ * `k` codes cover at most k(k+1)/2 bytes.
  */
-export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompressTransient(payload))
+export const compressedSizeAtLeast = (n: number): number => {
+  let k = 0
+  while ((k * (k + 1)) / 2 < n) k++
+  return 13 + Math.ceil((9 * (k + 2)) / 8)
+}
 
 /**
- * `payload` compressed when that makes it smaller, else `payload` itself, as memberlist's
- * rawSendMsgPacket keeps a datagram's compression only when it shrinks it. The size is known
- * from the LZW bytes, so a payload compression does not shrink (most small datagrams) costs
- * no message buffer.
+ * Payloads shorter than this never get smaller compressed (24 bytes: a bare ack is 20-23), so the
+ * attempt, whose result would be thrown away, is skipped; the bytes sent are the same either way.
+ */
+export const smallestShrinkable: number = (() => {
+  let n = 1
+  while (compressedSizeAtLeast(n) >= n) n++
+  return n
+})()
+
+/**
+ * Compresses an encoded message (or compound) into a compress message, as memberlist's compressPayload does.
+ * The LZW bytes are copied into the message at once, so they may live in the compressor's reused buffer.
+ */
+export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompressView(payload))
+
+/**
+ * `compressMessage(payload)` when that is smaller than `payload`, else `payload` itself (memberlist's
+ * EnableCompression rule for packets). The attempt is written into a reused buffer and copied out only
+ * when kept: most small packets do not shrink, and their attempt then allocates nothing.
  */
 export const compressIfSmaller = (payload: Uint8Array): Uint8Array => {
-  const lzw = lzwCompressTransient(payload)
+  if (payload.length < smallestShrinkable) return payload
+  const lzw = lzwCompressView(payload)
   return wrappedSize(lzw.length) < payload.length ? wrapCompressed(lzw) : payload
 }
 
@@ -62,22 +83,27 @@ export const compressIfSmaller = (payload: Uint8Array): Uint8Array => {
  * Reads the body of a compress message (the bytes after type byte 9) and
  * returns the decompressed payload, at most `maxOutput` bytes.
  */
-export const decodeCompressBody = (body: Uint8Array, maxOutput: number): Either.Either<Uint8Array, DecodeError> => {
+export const decodeCompressBody = (
+  body: Uint8Array,
+  maxOutput: number,
+  scratch?: Scratch
+): Either.Either<Uint8Array, DecodeError> => {
   const r = new MsgpackReader(body)
   const c = readCompressStruct(r)
   if (r.error !== undefined || c === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad compress message"))
   if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the compress message`))
-  return decompressStruct(c, maxOutput)
+  return decompressStruct(c, maxOutput, scratch)
 }
 
 /** Decompresses a compress struct's buffer, checking the algorithm. */
 export const decompressStruct = (
   c: { readonly algo: number; readonly buf: Uint8Array },
-  maxOutput: number
+  maxOutput: number,
+  scratch?: Scratch
 ): Either.Either<Uint8Array, DecodeError> =>
   c.algo !== LZW_ALGO
     ? Either.left(decodeError("BadCompression", `unknown compression algorithm ${c.algo}`))
-    : lzwDecompress(c.buf, maxOutput)
+    : lzwDecompress(c.buf, maxOutput, scratch)
 
 /**
  * Reads a msgpack `compress{Algo, Buf}` struct at the reader's position

@@ -10,6 +10,7 @@ import * as zlib from "node:zlib"
 import { Either } from "effect"
 import { type DecodeError, decodeError } from "./errors.js"
 import { MessageType } from "./messageType.js"
+import { uninitializedBytes } from "./pooledBytes.js"
 
 /** Bytes the framing adds in front of a payload. */
 export const CRC_OVERHEAD = 5
@@ -66,9 +67,14 @@ export const crc32: (data: Uint8Array) => number = nativeCrc32 ?? crc32Portable
 
 /** Frames a payload as memberlist's `hasCrc` message: 12, CRC32 big-endian, payload. */
 export const addCrc = (payload: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(CRC_OVERHEAD + payload.length)
+  // Every byte is written below: the type, the CRC, then the payload.
+  const out = uninitializedBytes(CRC_OVERHEAD + payload.length)
+  const crc = crc32(payload)
   out[0] = MessageType.HasCrc
-  new DataView(out.buffer).setUint32(1, crc32(payload), false)
+  out[1] = crc >>> 24
+  out[2] = crc >>> 16
+  out[3] = crc >>> 8
+  out[4] = crc
   out.set(payload, CRC_OVERHEAD)
   return out
 }

@@ -58,39 +58,48 @@ const suffix = new Uint8Array(1 << MAX_WIDTH)
 // back to front, without a scratch buffer.
 const length = new Uint16Array(1 << MAX_WIDTH).fill(1, 0, CLEAR)
 
-// The encoder's output for inputs up to a datagram: one module-level buffer,
-// grown to the largest such bound met, for the same reason as the tables. The
-// worst-case bound is 1.5x the input, and most packets need a fraction of it:
-// a fresh buffer per packet was the largest single allocation of sending one.
-// Larger inputs (push/pull states) get their own buffer, so this one stays
-// under ~100 KiB.
-const SCRATCH_INPUT_LIMIT = 0xffff
-let scratch = new Uint8Array(0)
-
-/** Room for the worst case of `n` input bytes: the shared buffer when `n` is datagram-sized. */
-const outputFor = (n: number): Uint8Array => {
-  // Every input byte costs at most one code, plus a clear per 3837 codes and
-  // the leading clear, last code and end code; 12 bits each at most.
-  const maxCodes = n + Math.ceil(n / (WRITER_LIMIT - FIRST_ENTRY)) + 3
-  const bound = Math.ceil((maxCodes * MAX_WIDTH) / 8) + 1
-  if (n > SCRATCH_INPUT_LIMIT) return new Uint8Array(bound)
-  if (scratch.length < bound) scratch = new Uint8Array(bound)
-  return scratch
-}
-
 /**
  * Compresses `data` into the exact bytes Go's `lzw.NewWriter(w, lzw.LSB, 8)`
  * writes for one `Write(data)` followed by `Close()`.
  */
-export const lzwCompress = (data: Uint8Array): Uint8Array => lzwCompressTransient(data).slice()
+export const lzwCompress = (data: Uint8Array): Uint8Array => lzwCompressView(data).slice()
 
 /**
- * `lzwCompress` without the copy: the result may be a view of a buffer the
- * next call overwrites, so the caller copies it out before compressing again.
+ * A buffer to write into, reused while big enough. A typed array of more than 64 bytes keeps its bytes
+ * outside V8's heap, and making one costs about 1 us on this project's machines, as much as compressing a
+ * small packet.
  */
-export const lzwCompressTransient = (data: Uint8Array): Uint8Array => {
+export class Scratch {
+  private buffer = new Uint8Array(0)
+  /** Keeps buffers up to this size; a larger need gets a buffer of its own each time. */
+  constructor(private readonly keepUpTo: number) {}
+  /** A buffer of at least `size` bytes; its contents are undefined. */
+  get(size: number): Uint8Array {
+    if (size <= this.buffer.length) return this.buffer
+    if (size > this.keepUpTo) return new Uint8Array(size)
+    this.buffer = new Uint8Array(Math.min(this.keepUpTo, Math.max(size, this.buffer.length * 2, 256)))
+    return this.buffer
+  }
+}
+
+/** Packets only: a UDP payload is at most 64 KiB, so the reused buffer never outgrows ~98 KiB. */
+const compressScratch = new Scratch(1 << 17)
+
+/**
+ * `lzwCompress`, written into a buffer kept for the next call: the result is
+ * a view that the next call overwrites. For a caller that looks at the
+ * result at once and copies what it keeps (a packet's compression attempt,
+ * thrown away when it is no smaller).
+ */
+export const lzwCompressView = (data: Uint8Array): Uint8Array => lzwCompressInto(data, compressScratch)
+
+const lzwCompressInto = (data: Uint8Array, scratch: Scratch | undefined): Uint8Array => {
   const n = data.length
-  const out = outputFor(n)
+  // Every input byte costs at most one code, plus a clear per 3837 codes and
+  // the leading clear, last code and end code; 12 bits each at most.
+  const maxCodes = n + Math.ceil(n / (WRITER_LIMIT - FIRST_ENTRY)) + 3
+  const size = Math.ceil((maxCodes * MAX_WIDTH) / 8) + 1
+  const out = scratch === undefined ? new Uint8Array(size) : scratch.get(size)
   // The bit writer is written out at each use: a shared closure would move
   // these locals into a heap context and halve the speed.
   let pos = 0
@@ -185,12 +194,21 @@ export const lzwCompressTransient = (data: Uint8Array): Uint8Array => {
  * `BadCompression` where Go's reader returns an error (an undefined code, or
  * data that ends before the end code) and with `Oversized` as soon as the
  * output would exceed `maxOutput` bytes; it never allocates beyond that bound.
+ * With `scratch` the output starts in the scratch's buffer: the result may
+ * then be a view of it, valid until the scratch's next use.
  */
-export const lzwDecompress = (data: Uint8Array, maxOutput: number): Either.Either<Uint8Array, DecodeError> => {
+export const lzwDecompress = (
+  data: Uint8Array,
+  maxOutput: number,
+  scratch?: Scratch
+): Either.Either<Uint8Array, DecodeError> => {
   // NaN or a negative bound allows nothing; Infinity stays unbounded.
   const limit = maxOutput > 0 ? Math.floor(maxOutput) : 0
   // LZW rarely expands more than ~8x on real packets; grow by doubling beyond.
-  let out: Uint8Array = new Uint8Array(Math.min(limit, Math.max(64, data.length * 4)))
+  const first = Math.min(limit, Math.max(64, data.length * 4))
+  let out: Uint8Array = scratch === undefined ? new Uint8Array(first) : scratch.get(first)
+  // The bound is checked only when the output reaches the buffer's end: a larger scratch is cut to it.
+  if (out.length > limit) out = out.subarray(0, limit)
   let pos = 0
   let inPos = 0
   let bits = 0

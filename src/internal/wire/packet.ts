@@ -27,6 +27,7 @@ import { compoundHeaderOverhead, compoundPartOverhead } from "../swim/config.js"
 import { codecOf } from "./codec.js"
 import { decodeCompoundBody, MAX_COMPOUND_PART_SIZE, MAX_COMPOUND_PARTS } from "./compound.js"
 import { compressIfSmaller, decodeCompressBody, MAX_PACKET_DECOMPRESSED } from "./compress.js"
+import { Scratch } from "./lzw.js"
 import { addCrc, checkCrc, CRC_OVERHEAD } from "./crc32.js"
 import type { EncryptionVersion } from "./encryption.js"
 import { decryptPayload, encryptedLength, encryptOverhead, encryptPayload } from "./encryption.js"
@@ -162,6 +163,10 @@ interface Ctx {
   readonly out: Array<PacketMessage>
 }
 
+/** Decompression buffers reused across packets, by nesting depth; each is at most a packet's 64 KiB. */
+const scratches: Array<Scratch> = []
+const decompressScratch = (depth: number): Scratch => (scratches[depth] ??= new Scratch(MAX_PACKET_DECOMPRESSED + 1))
+
 /** handleCommand: one message, or a wrapper to unwrap. Returns an error or undefined. */
 const handle = (buf: Uint8Array, depth: number, ctx: Ctx): DecodeError | undefined => {
   if (buf.length === 0) return decodeError("Truncated", "missing message type byte")
@@ -178,7 +183,10 @@ const handle = (buf: Uint8Array, depth: number, ctx: Ctx): DecodeError | undefin
       }
       return undefined
     }
-    const d = decodeCompressBody(buf.subarray(1), ctx.budget)
+    // Copied messages keep nothing of the decompressed bytes, which can then go to a buffer reused by the
+    // next packet: one per depth, as a compress inside a compound inside a compress is read while the
+    // outer one's bytes still are.
+    const d = decodeCompressBody(buf.subarray(1), ctx.budget, ctx.copy ? decompressScratch(depth) : undefined)
     if (Either.isLeft(d)) return d.left
     ctx.budget -= d.right.length
     return handle(d.right, depth + 1, ctx)
