@@ -5,6 +5,7 @@ import * as Dgram from "node:dgram"
 import * as Net from "node:net"
 import * as SwimConfig from "../src/SwimConfig.js"
 import * as Transport from "../src/Transport.js"
+import { pseudoRandomBytes } from "./support/pseudoRandomBytes.js"
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -55,15 +56,6 @@ const readExactly = (connection: Transport.Connection, n: number) =>
     return concat(chunks)
   })
 
-const pseudoRandomBytes = (n: number, seed: number) => {
-  const out = new Uint8Array(n)
-  let x = seed >>> 0
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0
-    out[i] = x >>> 24
-  }
-  return out
-}
 
 const droppedOversized = Metric.value(Transport.metrics.packetsDroppedOversized).pipe(Effect.map((s) => s.count))
 
