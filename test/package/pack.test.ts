@@ -77,11 +77,15 @@ class Cluster extends Memberlist.Tag("pack-test/Cluster")() {}
 const start = (name, seeds) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const layer = Memberlist.layer(Cluster, { messages: Schema.String }).pipe(
-      Layer.provide(Transport.layerNode),
-      Layer.provide(Discovery.layer(Effect.succeed(seeds))),
-      Layer.provide(SwimConfig.layer(SwimConfig.local({ name, bindHost: "127.0.0.1", bindPort: 0 })))
-    )
+    const config = SwimConfig.local({ name, bindHost: "127.0.0.1", bindPort: 0 })
+    // The seed from layers, the others as README shows: one layer each.
+    const layer = seeds.length === 0
+      ? Memberlist.layer(Cluster, { messages: Schema.String }).pipe(
+        Layer.provide(Transport.layerNode),
+        Layer.provide(Discovery.layer(Effect.succeed(seeds))),
+        Layer.provide(SwimConfig.layer(config))
+      )
+      : Memberlist.layerNode(Cluster, { messages: Schema.String, config, discovery: Discovery.make(Effect.succeed(seeds)) })
     const context = yield* Layer.buildWithScope(layer, scope)
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     return { name, member: Context.get(context, Cluster) }
@@ -143,6 +147,11 @@ import * as Simulator from "effect-memberlist/Simulator"
 
 class Cluster extends Memberlist.Tag("pack-test/Typed")<Cluster, string>() {}
 export const live = Memberlist.layer(Cluster, { messages: Schema.String })
+export const liveNode = Memberlist.layerNode(Cluster, {
+  messages: Schema.String,
+  config: SwimConfig.fromEnv(),
+  discovery: Discovery.makeDns({ name: "peers.example.internal", port: 7946 })
+})
 export const config = SwimConfig.local({ name: "x", bindHost: "127.0.0.1", bindPort: 0 })
 export const transport = Transport.layerNode
 export const seeds = Discovery.static(["127.0.0.1:7946"])
