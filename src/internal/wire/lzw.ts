@@ -82,7 +82,10 @@ export class Scratch {
   }
 }
 
-/** Packets only: a UDP payload is at most 64 KiB, so the reused buffer never outgrows ~98 KiB. */
+/**
+ * Kept up to 128 KiB, a datagram's worst case (~98 KiB for 64 KiB in); a larger input (a push/pull state)
+ * gets a buffer of its own each time, so the kept one never outgrows that.
+ */
 const compressScratch = new Scratch(1 << 17)
 
 /**
@@ -93,13 +96,13 @@ const compressScratch = new Scratch(1 << 17)
  */
 export const lzwCompressView = (data: Uint8Array): Uint8Array => lzwCompressInto(data, compressScratch)
 
-const lzwCompressInto = (data: Uint8Array, scratch: Scratch | undefined): Uint8Array => {
+const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
   const n = data.length
   // Every input byte costs at most one code, plus a clear per 3837 codes and
   // the leading clear, last code and end code; 12 bits each at most.
   const maxCodes = n + Math.ceil(n / (WRITER_LIMIT - FIRST_ENTRY)) + 3
   const size = Math.ceil((maxCodes * MAX_WIDTH) / 8) + 1
-  const out = scratch === undefined ? new Uint8Array(size) : scratch.get(size)
+  const out = scratch.get(size)
   // The bit writer is written out at each use: a shared closure would move
   // these locals into a heap context and halve the speed.
   let pos = 0
