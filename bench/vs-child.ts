@@ -309,6 +309,7 @@ const program = Effect.gen(function*() {
   const starts: Array<number> = []
   const joins: Array<number> = []
   const began = performance.now()
+  const beganCpu = cpuMillis()
   for (let i = 0; i < n; i++) {
     const t0 = performance.now()
     const m = yield* start(`ts-${i}`)
@@ -323,6 +324,7 @@ const program = Effect.gen(function*() {
   out.startMsMedian = round(median(starts))
   out.joinMsMedian = round(median(joins))
   out.allJoinedMs = round(joined - began)
+  out.joinPhaseCpuMs = round(cpuMillis() - beganCpu)
   // BENCH_JOIN_ONLY=1: print the start and join figures and stop, for bisecting join() latency.
   if (process.env.BENCH_JOIN_ONLY === "1") {
     console.log(JSON.stringify(out))

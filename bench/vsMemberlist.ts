@@ -24,6 +24,8 @@ interface RunResult {
   readonly startMsMedian: number
   readonly joinMsMedian: number
   readonly allJoinedMs: number
+  /** Process CPU (user + system) from the first start to the last join's return: Go's may use both cores. */
+  readonly joinPhaseCpuMs?: number
   readonly convergeMedianMs: number | null
   readonly convergeLastMs: number | null
   readonly steadyCpuMsPerMemberSecond?: number
@@ -179,6 +181,7 @@ export const run = (options: { readonly quick: boolean }): string => {
     { label: "start one member (ms, median member)", get: (r) => r.startMsMedian, show: (x) => fmt(x, 2) },
     { label: "join() call (ms, median member)", get: (r) => r.joinMsMedian, show: (x) => fmt(x, 2) },
     { label: "all N−1 join() calls done (ms)", get: (r) => r.allJoinedMs, show: (x) => fmt(x, 0) },
+    { label: "… process CPU over those starts and joins (ms)", get: (r) => r.joinPhaseCpuMs, show: (x) => fmt(x, 0) },
     { label: "full view after the last join: median member (s)", get: (r) => r.convergeMedianMs, show: sec(plan.convergeLimit) },
     { label: "full view after the last join: last member (s)", get: (r) => r.convergeLastMs, show: sec(plan.convergeLimit) },
     { label: "steady CPU (ms per member-second)", get: (r) => r.steadyCpuMsPerMemberSecond, show: (x) => fmt(x, 2) },

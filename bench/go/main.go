@@ -386,6 +386,7 @@ func main() {
 	starts := []float64{}
 	joins := []float64{}
 	began := time.Now()
+	beganCpu := cpuMillis()
 	for i := 0; i < *n; i++ {
 		t0 := time.Now()
 		t, port, err := newCountingTransport()
@@ -418,6 +419,7 @@ func main() {
 	out["startMsMedian"] = median(starts)
 	out["joinMsMedian"] = median(joins)
 	out["allJoinedMs"] = ms(joined.Sub(began))
+	out["joinPhaseCpuMs"] = cpuMillis() - beganCpu
 
 	// ---- convergence: when each member first sees all N
 	converged := make([]float64, *n)
