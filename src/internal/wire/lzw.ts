@@ -48,15 +48,19 @@ const nextGeneration = (): number => {
   return generation
 }
 
-// The decoder's dictionary, shared for the same reason. It needs no reset
-// between calls: a code is only read after this call has defined it (codes
-// 258 up to the next one to assign, each defined as the code after it
-// arrives), and literals keep length 1 for good.
-const prefix = new Uint16Array(1 << MAX_WIDTH)
-const suffix = new Uint8Array(1 << MAX_WIDTH)
-// The length of each code's string, so it is written straight into place,
-// back to front, without a scratch buffer.
-const length = new Uint16Array(1 << MAX_WIDTH).fill(1, 0, CLEAR)
+// The decoder's dictionary, shared for the same reason. A code's string is
+// always somewhere in this call's output already: each entry is the previous
+// code's string plus the first byte of the one after it, and those two sit
+// side by side in the output. So an entry is kept as where that run starts
+// and how long it is, and decoding a code copies bytes forward from earlier
+// output, instead of walking a prefix chain back to front a byte at a time.
+// No reset between calls: a code is only read after this call has defined
+// it (codes 258 up to the next one to assign, each defined as the code after
+// it arrives), so no entry points into another call's output.
+const entryStart = new Int32Array(1 << MAX_WIDTH)
+const entryLength = new Uint16Array(1 << MAX_WIDTH)
+/** Shorter copies are a loop: a native call costs more than it saves on a few bytes. */
+const COPY_WITHIN_FROM = 24
 
 /**
  * Compresses `data` into the exact bytes Go's `lzw.NewWriter(w, lzw.LSB, 8)`
@@ -220,6 +224,9 @@ export const lzwDecompress = (
   let hi = EOF
   let overflow = 1 << MIN_WIDTH
   let last = -1
+  // Where the previous code's string was written, and its length.
+  let lastStart = 0
+  let lastLength = 0
 
   for (;;) {
     while (nBits < width) {
@@ -242,44 +249,40 @@ export const lzwDecompress = (
     }
     if (code === EOF) break
 
+    const start = pos
     if (code < CLEAR) {
       if (pos >= out.length) {
         if (pos >= limit) return oversized(limit)
-        out = grow(out, pos, pos + 1, limit)
+        out = grow(out, pos, pos + 1, limit, scratch)
       }
       out[pos++] = code
-      if (last >= 0) {
-        define(hi, last, code)
-      }
     } else if (code <= hi) {
       // `code === hi` with a previous code is the one string not yet in the
-      // dictionary (the "KwKwK" case): last's string plus its own first byte.
+      // dictionary (the "KwKwK" case): last's string plus its own first byte,
+      // which a forward copy of one byte more than last's string makes, as
+      // that string ends right where this one starts.
       const pending = code === hi && last >= 0
-      const base = pending ? last : code
-      const baseLength = length[base]!
-      const total = pending ? baseLength + 1 : baseLength
+      const from = pending ? lastStart : entryStart[code]!
+      const total = pending ? lastLength + 1 : entryLength[code]!
       if (pos + total > out.length) {
         if (pos + total > limit) return oversized(limit)
-        out = grow(out, pos, pos + total, limit)
+        out = grow(out, pos, pos + total, limit, scratch)
       }
-      let c = base
-      let i = pos + baseLength - 1
-      while (c >= CLEAR) {
-        out[i--] = suffix[c]!
-        c = prefix[c]!
-      }
-      out[i] = c
-      const head = c
-      if (pending) out[pos + baseLength] = head
+      if (total >= COPY_WITHIN_FROM && !pending) out.copyWithin(pos, from, from + total)
+      else for (let i = 0; i < total; i++) out[pos + i] = out[from + i]!
       pos += total
-      if (last >= 0) {
-        define(hi, last, head)
-      }
     } else {
       return Either.left(decodeError("BadCompression", `invalid LZW code ${code}`))
     }
+    if (last >= 0) {
+      // The new entry: last's string and this one's first byte, side by side in the output.
+      entryStart[hi] = lastStart
+      entryLength[hi] = lastLength + 1
+    }
 
     last = code
+    lastStart = start
+    lastLength = pos - start
     hi++
     if (hi >= overflow) {
       if (width === MAX_WIDTH) {
@@ -293,19 +296,19 @@ export const lzwDecompress = (
     }
   }
   return Either.right(out.subarray(0, pos))
-
-  function define(code: number, previous: number, byte: number): void {
-    prefix[code] = previous
-    suffix[code] = byte
-    length[code] = length[previous]! + 1
-  }
 }
 
-/** A bigger output buffer holding the first `used` bytes: doubled, at least `need`, at most `limit`. */
-const grow = (out: Uint8Array, used: number, need: number, limit: number): Uint8Array => {
+/**
+ * A bigger output buffer holding the first `used` bytes: doubled, at least `need`, at most `limit`; taken
+ * from `scratch` when given, so that the next output of that size needs no growing.
+ */
+const grow = (out: Uint8Array, used: number, need: number, limit: number, scratch: Scratch | undefined): Uint8Array => {
   let size = Math.max(1, out.length * 2)
   while (size < need) size *= 2
-  const grown = new Uint8Array(Math.min(limit, size))
+  size = Math.min(limit, size)
+  // A scratch hands out a buffer larger than `out` here (`out` is its buffer, cut to at most `limit`, or a
+  // buffer of its own that the scratch did not keep), never `out` itself.
+  const grown = scratch === undefined ? new Uint8Array(size) : scratch.get(size)
   grown.set(out.subarray(0, used))
   return grown
 }
