@@ -14,6 +14,12 @@
  * more than 64 bytes) are not in it. Prints one JSON line of medians over the
  * rounds after the first (a warm-up).
  *
+ * With `--phase`, instead: what a join phase asks of a fresh process, whose
+ * code is not yet optimized (the vs-memberlist join phase runs each of these
+ * about a hundred times in all): newcomers 1 to `--view` each push/pull with
+ * a seed whose view has grown to theirs, and the process's CPU for all of it
+ * is printed (ms), once. Run it several times, alternating builds.
+ *
  * Usage (bundled as bench/vs-child.ts is):
  *   node --expose-gc bench/.build/pushpull-loop-X.mjs
  *     [--view 100] [--count 2000] [--rounds 7]
@@ -33,6 +39,7 @@ const flag = (name: string, fallback: string): number => {
   return v
 }
 const viewSize = flag("view", "100")
+const joinPhase = process.argv.includes("--phase")
 const count = flag("count", "2000")
 const rounds = flag("rounds", "7")
 
@@ -63,6 +70,18 @@ const readBack = (bytes: Uint8Array): StreamMessage => {
     throw new Error(`the frame did not read back: ${String(got)}`)
   }
   return got as StreamMessage
+}
+
+if (joinPhase) {
+  const c0 = process.cpuUsage()
+  for (let n = 1; n <= viewSize; n++) {
+    const joiner = entry(1000 + n)
+    readBack(encodeStream({ _tag: "PushPull", join: true, states: [joiner], userState: empty }, wrap))
+    readBack(encodeStream({ _tag: "PushPull", join: true, states: view.slice(0, n), userState: empty }, wrap))
+  }
+  const c = process.cpuUsage(c0)
+  console.log(JSON.stringify({ phase: true, view: viewSize, cpuMs: Math.round((c.user + c.system) / 10) / 100 }))
+  process.exit(0)
 }
 
 const phases = {

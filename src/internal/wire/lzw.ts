@@ -28,24 +28,22 @@ const MAX_WIDTH = 12
 const WRITER_LIMIT = (1 << MAX_WIDTH) - 1
 
 // The encoder's dictionary: open addressing over (prefix code << 8 | byte),
-// 20 bits, stored as key << 12 | code. A slot is live only when its stamp is
-// the current generation, which makes a reset O(1) instead of clearing 64 KiB
-// for every small packet. Module-level because `lzwCompress` is synchronous
-// and never re-entered, so no two calls can see the table at once.
+// 20 bits, stored as key << 12 | code; 0 is a free slot (no entry is 0: its
+// code is at least 258). A reset frees only the slots this dictionary used,
+// listed as they are taken (at most one per code), so a small packet does
+// not clear 64 KiB, and a lookup reads one array, not a slot and its stamp.
+// Module-level because `lzwCompress` is synchronous and never re-entered,
+// so no two calls can see the table at once.
 const SLOTS = 1 << 14
 const SLOT_MASK = SLOTS - 1
 const slotEntries = new Uint32Array(SLOTS)
-const slotStamps = new Uint32Array(SLOTS)
-let generation = 0
+const usedSlots = new Uint16Array(1 << MAX_WIDTH)
+let usedCount = 0
 
-const nextGeneration = (): number => {
-  generation = (generation + 1) >>> 0
-  if (generation === 0) {
-    // Wrapped after 2^32 resets: old stamps could look live again.
-    slotStamps.fill(0)
-    generation = 1
-  }
-  return generation
+/** Frees every slot the dictionary took since the last reset. */
+const resetDictionary = (): void => {
+  for (let i = 0; i < usedCount; i++) slotEntries[usedSlots[i]!] = 0
+  usedCount = 0
 }
 
 // The decoder's dictionary, shared for the same reason. A code's string is
@@ -115,7 +113,7 @@ const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
   let width = MIN_WIDTH
   let hi = EOF
   let overflow = 1 << MIN_WIDTH
-  let gen = nextGeneration()
+  resetDictionary()
 
   if (n > 0) {
     let code = data[0]!
@@ -124,8 +122,7 @@ const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
       const key = (code << 8) | byte
       let slot = ((key >>> 12) ^ key) & SLOT_MASK
       let found = -1
-      while (slotStamps[slot] === gen) {
-        const entry = slotEntries[slot]!
+      for (let entry = slotEntries[slot]!; entry !== 0; entry = slotEntries[slot]!) {
         if (entry >>> 12 === key) {
           found = entry & 0xfff
           break
@@ -159,12 +156,12 @@ const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
         width = MIN_WIDTH
         hi = EOF
         overflow = 1 << MIN_WIDTH
-        gen = nextGeneration()
+        resetDictionary()
         continue
       }
       // `slot` is the first free slot of the probe sequence for `key`.
       slotEntries[slot] = ((key << 12) | hi) >>> 0
-      slotStamps[slot] = gen
+      usedSlots[usedCount++] = slot
     }
     // Close: the pending code, and a clear if that fills the dictionary.
     bits |= code << nBits

@@ -67,7 +67,8 @@ const readRaw = (r: MsgpackReader, n: number): Uint8Array | undefined => {
     r.fail("Truncated", `need ${n} raw bytes, have ${r.remaining}`)
     return undefined
   }
-  const out = r.bytes.slice(r.pos, r.pos + n)
+  // Most push/pulls carry no user state: one shared empty array, not a copy of nothing.
+  const out = n === 0 ? EMPTY : r.bytes.slice(r.pos, r.pos + n)
   r.pos += n
   return out
 }
