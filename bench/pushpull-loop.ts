@@ -7,7 +7,9 @@
  * encoded and read back by the newcomer the same way. Compression on, no
  * label, no encryption: the lan preset as vs-memberlist runs it.
  *
- * Per phase and round: CPU (`process.cpuUsage`) and the bytes allocated on
+ * Per phase and round: CPU (`process.cpuUsage`: the whole process, so the
+ * collector's own threads too, which is why no collection is forced between
+ * rounds: its sweeping would land in the next round) and the bytes allocated on
  * V8's heap per call: the used heap's growth plus what each collection in the
  * round freed, read synchronously from `v8.GCProfiler` (a `PerformanceObserver`
  * hears of collections only after the loop). Off-heap buffers (typed arrays of
@@ -21,8 +23,8 @@
  * is printed (ms), once. Run it several times, alternating builds.
  *
  * Usage (bundled as bench/vs-child.ts is):
- *   node --expose-gc bench/.build/pushpull-loop-X.mjs
- *     [--view 100] [--count 2000] [--rounds 7]
+ *   node bench/.build/pushpull-loop-X.mjs
+ *     [--view 100] [--count 4000] [--rounds 7] [--phase]
  */
 import * as V8 from "node:v8"
 import { readFrameNow } from "../src/internal/shell/streams.js"
@@ -40,7 +42,7 @@ const flag = (name: string, fallback: string): number => {
 }
 const viewSize = flag("view", "100")
 const joinPhase = process.argv.includes("--phase")
-const count = flag("count", "2000")
+const count = flag("count", "4000")
 const rounds = flag("rounds", "7")
 
 const versions: Versions = [1, 5, 2, 0, 0, 0]
@@ -73,14 +75,30 @@ const readBack = (bytes: Uint8Array): StreamMessage => {
 }
 
 if (joinPhase) {
+  // Wall time per step as well (this thread's share: the CPU figure also counts the compiler's threads).
+  const wall = { encodeRequest: 0, readRequest: 0, encodeAnswer: 0, readAnswer: 0 }
+  const timed = <A>(step: keyof typeof wall, f: () => A): A => {
+    const t0 = performance.now()
+    const a = f()
+    wall[step] += performance.now() - t0
+    return a
+  }
   const c0 = process.cpuUsage()
   for (let n = 1; n <= viewSize; n++) {
     const joiner = entry(1000 + n)
-    readBack(encodeStream({ _tag: "PushPull", join: true, states: [joiner], userState: empty }, wrap))
-    readBack(encodeStream({ _tag: "PushPull", join: true, states: view.slice(0, n), userState: empty }, wrap))
+    const request = timed("encodeRequest", () => encodeStream({ _tag: "PushPull", join: true, states: [joiner], userState: empty }, wrap))
+    timed("readRequest", () => readBack(request))
+    const answer = timed("encodeAnswer", () => encodeStream({ _tag: "PushPull", join: true, states: view.slice(0, n), userState: empty }, wrap))
+    timed("readAnswer", () => readBack(answer))
   }
   const c = process.cpuUsage(c0)
-  console.log(JSON.stringify({ phase: true, view: viewSize, cpuMs: Math.round((c.user + c.system) / 10) / 100 }))
+  const ms = (x: number) => Math.round(x * 100) / 100
+  console.log(JSON.stringify({
+    phase: true,
+    view: viewSize,
+    cpuMs: ms((c.user + c.system) / 1000),
+    wallMs: Object.fromEntries(Object.entries(wall).map(([k, v]) => [k, ms(v)]))
+  }))
   process.exit(0)
 }
 
@@ -104,7 +122,6 @@ const cpuMicros = () => {
 }
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? -1
 const round = (x: number) => Math.round(x * 100) / 100
-const gc = (globalThis as { gc?: () => void }).gc
 
 const results: Record<string, { usPerCall: number; bytesPerCall: number }> = {}
 let sink = 0
@@ -112,7 +129,6 @@ for (const [name, run] of Object.entries(work)) {
   const us: Array<number> = []
   const bytes: Array<number> = []
   for (let r = 0; r < rounds; r++) {
-    gc?.()
     const collections = new V8.GCProfiler()
     collections.start()
     const h0 = V8.getHeapStatistics().used_heap_size

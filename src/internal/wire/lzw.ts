@@ -36,7 +36,7 @@ const WRITER_LIMIT = (1 << MAX_WIDTH) - 1
 // so no two calls can see the table at once.
 const SLOTS = 1 << 14
 const SLOT_MASK = SLOTS - 1
-const slotEntries = new Uint32Array(SLOTS)
+const slotEntries = new Int32Array(SLOTS)
 const usedSlots = new Uint16Array(1 << MAX_WIDTH)
 let usedCount = 0
 
@@ -160,7 +160,7 @@ const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
         continue
       }
       // `slot` is the first free slot of the probe sequence for `key`.
-      slotEntries[slot] = ((key << 12) | hi) >>> 0
+      slotEntries[slot] = (key << 12) | hi
       usedSlots[usedCount++] = slot
     }
     // Close: the pending code, and a clear if that fills the dictionary.
