@@ -5,33 +5,15 @@
  * written into a kept writer. Each must leave the bytes exactly as before.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
-import * as fc from "fast-check"
+import { Either, FastCheck as fc } from "effect"
 import { compressMessage } from "../../../src/internal/wire/compress.js"
 import { lzwCompress, lzwDecompress, Scratch } from "../../../src/internal/wire/lzw.js"
 import type { PushPull } from "../../../src/internal/swim/messages.js"
 import { decodeStream, encodeStream } from "../../../src/internal/wire/stream.js"
+import { packCodes } from "../../support/lzwCodes.js"
 
 const CLEAR = 256
 const EOF = 257
-
-/** Packs codes least-significant bit first, each at its width. */
-const pack = (codes: ReadonlyArray<readonly [number, number]>): Uint8Array => {
-  const out: Array<number> = []
-  let bits = 0
-  let n = 0
-  for (const [code, width] of codes) {
-    bits |= code << n
-    n += width
-    while (n >= 8) {
-      out.push(bits & 0xff)
-      bits >>>= 8
-      n -= 8
-    }
-  }
-  if (n > 0) out.push(bits & 0xff)
-  return new Uint8Array(out)
-}
 
 /**
  * A valid code stream drawn from `seed`, with what Go's reader makes of it, by
@@ -83,7 +65,7 @@ const drawStream = (seed: number, length: number, clears: boolean) => {
     }
   }
   codes.push([EOF, width])
-  return { data: pack(codes), expected: new Uint8Array(expected) }
+  return { data: packCodes(codes), expected: new Uint8Array(expected) }
 }
 
 const decoded = (data: Uint8Array, scratch?: Scratch): Uint8Array => {
