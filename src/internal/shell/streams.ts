@@ -17,18 +17,33 @@ import { FrameExtent } from "../wire/frameExtent.js"
 import type { DecodeStreamOptions, EncodeStreamOptions, StreamMessage } from "../wire/stream.js"
 import { decodeStream, encodeStream, frameLimits } from "../wire/stream.js"
 
-/** Bytes that arrive in chunks, kept in one buffer that doubles as it fills, so appending is linear. */
+const EMPTY = new Uint8Array(0)
+
+/**
+ * Bytes that arrive in chunks. The first chunk is held as it came (a frame
+ * usually arrives whole: a join's request in one chunk, its answer in one or
+ * two), and only a second one starts a buffer of our own, which doubles as it
+ * fills, so appending is linear.
+ */
 class Accumulator {
-  private buffer = new Uint8Array(4096)
+  private buffer: Uint8Array = EMPTY
+  /** Whether `buffer` is ours to write into (false while it is the first chunk itself). */
+  private owned = false
   length = 0
 
   append(chunk: Uint8Array): void {
-    if (this.length + chunk.length > this.buffer.length) {
-      let capacity = this.buffer.length
+    if (this.length === 0) {
+      this.buffer = chunk
+      this.length = chunk.length
+      return
+    }
+    if (!this.owned || this.length + chunk.length > this.buffer.length) {
+      let capacity = Math.max(4096, this.buffer.length)
       while (capacity < this.length + chunk.length) capacity *= 2
       const grown = new Uint8Array(capacity)
       grown.set(this.buffer.subarray(0, this.length))
       this.buffer = grown
+      this.owned = true
     }
     this.buffer.set(chunk, this.length)
     this.length += chunk.length

@@ -28,35 +28,37 @@ const MAX_WIDTH = 12
 const WRITER_LIMIT = (1 << MAX_WIDTH) - 1
 
 // The encoder's dictionary: open addressing over (prefix code << 8 | byte),
-// 20 bits, stored as key << 12 | code. A slot is live only when its stamp is
-// the current generation, which makes a reset O(1) instead of clearing 64 KiB
-// for every small packet. Module-level because `lzwCompress` is synchronous
-// and never re-entered, so no two calls can see the table at once.
+// 20 bits, stored as key << 12 | code; 0 is a free slot (no entry is 0: its
+// code is at least 258). A reset frees only the slots this dictionary used,
+// listed as they are taken (at most one per code), so a small packet does
+// not clear 64 KiB, and a lookup reads one array, not a slot and its stamp.
+// Module-level because `lzwCompress` is synchronous and never re-entered,
+// so no two calls can see the table at once.
 const SLOTS = 1 << 14
 const SLOT_MASK = SLOTS - 1
-const slotEntries = new Uint32Array(SLOTS)
-const slotStamps = new Uint32Array(SLOTS)
-let generation = 0
+const slotEntries = new Int32Array(SLOTS)
+const usedSlots = new Uint16Array(1 << MAX_WIDTH)
+let usedCount = 0
 
-const nextGeneration = (): number => {
-  generation = (generation + 1) >>> 0
-  if (generation === 0) {
-    // Wrapped after 2^32 resets: old stamps could look live again.
-    slotStamps.fill(0)
-    generation = 1
-  }
-  return generation
+/** Frees every slot the dictionary took since the last reset. */
+const resetDictionary = (): void => {
+  for (let i = 0; i < usedCount; i++) slotEntries[usedSlots[i]!] = 0
+  usedCount = 0
 }
 
-// The decoder's dictionary, shared for the same reason. It needs no reset
-// between calls: a code is only read after this call has defined it (codes
-// 258 up to the next one to assign, each defined as the code after it
-// arrives), and literals keep length 1 for good.
-const prefix = new Uint16Array(1 << MAX_WIDTH)
-const suffix = new Uint8Array(1 << MAX_WIDTH)
-// The length of each code's string, so it is written straight into place,
-// back to front, without a scratch buffer.
-const length = new Uint16Array(1 << MAX_WIDTH).fill(1, 0, CLEAR)
+// The decoder's dictionary, shared for the same reason. A code's string is
+// always somewhere in this call's output already: each entry is the previous
+// code's string plus the first byte of the one after it, and those two sit
+// side by side in the output. So an entry is kept as where that run starts
+// and how long it is, and decoding a code copies bytes forward from earlier
+// output, instead of walking a prefix chain back to front a byte at a time.
+// No reset between calls: a code is only read after this call has defined
+// it (codes 258 up to the next one to assign, each defined as the code after
+// it arrives), so no entry points into another call's output.
+const entryStart = new Int32Array(1 << MAX_WIDTH)
+const entryLength = new Uint16Array(1 << MAX_WIDTH)
+/** Shorter copies are a loop: a native call costs more than it saves on a few bytes. */
+const COPY_WITHIN_FROM = 24
 
 /**
  * Compresses `data` into the exact bytes Go's `lzw.NewWriter(w, lzw.LSB, 8)`
@@ -111,7 +113,7 @@ const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
   let width = MIN_WIDTH
   let hi = EOF
   let overflow = 1 << MIN_WIDTH
-  let gen = nextGeneration()
+  resetDictionary()
 
   if (n > 0) {
     let code = data[0]!
@@ -120,8 +122,7 @@ const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
       const key = (code << 8) | byte
       let slot = ((key >>> 12) ^ key) & SLOT_MASK
       let found = -1
-      while (slotStamps[slot] === gen) {
-        const entry = slotEntries[slot]!
+      for (let entry = slotEntries[slot]!; entry !== 0; entry = slotEntries[slot]!) {
         if (entry >>> 12 === key) {
           found = entry & 0xfff
           break
@@ -155,12 +156,12 @@ const lzwCompressInto = (data: Uint8Array, scratch: Scratch): Uint8Array => {
         width = MIN_WIDTH
         hi = EOF
         overflow = 1 << MIN_WIDTH
-        gen = nextGeneration()
+        resetDictionary()
         continue
       }
       // `slot` is the first free slot of the probe sequence for `key`.
-      slotEntries[slot] = ((key << 12) | hi) >>> 0
-      slotStamps[slot] = gen
+      slotEntries[slot] = (key << 12) | hi
+      usedSlots[usedCount++] = slot
     }
     // Close: the pending code, and a clear if that fills the dictionary.
     bits |= code << nBits
@@ -220,6 +221,9 @@ export const lzwDecompress = (
   let hi = EOF
   let overflow = 1 << MIN_WIDTH
   let last = -1
+  // Where the previous code's string was written, and its length.
+  let lastStart = 0
+  let lastLength = 0
 
   for (;;) {
     while (nBits < width) {
@@ -242,44 +246,40 @@ export const lzwDecompress = (
     }
     if (code === EOF) break
 
+    const start = pos
     if (code < CLEAR) {
       if (pos >= out.length) {
         if (pos >= limit) return oversized(limit)
-        out = grow(out, pos, pos + 1, limit)
+        out = grow(out, pos, pos + 1, limit, scratch)
       }
       out[pos++] = code
-      if (last >= 0) {
-        define(hi, last, code)
-      }
     } else if (code <= hi) {
       // `code === hi` with a previous code is the one string not yet in the
-      // dictionary (the "KwKwK" case): last's string plus its own first byte.
+      // dictionary (the "KwKwK" case): last's string plus its own first byte,
+      // which a forward copy of one byte more than last's string makes, as
+      // that string ends right where this one starts.
       const pending = code === hi && last >= 0
-      const base = pending ? last : code
-      const baseLength = length[base]!
-      const total = pending ? baseLength + 1 : baseLength
+      const from = pending ? lastStart : entryStart[code]!
+      const total = pending ? lastLength + 1 : entryLength[code]!
       if (pos + total > out.length) {
         if (pos + total > limit) return oversized(limit)
-        out = grow(out, pos, pos + total, limit)
+        out = grow(out, pos, pos + total, limit, scratch)
       }
-      let c = base
-      let i = pos + baseLength - 1
-      while (c >= CLEAR) {
-        out[i--] = suffix[c]!
-        c = prefix[c]!
-      }
-      out[i] = c
-      const head = c
-      if (pending) out[pos + baseLength] = head
+      if (total >= COPY_WITHIN_FROM && !pending) out.copyWithin(pos, from, from + total)
+      else for (let i = 0; i < total; i++) out[pos + i] = out[from + i]!
       pos += total
-      if (last >= 0) {
-        define(hi, last, head)
-      }
     } else {
       return Either.left(decodeError("BadCompression", `invalid LZW code ${code}`))
     }
+    if (last >= 0) {
+      // The new entry: last's string and this one's first byte, side by side in the output.
+      entryStart[hi] = lastStart
+      entryLength[hi] = lastLength + 1
+    }
 
     last = code
+    lastStart = start
+    lastLength = pos - start
     hi++
     if (hi >= overflow) {
       if (width === MAX_WIDTH) {
@@ -293,19 +293,19 @@ export const lzwDecompress = (
     }
   }
   return Either.right(out.subarray(0, pos))
-
-  function define(code: number, previous: number, byte: number): void {
-    prefix[code] = previous
-    suffix[code] = byte
-    length[code] = length[previous]! + 1
-  }
 }
 
-/** A bigger output buffer holding the first `used` bytes: doubled, at least `need`, at most `limit`. */
-const grow = (out: Uint8Array, used: number, need: number, limit: number): Uint8Array => {
+/**
+ * A bigger output buffer holding the first `used` bytes: doubled, at least `need`, at most `limit`; taken
+ * from `scratch` when given, so that the next output of that size needs no growing.
+ */
+const grow = (out: Uint8Array, used: number, need: number, limit: number, scratch: Scratch | undefined): Uint8Array => {
   let size = Math.max(1, out.length * 2)
   while (size < need) size *= 2
-  const grown = new Uint8Array(Math.min(limit, size))
+  size = Math.min(limit, size)
+  // A scratch hands out a buffer larger than `out` here (`out` is its buffer, cut to at most `limit`, or a
+  // buffer of its own that the scratch did not keep), never `out` itself.
+  const grown = scratch === undefined ? new Uint8Array(size) : scratch.get(size)
   grown.set(out.subarray(0, used))
   return grown
 }

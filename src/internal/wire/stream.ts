@@ -33,12 +33,13 @@ import type { EncryptionVersion } from "./encryption.js"
 import { decryptStreamFrame, encryptStreamFrame, STREAM_FRAME_HEADER, streamFrameLength } from "./encryption.js"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
+import { Scratch } from "./lzw.js"
 import { emptyMemberFields, keySize as k, memberFieldsSize, readMemberField, writeMemberFields } from "./fields.js"
 import type { FrameLimits } from "./frameExtent.js"
 import { addLabelHeader, labelHeaderSize, removeLabelHeader } from "./label.js"
 import { MessageType } from "./messageType.js"
 import { packetCodecs } from "./messages.js"
-import { MsgpackReader, ownBytes, uintSize } from "./msgpack.js"
+import { MsgpackReader, MsgpackWriter, ownBytes, uintSize } from "./msgpack.js"
 import * as Canonical from "./canonical.js"
 import { fieldKeys } from "./fieldKeys.js"
 
@@ -66,7 +67,8 @@ const readRaw = (r: MsgpackReader, n: number): Uint8Array | undefined => {
     r.fail("Truncated", `need ${n} raw bytes, have ${r.remaining}`)
     return undefined
   }
-  const out = r.bytes.slice(r.pos, r.pos + n)
+  // Most push/pulls carry no user state: one shared empty array, not a copy of nothing.
+  const out = n === 0 ? EMPTY : r.bytes.slice(r.pos, r.pos + n)
   r.pos += n
   return out
 }
@@ -255,9 +257,31 @@ const wrapStream = (body: Uint8Array, options: EncodeStreamOptions = {}): Uint8A
   return label === "" ? out : addLabelHeader(label, out)
 }
 
+/**
+ * Where a frame to be compressed is written first: only its compressed form
+ * leaves this module, so the plain bytes need neither a buffer of their own
+ * nor the exact size counted beforehand. Kept while it stays under 256 KiB (a
+ * view of some 3,500 members); after a larger frame a small one replaces it.
+ * Encoding is synchronous, so no two frames share it at once.
+ */
+let plainWriter = new MsgpackWriter(8192)
+const KEEP_PLAIN_WRITER_UP_TO = 1 << 18
+
+/** `m` written into `plainWriter`: a view that the next call overwrites. */
+const encodePlain = <M>(codec: MessageCodec<M>, m: M): Uint8Array => {
+  const w = plainWriter
+  w.length = 0 // start over: the buffer is reused, its old bytes are overwritten
+  codec.write(w, m)
+  if (w.length > KEEP_PLAIN_WRITER_UP_TO) plainWriter = new MsgpackWriter(8192)
+  return w.finish()
+}
+
 /** Encodes a stream message (push/pull, reliable user message, ping, ack or err) and wraps it. */
-export const encodeStream = (m: StreamMessage, options: EncodeStreamOptions = {}): Uint8Array =>
-  wrapStream(encodeWith(codecOf(streamEncoders, m), m), options)
+export const encodeStream = (m: StreamMessage, options: EncodeStreamOptions = {}): Uint8Array => {
+  const codec = codecOf(streamEncoders, m)
+  // Compressed, the plain bytes are read once by the compressor and dropped.
+  return wrapStream(options.compress === true ? encodePlain(codec, m) : encodeWith(codec, m), options)
+}
 
 // ---------------------------------------------------------------------------
 // Decoding
@@ -284,6 +308,15 @@ export type StreamDecodeResult =
 
 const NEED_MORE: StreamDecodeResult = { _tag: "NeedMore" }
 
+/**
+ * Where a compressed frame is decompressed: a frame's decoding copies out
+ * everything it keeps (`copy: true`), so its plaintext is dead once decoded
+ * and the next frame can reuse the buffer. Kept up to 256 KiB (a view of some
+ * 3,500 members); a larger frame gets a buffer of its own. Decoding is
+ * synchronous, so no two frames share it at once.
+ */
+const decompressed = new Scratch(1 << 18)
+
 /** The limits a frame read with `options` is held to while it arrives (see `FrameExtent`). */
 export const frameLimits = (options: DecodeStreamOptions = {}): FrameLimits => ({
   maxFrameBytes: options.maxFrameBytes ?? 2 * MAX_PUSH_STATE_BYTES,
@@ -308,7 +341,7 @@ const decodeComplete = (buf: Uint8Array, maxNodes: number, allowCompress: boolea
     const c = readCompressStruct(r)
     if (r.error !== undefined || c === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad compress"))
     if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", "bytes after the compress message"))
-    return Either.flatMap(decompressStruct(c, MAX_STREAM_DECOMPRESSED), (inner) => decodeComplete(inner, maxNodes, false))
+    return Either.flatMap(decompressStruct(c, MAX_STREAM_DECOMPRESSED, decompressed), (inner) => decodeComplete(inner, maxNodes, false))
   }
   const m = readFrame(type, r, maxNodes)
   if (r.error !== undefined || m === undefined) return Either.left(r.error ?? decodeError("Malformed", "bad stream frame"))
@@ -362,7 +395,7 @@ export const decodeStream = (
   if (type === MessageType.Compress) {
     const c = readCompressStruct(r)
     if (r.error === undefined && c !== undefined) {
-      const inner = Either.flatMap(decompressStruct(c, MAX_STREAM_DECOMPRESSED), (buf) => decodeComplete(buf, maxNodes, false))
+      const inner = Either.flatMap(decompressStruct(c, MAX_STREAM_DECOMPRESSED, decompressed), (buf) => decodeComplete(buf, maxNodes, false))
       if (Either.isLeft(inner)) return Either.left(inner.left)
       message = inner.right
     }

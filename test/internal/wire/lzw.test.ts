@@ -3,26 +3,12 @@ import { Either, FastCheck as fc } from "effect"
 import { lzwCompress, lzwDecompress } from "../../../src/internal/wire/lzw.js"
 import { fixtureFile, hex, manifest } from "./securityFixtures.js"
 import { okBytes, oracleBatch } from "./securityOracle.js"
+import { packCodes } from "../../support/lzwCodes.js"
 
 const BIG = 1 << 24
 
 /** Packs codes LSB-first at the given widths, to hand-craft streams. */
-const pack = (codes: ReadonlyArray<readonly [code: number, width: number]>): Uint8Array => {
-  const out: Array<number> = []
-  let bits = 0
-  let nBits = 0
-  for (const [code, width] of codes) {
-    bits |= code << nBits
-    nBits += width
-    while (nBits >= 8) {
-      out.push(bits & 0xff)
-      bits >>>= 8
-      nBits -= 8
-    }
-  }
-  if (nBits > 0) out.push(bits & 0xff)
-  return new Uint8Array(out)
-}
+const pack = packCodes
 
 const decodedBytes = (data: Uint8Array, max = BIG): Uint8Array => {
   const result = lzwDecompress(data, max)
