@@ -102,8 +102,32 @@ const runReversed = (releases: Array<() => void>): { readonly error: unknown } |
 }
 
 /**
- * A lifetime closed with the current scope. Its fibers are forked interruptible (so they stop with
- * the scope even when this runs in an uninterruptible acquire) and carry the `member` log annotation.
+ * A lifetime whose fibers fork from `fiber`'s refs, made in a step the caller already runs on that
+ * fiber (a member's start reads everything it needs from its fiber in one step). Its fibers are
+ * forked interruptible (so they stop with the scope even when this runs in an uninterruptible
+ * acquire) and carry the `member` log annotation. The caller adds `close` to its scope.
+ */
+export const unsafeMake = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  runtimeFlags: RuntimeFlags.RuntimeFlags,
+  member: string
+): Lifetime => {
+  const refs = fiber.getFiberRefs()
+  const annotations = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
+  const runtime = Runtime.make({
+    context: fiber.currentContext,
+    runtimeFlags: RuntimeFlags.enable(runtimeFlags, RuntimeFlags.Interruption),
+    fiberRefs: FiberRefs.updateAs(refs, {
+      fiberId: fiber.id(),
+      fiberRef: FiberRef.currentLogAnnotations,
+      value: HashMap.set(annotations, "member", member)
+    })
+  })
+  return new Lifetime(Runtime.runFork(runtime))
+}
+
+/**
+ * A lifetime closed with the current scope (see `unsafeMake`).
  *
  * The runtime they fork from is made from this fiber's refs in one step, and the finalizer goes to
  * the scope as it is: `annotateLogs`, `interruptible`, `Effect.runtime` and `Effect.addFinalizer`
@@ -112,17 +136,10 @@ const runReversed = (releases: Array<() => void>): { readonly error: unknown } |
  */
 export const make = (member: string): Effect.Effect<Lifetime, never, Scope.Scope> =>
   Effect.withFiberRuntime((fiber, status) => {
-    const refs = fiber.getFiberRefs()
-    const annotations = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
-    const runtime = Runtime.make({
-      context: fiber.currentContext,
-      runtimeFlags: RuntimeFlags.enable(status.runtimeFlags, RuntimeFlags.Interruption),
-      fiberRefs: FiberRefs.updateAs(refs, {
-        fiberId: fiber.id(),
-        fiberRef: FiberRef.currentLogAnnotations,
-        value: HashMap.set(annotations, "member", member)
-      })
-    })
-    const lifetime = new Lifetime(Runtime.runFork(runtime))
-    return Effect.as(Scope.addFinalizer(Context.get(fiber.currentContext as Context.Context<Scope.Scope>, Scope.Scope), lifetime.close), lifetime)
+    const lifetime = unsafeMake(fiber, status.runtimeFlags, member)
+    return Effect.as(Scope.addFinalizer(scopeOf(fiber), lifetime.close), lifetime)
   })
+
+/** The scope in `fiber`'s context (the caller's type says there is one). */
+export const scopeOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Scope.Scope =>
+  Context.get(fiber.currentContext as Context.Context<Scope.Scope>, Scope.Scope)

@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { type Clock, Context, Data, DefaultServices, Effect, Exit, FiberId, FiberRef, Option, Tracer } from "effect"
+import { type Clock, Context, Data, DefaultServices, Effect, Exit, type Fiber, FiberId, FiberRef, Option, Tracer } from "effect"
 import type { Address } from "../../Transport.js"
 import { formatAddress } from "../swim/messages.js"
 import type { Observation } from "../swim/observation.js"
@@ -36,10 +36,15 @@ const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
  * The tracer an application installed, if any and if tracing is on; undefined for Effect's default.
  * Read from the fiber in one step (it runs once per member start).
  */
-export const installedTracer: Effect.Effect<Tracer.Tracer | undefined> = Effect.withFiberRuntime((fiber) => {
+export const installedTracer: Effect.Effect<Tracer.Tracer | undefined> = Effect.withFiberRuntime((fiber) =>
+  Effect.succeed(installedTracerOf(fiber))
+)
+
+/** `installedTracer`, read from `fiber` by a caller already running on it. */
+export const installedTracerOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Tracer.Tracer | undefined => {
   const tracer = fiber.currentTracer
-  return Effect.succeed(fiber.getFiberRef(FiberRef.currentTracerEnabled) && tracer !== defaultTracer ? tracer : undefined)
-})
+  return fiber.getFiberRef(FiberRef.currentTracerEnabled) && tracer !== defaultTracer ? tracer : undefined
+}
 
 /** A member's telemetry. */
 export interface Telemetry {

@@ -5,7 +5,7 @@
  */
 import type * as Dgram from "node:dgram"
 import type * as Net from "node:net"
-import { Effect, Queue, type Scope, Stream } from "effect"
+import { Effect, Scope } from "effect"
 import type { Address, Connection, NodeOptions, Packet, TransportShape } from "../../Transport.js"
 import { ipFamily } from "./address.js"
 import * as Errors from "./error.js"
@@ -16,40 +16,31 @@ import { boundPort, closeServer, openServer, SocketSet } from "./nodeTcp.js"
 import { closeUdp, openUdp, send, sendNow } from "./nodeUdp.js"
 import { bindPair, type Openers, type Pair } from "./bindPair.js"
 import * as FastPath from "./fastPath.js"
+import { LazyQueue } from "./lazyQueue.js"
 import * as StreamDialer from "./streamDialer.js"
-
-/**
- * What `queue` holds now, taken without waiting (nothing once it is shut
- * down). The queue is in memory, so the take runs to its end synchronously,
- * inside the caller's callback. An empty queue (the usual case: the shell
- * takes the fast path as it starts) is answered without running an effect,
- * which would cost a fiber.
- */
-const takeQueued = <A>(queue: Queue.Queue<A>): Iterable<A> => {
-  const size = queue.unsafeSize()
-  if (size._tag === "None" || size.value <= 0) return []
-  return Effect.runSync(Effect.flatMap(Queue.isShutdown(queue), (down) => (down ? Effect.succeed<Iterable<A>>([]) : Queue.takeAll(queue))))
-}
 
 /**
  * Binds UDP and TCP on `options.host:options.port`; closing the scope closes
  * every socket. See `Transport.makeNode`.
  *
- * The binds and their release are one `acquireRelease` run in the sockets'
- * callbacks: a child scope and a finalizer per socket and per queue cost a
- * few microseconds each at every start and close, and each kept a snapshot
- * of the caller's fiber refs for the transport's life.
+ * The binds run in the sockets' callbacks and one scope finalizer, added
+ * once both are bound, releases them: a child scope and a finalizer per
+ * socket and per queue cost a few microseconds each at every start and
+ * close, and each kept a snapshot of the caller's fiber refs for the
+ * transport's life. The queues are made only if something needs them
+ * (`LazyQueue`): a member takes packets and connections through the fast path.
  */
 export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Errors.TransportError, Scope.Scope> =>
   Effect.gen(function*() {
     const { host } = options
-    if (ipFamily(host) === undefined) {
+    const family = ipFamily(host)
+    if (family === undefined) {
       return yield* Effect.fail(Errors.bindFailed({ host, port: options.port }, "the bind host must be an IP literal"))
     }
     const maxPacketSize = options.maxPacketSize ?? 65 * 1024
     // Shut down by the release below, after the sockets that fill them are closed.
-    const packets = yield* Queue.bounded<Packet>(options.packetQueueCapacity ?? 1024)
-    const connections = yield* Queue.bounded<Connection>(options.connectionQueueCapacity ?? 64)
+    const packets = new LazyQueue<Packet>(options.packetQueueCapacity ?? 1024)
+    const connections = new LazyQueue<Connection>(options.connectionQueueCapacity ?? 64)
     const sockets = new SocketSet()
     const owner = new Metrics.TransportLabels()
     let open = true
@@ -82,29 +73,33 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
       isError: (result): result is Errors.TransportError => result instanceof Errors.TransportError
     }
 
-    const { port, udp } = yield* Effect.acquireRelease(
+    const release = (bound: Pair<Net.Server, Dgram.Socket>): Effect.Effect<void> =>
+      Effect.zipRight(
+        Effect.async<void>((resume) => {
+          // From now on, sends and connects say `Closed` instead of tripping over half-closed sockets.
+          open = false
+          closeUdp(bound.udp, () => closeServer(bound.server, sockets, () => resume(Effect.void)))
+        }),
+        Effect.zipRight(connections.shutdown, packets.shutdown)
+      )
+    // Uninterruptible from the binds to the finalizer, as an acquire is: bound sockets always have an owner.
+    const { port, udp } = yield* Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) =>
       Effect.async<Pair<Net.Server, Dgram.Socket>, Errors.TransportError>((resume) =>
         bindPair(openers, options.port, (result) =>
-          resume(result instanceof Errors.TransportError ? Effect.fail(result) : Effect.succeed(result)))
-      ),
-      (bound) =>
-        Effect.zipRight(
-          Effect.async<void>((resume) => {
-            // From now on, sends and connects say `Closed` instead of tripping over half-closed sockets.
-            open = false
-            closeUdp(bound.udp, () => closeServer(bound.server, sockets, () => resume(Effect.void)))
-          }),
-          Effect.zipRight(Queue.shutdown(connections), Queue.shutdown(packets))
-        )
-    )
+          resume(
+            result instanceof Errors.TransportError
+              ? Effect.fail(result)
+              : Effect.as(Scope.addFinalizer(scope, release(result)), result)
+          ))
+      )))
     const boundAddress: Address = { host, port }
 
-    const v6 = ipFamily(host) === 6
+    const v6 = family === 6
     const shape: TransportShape = {
       boundAddress,
-      packets: Stream.fromQueue(packets),
+      packets: packets.stream,
       sendPacket: (to, bytes) => send(udp, v6, () => open, to, bytes, owner),
-      connections: Stream.fromQueue(connections),
+      connections: connections.stream,
       connect: (to, timeoutMillis) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
@@ -132,14 +127,14 @@ export const makeNode = (options: NodeOptions): Effect.Effect<TransportShape, Er
     const fast: FastPath.FastPath = {
       receive: (receive) => {
         receiver = receive
-        for (const packet of takeQueued(packets)) deliver(packet)
+        for (const packet of packets.takeQueued()) deliver(packet)
         return () => {
           if (receiver === receive) receiver = undefined
         }
       },
       accept: (accept) => {
         acceptor = accept
-        for (const connection of takeQueued(connections)) handOver(connection, undefined)
+        for (const connection of connections.takeQueued()) handOver(connection, undefined)
         return () => {
           if (acceptor === accept) acceptor = undefined
         }

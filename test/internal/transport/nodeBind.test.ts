@@ -1,6 +1,7 @@
 /**
  * The Node transport's bind (src/internal/transport/node.ts): both sockets
- * are bound and released in their callbacks, under one scope finalizer.
+ * are bound and released in their callbacks, under one scope finalizer, in
+ * few interpreter steps (no queue is made until something needs one).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
@@ -8,6 +9,7 @@ import * as Dgram from "node:dgram"
 import * as Net from "node:net"
 import * as Transport from "../../../src/Transport.js"
 import { finalizersIn } from "../../support/scopeFinalizers.js"
+import { countSteps } from "../../support/stepCount.js"
 
 /** Whether TCP and UDP can both be bound on `port` right now (each closed again at once). */
 const portFree = (port: number) =>
@@ -33,5 +35,13 @@ describe("Transport.makeNode's bind", () => {
       expect(yield* portFree(port)).toBe(true)
       const sent = yield* Effect.exit(transport.sendPacket({ host: "127.0.0.1", port }, new Uint8Array([1])))
       expect(Exit.isFailure(sent) && sent.cause._tag === "Fail" ? sent.cause.error.reason : "no failure").toBe("Closed")
+    }))
+
+  it.live("binds in under 60 interpreter steps (69 with its two queues made up front)", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const { steps } = yield* countSteps(Scope.extend(Transport.makeNode({ host: "127.0.0.1", port: 0 }), scope))
+      yield* Scope.close(scope, Exit.void)
+      expect(steps).toBeLessThan(60)
     }))
 })
