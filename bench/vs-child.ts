@@ -17,6 +17,7 @@
  * Usage: node --expose-gc --import tsx bench/vs-child.ts --preset lan --n 50
  *   [--mode detect|loss] [--settle 2] [--window 10] [--loss 0.1]
  *   [--converge-limit 60] [--detect-limit 60] [--aligned false|true] [--extras false|true]
+ *   [--join-only] [--warm-up]
  */
 import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { loadavg } from "node:os"
@@ -50,6 +51,10 @@ const traceShapes = process.argv.includes("--shapes")
 const alignedProbing = process.argv.includes("--aligned") ? arg("aligned", "true") === "true" : undefined
 /** `--extras false`: verification pings, the repeated direct ping and the coverage floor off (docs/detection.md). */
 const extrasOff = process.argv.includes("--extras") && arg("extras", "true") === "false"
+/** `--join-only` (or BENCH_JOIN_ONLY=1): print the start and join figures and stop. */
+const joinOnly = process.argv.includes("--join-only") || process.env.BENCH_JOIN_ONLY === "1"
+/** `--warm-up`: start, join and close N members before the measured ones (a warm process). */
+const warmUp = process.argv.includes("--warm-up")
 
 const gc: () => void = (() => {
   try {
@@ -301,32 +306,49 @@ const cpuMillis = () => {
 }
 const systemCpuMillis = () => process.cpuUsage().system / 1000
 
+/** Starts N members one after another, each joining the first as soon as it started. */
+const startAndJoin = (prefix: string) =>
+  Effect.gen(function*() {
+    const members: Array<Member> = []
+    const starts: Array<number> = []
+    const joins: Array<number> = []
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now()
+      const m = yield* start(`${prefix}${i}`)
+      starts.push(performance.now() - t0)
+      members.push(m)
+      if (i === 0) continue
+      const t1 = performance.now()
+      yield* m.member.join([members[0]!.address])
+      joins.push(performance.now() - t1)
+    }
+    return { members, starts, joins }
+  })
+
 const program = Effect.gen(function*() {
   const out: Record<string, unknown> = { impl: "ts", preset, n, mode }
 
   // ---- start and join, one member after another
-  const members: Array<Member> = []
-  const starts: Array<number> = []
-  const joins: Array<number> = []
+  // --warm-up: a first cluster of N is started, joined and closed before the measured one, so that the
+  // measured join phase runs on code the JIT has already compiled (the Go child's --warm-up does the same).
+  if (warmUp) {
+    const w0 = performance.now()
+    const warm = yield* startAndJoin("warm-")
+    out.warmUpJoinPhaseMs = round(performance.now() - w0)
+    for (const m of warm.members) yield* Scope.close(m.scope, Exit.void)
+    yield* Effect.sleep(Duration.seconds(1))
+    gc()
+  }
   const began = performance.now()
   const beganCpu = cpuMillis()
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now()
-    const m = yield* start(`ts-${i}`)
-    starts.push(performance.now() - t0)
-    members.push(m)
-    if (i === 0) continue
-    const t1 = performance.now()
-    yield* m.member.join([members[0]!.address])
-    joins.push(performance.now() - t1)
-  }
+  const { joins, members, starts } = yield* startAndJoin("ts-")
   const joined = performance.now()
   out.startMsMedian = round(median(starts))
   out.joinMsMedian = round(median(joins))
   out.allJoinedMs = round(joined - began)
   out.joinPhaseCpuMs = round(cpuMillis() - beganCpu)
-  // BENCH_JOIN_ONLY=1: print the start and join figures and stop, for bisecting join() latency.
-  if (process.env.BENCH_JOIN_ONLY === "1") {
+  // --join-only: print the start and join figures and stop, for bisecting join() latency.
+  if (joinOnly) {
     console.log(JSON.stringify(out))
     process.exit(0)
   }

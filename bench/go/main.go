@@ -348,6 +348,8 @@ func main() {
 	loss := flag.Float64("loss", 0.1, "loss probability in the loss mode")
 	convergeLimit := flag.Float64("converge-limit", 60, "seconds to wait for full views")
 	detectLimit := flag.Float64("detect-limit", 60, "seconds to wait for detection")
+	warmUp := flag.Bool("warm-up", false, "start, join and shut down N members before the measured ones")
+	joinOnly := flag.Bool("join-only", false, "print the start and join figures and stop")
 	traceShapes := flag.Bool("shapes", false, "tally the steady and detecting windows' datagrams by wire shape")
 	flag.Parse()
 
@@ -381,45 +383,64 @@ func main() {
 	}
 
 	// ---- start and join, one member after another
-	members := make([]*member, 0, *n)
-	var seed string
-	starts := []float64{}
-	joins := []float64{}
+	startAndJoin := func(prefix string) (members []*member, starts, joins []float64) {
+		var seed string
+		for i := 0; i < *n; i++ {
+			t0 := time.Now()
+			t, port, err := newCountingTransport()
+			if err != nil {
+				fail("transport: %v", err)
+			}
+			c := makeConfig(i)
+			c.Name = prefix + strconv.Itoa(i)
+			c.Transport = t
+			c.BindAddr = "127.0.0.1"
+			c.BindPort = port
+			c.AdvertiseAddr = "127.0.0.1"
+			c.AdvertisePort = port
+			list, err := memberlist.Create(c)
+			if err != nil {
+				fail("create %d: %v", i, err)
+			}
+			starts = append(starts, ms(time.Since(t0)))
+			members = append(members, &member{list: list, t: t})
+			if i == 0 {
+				seed = "127.0.0.1:" + strconv.Itoa(port)
+				continue
+			}
+			t1 := time.Now()
+			if _, err := list.Join([]string{seed}); err != nil {
+				fail("join %d: %v", i, err)
+			}
+			joins = append(joins, ms(time.Since(t1)))
+		}
+		return
+	}
+	// --warm-up: a first cluster of N is started, joined and shut down before the measured one, so that the
+	// measured join phase runs in a warm process (the TS child's --warm-up does the same for its JIT).
+	if *warmUp {
+		w0 := time.Now()
+		warm, _, _ := startAndJoin("warm-")
+		out["warmUpJoinPhaseMs"] = ms(time.Since(w0))
+		for _, m := range warm {
+			m.list.Shutdown()
+		}
+		time.Sleep(time.Second)
+		runtime.GC()
+	}
 	began := time.Now()
 	beganCpu := cpuMillis()
-	for i := 0; i < *n; i++ {
-		t0 := time.Now()
-		t, port, err := newCountingTransport()
-		if err != nil {
-			fail("transport: %v", err)
-		}
-		c := makeConfig(i)
-		c.Transport = t
-		c.BindAddr = "127.0.0.1"
-		c.BindPort = port
-		c.AdvertiseAddr = "127.0.0.1"
-		c.AdvertisePort = port
-		list, err := memberlist.Create(c)
-		if err != nil {
-			fail("create %d: %v", i, err)
-		}
-		starts = append(starts, ms(time.Since(t0)))
-		members = append(members, &member{list: list, t: t})
-		if i == 0 {
-			seed = "127.0.0.1:" + strconv.Itoa(port)
-			continue
-		}
-		t1 := time.Now()
-		if _, err := list.Join([]string{seed}); err != nil {
-			fail("join %d: %v", i, err)
-		}
-		joins = append(joins, ms(time.Since(t1)))
-	}
+	members, starts, joins := startAndJoin("go-")
 	joined := time.Now()
 	out["startMsMedian"] = median(starts)
 	out["joinMsMedian"] = median(joins)
 	out["allJoinedMs"] = ms(joined.Sub(began))
 	out["joinPhaseCpuMs"] = cpuMillis() - beganCpu
+	if *joinOnly {
+		b, _ := json.Marshal(out)
+		fmt.Println(string(b))
+		return
+	}
 
 	// ---- convergence: when each member first sees all N
 	converged := make([]float64, *n)
