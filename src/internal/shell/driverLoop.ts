@@ -72,6 +72,8 @@ export const make = (loop: DriverLoop): RunningLoop => {
   /** Commands taken from the queue, run from `next` on. */
   let batch: ReadonlyArray<Command> = []
   let next = 0
+  /** A command `tryRun` runs at once: the only one, as it runs only with the mailbox empty (no array per packet). */
+  let solo: Command | undefined
   /** When the alarm set last will wake the loop (Infinity: none set); `alarmToken` tells a stale alarm from it. */
   let alarmAt = Infinity
   let alarmToken = 0
@@ -100,6 +102,10 @@ export const make = (loop: DriverLoop): RunningLoop => {
       if (pending.length > 0) return true
       if (timers.peekTime() <= clock.unsafeCurrentTimeMillis()) {
         step((timers.pop() as { readonly value: Timer }).value, undefined)
+      } else if (solo !== undefined) {
+        const command = solo
+        solo = undefined
+        step(undefined, command)
       } else if (next < batch.length) {
         step(undefined, batch[next++] as Command)
       } else {
@@ -242,8 +248,7 @@ export const make = (loop: DriverLoop): RunningLoop => {
   const tryRun = (command: Command): boolean => {
     // Queued commands go first: a command run here would overtake them.
     if (!parked || commands.size > 0) return false
-    batch = [command]
-    next = 0
+    solo = command
     return runHere()
   }
   return { run: live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever), tryRun }

@@ -93,6 +93,8 @@ const noteSize = (queue: BroadcastQueue, t: number, size: number): void => {
   if (size < (queue.minSizes[t] as number)) queue.minSizes[t] = size
 }
 
+const noneFinished: ReadonlyArray<Finished> = Object.freeze([])
+
 /**
  * Queues a message. Returns the waited-on broadcasts this displaced
  * (replaced by key, or dropped for capacity).
@@ -104,13 +106,14 @@ export const enqueueBroadcast = (
   key: string | undefined,
   notify = false,
   alternate?: PacketMessage
-): Array<Finished> => {
-  const finished: Array<Finished> = []
+): ReadonlyArray<Finished> => {
+  // Only a replaced leave announcement finishes anything: every other call returns the shared empty list.
+  let finished: ReadonlyArray<Finished> = noneFinished
   if (key !== undefined) {
     const previous = queue.byKey.get(key)
     if (previous !== undefined) {
       removeFromBucket(queue, previous)
-      if (previous.notify) finished.push({ message: previous.message, how: "replaced" })
+      if (previous.notify) finished = [{ message: previous.message, how: "replaced" }]
     }
   }
   const item: QueuedBroadcast = {

@@ -36,8 +36,7 @@ import type {
 } from "../swim/messages.js"
 import type { CodecTable, MessageCodec, ReadOptions } from "./codec.js"
 import { byTypeByte, codecOf, encodeWith, readByType } from "./codec.js"
-import type { DecodeError } from "./errors.js"
-import { decodeError } from "./errors.js"
+import { DecodeError, decodeError } from "./errors.js"
 import {
   emptyMemberFields,
   ipFieldSize,
@@ -391,11 +390,20 @@ export const decodeMessage = (
   bytes: Uint8Array,
   options?: DecodeMessageOptions
 ): Either.Either<PacketMessage, DecodeError> => {
-  if (bytes.length === 0) return Either.left(decodeError("Truncated", "empty message"))
+  const m = readMessage(bytes, options?.copy !== false)
+  return m instanceof DecodeError ? Either.left(m) : Either.right(m)
+}
+
+/**
+ * `decodeMessage` for the packet decoder, which reads every message of every datagram: the message or
+ * the error itself, with no `Either` around it.
+ */
+export const readMessage = (bytes: Uint8Array, copy: boolean): PacketMessage | DecodeError => {
+  if (bytes.length === 0) return decodeError("Truncated", "empty message")
   const r = new MsgpackReader(bytes, 1)
-  const m = readByType(packetByType, "packet", bytes[0]!, r, options?.copy === false ? VIEW : COPY)
-  if (r.error !== undefined) return Either.left(r.error)
-  if (m === undefined) return Either.left(decodeError("Malformed", "message did not decode"))
-  if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the message`))
-  return Either.right(m)
+  const m = readByType(packetByType, "packet", bytes[0]!, r, copy ? COPY : VIEW)
+  if (r.error !== undefined) return r.error
+  if (m === undefined) return decodeError("Malformed", "message did not decode")
+  if (r.remaining > 0) return decodeError("TrailingBytes", `${r.remaining} bytes after the message`)
+  return m
 }

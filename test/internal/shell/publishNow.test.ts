@@ -17,7 +17,7 @@ describe("Delivery.publishNow", () => {
     Effect.sync(() => {
       const delivery = Delivery.make<number>("none", undefined, member)
       let built = 0
-      const rest = delivery.publishNow(() => ++built)
+      const rest = delivery.publishNow(() => ++built, undefined)
       expect(rest).toBeUndefined()
       expect(built).toBe(0)
     }))
@@ -27,7 +27,7 @@ describe("Delivery.publishNow", () => {
       const delivery = Delivery.make<number>("now", { capacity: 4 }, member)
       const a = yield* delivery.subscribe
       const b = yield* delivery.subscribe
-      const rest = delivery.publishNow(() => 7)
+      const rest = delivery.publishNow(() => 7, undefined)
       expect(rest).toBeUndefined()
       expect(a.unsafeSize()).toEqual(Option.some(1))
       expect(b.unsafeSize()).toEqual(Option.some(1))
@@ -39,11 +39,11 @@ describe("Delivery.publishNow", () => {
       const delivery = Delivery.make<number>("full", { capacity: 2 }, member)
       const full = yield* delivery.subscribe
       const roomy = yield* delivery.subscribe
-      expect(delivery.publishNow(() => 1)).toBeUndefined()
-      expect(delivery.publishNow(() => 2)).toBeUndefined()
+      expect(delivery.publishNow(() => 1, undefined)).toBeUndefined()
+      expect(delivery.publishNow(() => 2, undefined)).toBeUndefined()
       yield* Queue.takeAll(roomy)
       const before = yield* dropped("full")
-      const rest = delivery.publishNow(() => 3)
+      const rest = delivery.publishNow(() => 3, undefined)
       expect(rest).toBeDefined()
       expect(delivery.dropped()).toBe(0)
       yield* rest!
@@ -58,9 +58,9 @@ describe("Delivery.publishNow", () => {
       const delivery = Delivery.make<number>("full-twice", { capacity: 1 }, member)
       yield* delivery.subscribe
       yield* delivery.subscribe
-      expect(delivery.publishNow(() => 1)).toBeUndefined()
+      expect(delivery.publishNow(() => 1, undefined)).toBeUndefined()
       const before = yield* dropped("full-twice")
-      yield* delivery.publishNow(() => 2)!
+      yield* delivery.publishNow(() => 2, undefined)!
       expect(delivery.dropped()).toBe(2)
       expect((yield* dropped("full-twice")) - before).toBe(2)
     })))
@@ -69,7 +69,7 @@ describe("Delivery.publishNow", () => {
     Effect.scoped(Effect.gen(function*() {
       const delivery = Delivery.make<number>("wait", { capacity: 1, strategy: "suspend" }, member)
       const queue = yield* delivery.subscribe
-      const rest = delivery.publishNow(() => 5)
+      const rest = delivery.publishNow(() => 5, undefined)
       expect(rest).toBeDefined()
       expect(queue.unsafeSize()).toEqual(Option.some(0))
       yield* rest!
