@@ -201,9 +201,11 @@ const dispatch = (step: Step, from: Address, message: PacketMessage, replyTo: nu
  * Advances `state` by one input at time `now` (ms) and returns what to do.
  * Mutates `state` in place. Never throws on any input value: a malformed
  * or unknown input is reported as a `Dropped` output and changes nothing.
+ * The outputs go into `out` (an empty array the caller may reuse from step
+ * to step), which is returned.
  */
-export const step = (state: CoreState, input: Input, now: number): Array<Output> => {
-  const s: Step = { state, now, out: [] }
+export const step = (state: CoreState, input: Input, now: number, out: Array<Output> = []): Array<Output> => {
+  const s: Step = { state, now, out }
   if (input === null || typeof input !== "object") {
     s.out.push({ _tag: "Dropped", reason: "UnknownMessage", detail: "not an input" })
     return s.out

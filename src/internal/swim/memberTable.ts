@@ -205,13 +205,16 @@ export class MemberTable<V extends NonNullable<unknown>> {
     }
   }
 
-  /** Whether some value satisfies `predicate`, visited as `forEach` does; stops at the first. */
-  some(predicate: (value: V) => boolean): boolean {
+  /**
+   * Whether some value satisfies `predicate`, visited as `forEach` does; stops at the first.
+   * `context` is handed to the predicate, so a check asked after every step needs no closure.
+   */
+  some<C = undefined>(predicate: (value: V, context: C) => boolean, context?: C): boolean {
     this.iterating++
     try {
       for (let i = 0; i < this.vals.length; i++) {
         const value = this.vals[i]
-        if (value !== undefined && predicate(value)) return true
+        if (value !== undefined && predicate(value, context as C)) return true
       }
       return false
     } finally {

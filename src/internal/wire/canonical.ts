@@ -140,3 +140,37 @@ export const versions = (b: Uint8Array, at = 0): Versions =>
 
 /** The canonical copy of member name `name`. */
 export const name = (name: string): string => names.get(name, same)
+
+/**
+ * Canonical names found by their UTF-8 bytes, so that reading a name the process already knows
+ * builds no string: a decoded name was built one character at a time, and then thrown away for the
+ * canonical copy. Names of ASCII only (their bytes are their character codes) are indexed, by a hash
+ * of the bytes; a hash taken by another name keeps that one (the newcomer is read the slow way, as
+ * before). Bounded with the names table.
+ */
+const namesByBytes = new Map<number, string>()
+
+const fnvBasis = 0x811c9dc5
+const fnvStep = (h: number, code: number): number => Math.imul(h ^ code, 0x01000193)
+
+/** The canonical name whose UTF-8 is `b[start, start + n)`, when it is indexed; else undefined. */
+export const knownName = (b: Uint8Array, start: number, n: number): string | undefined => {
+  let h = fnvBasis
+  for (let i = start; i < start + n; i++) h = fnvStep(h, b[i]!)
+  const found = namesByBytes.get(h >>> 0)
+  if (found === undefined || found.length !== n) return undefined
+  for (let i = 0; i < n; i++) if (found.charCodeAt(i) !== b[start + i]) return undefined
+  return found
+}
+
+/** Indexes canonical name `name` by its bytes (see `knownName`) when it is ASCII and there is room. */
+export const indexName = (name: string): void => {
+  if (namesByBytes.size >= canonicalCapacity) return
+  let h = fnvBasis
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i)
+    if (code >= 0x80) return
+    h = fnvStep(h, code)
+  }
+  if (!namesByBytes.has(h >>> 0)) namesByBytes.set(h >>> 0, name)
+}

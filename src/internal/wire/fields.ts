@@ -150,6 +150,35 @@ export const emptyMemberFields = (): MemberFields => ({
   versions: ZERO_VERSIONS
 })
 
+/** Clears `f` for the next struct: as `emptyMemberFields` makes it, for a reader that keeps one. */
+export const resetMemberFields = (f: MemberFields): void => {
+  f.name = undefined
+  f.host = undefined
+  f.port = 0
+  f.meta = EMPTY_BYTES
+  f.incarnation = undefined
+  f.versions = ZERO_VERSIONS
+}
+
+/**
+ * Reads a member name as `Canonical.name(r.readString())` does, but a name the process already knows
+ * is found by its bytes, with no string built. Bin, which a string field refuses, is left to
+ * `readString` and its error; an unknown name too, read again from where it starts.
+ */
+const readName = (r: MsgpackReader): string => {
+  const at = r.pos
+  const type = r.bytes[at]
+  if (at < r.end && type !== undefined && type >= 0xc4 && type <= 0xc6) return Canonical.name(r.readString())
+  const n = r.readSpan()
+  if (n === 0) return Canonical.name("")
+  const known = Canonical.knownName(r.bytes, r.spanStart, n)
+  if (known !== undefined) return known
+  r.pos = at
+  const name = Canonical.name(r.readString())
+  if (!r.failed) Canonical.indexName(name)
+  return name
+}
+
 /**
  * Reads one shared member field into `f` when `key` names one (the name
  * under `nameKey`); false otherwise, so the caller reads or skips the value.
@@ -157,7 +186,7 @@ export const emptyMemberFields = (): MemberFields => ({
 export const readMemberField = (r: MsgpackReader, key: string, nameKey: MemberNameKey, f: MemberFields): boolean => {
   switch (key) {
     case nameKey:
-      f.name = Canonical.name(r.readString())
+      f.name = readName(r)
       return true
     case "Addr":
       f.host = readIp(r, nameKey === "Node" ? "alive.Addr" : "pushNodeState.Addr")

@@ -45,6 +45,7 @@ import {
   missing,
   readIp,
   readMemberField,
+  resetMemberFields,
   writeIpField,
   writeMemberFields
 } from "./fields.js"
@@ -279,6 +280,9 @@ const accusation = <M extends Suspect | Dead>(tag: M["_tag"], type: MessageType)
   }
 })
 
+/** The fields of the alive being read: reading is synchronous and an alive holds no other, so one serves all. */
+const aliveFields = emptyMemberFields()
+
 const alive: MessageCodec<Alive> = {
   type: MessageType.Alive,
   size: (m) => 1 + 1 + memberFieldsSize("Node", m.node, m),
@@ -288,7 +292,8 @@ const alive: MessageCodec<Alive> = {
   },
   read: (r, { copy }) => {
     const n = r.readMapLength()
-    const f = emptyMemberFields()
+    const f = aliveFields
+    resetMemberFields(f)
     for (let i = 0; i < n && !r.failed; i++) {
       if (!readMemberField(r, r.readKey(fieldKeys), "Node", f)) r.skip()
     }

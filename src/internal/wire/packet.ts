@@ -238,6 +238,12 @@ export const decodePacket = (
     if (Either.isLeft(c)) return Either.left(c.left)
     buf = c.right
   }
+  const type = buf[0]
+  if (buf.length > 0 && type !== MessageType.Compound && type !== MessageType.Compress) {
+    // One bare message (an ack, a ping, a greeting): an array of exactly one, rather than one grown by a push.
+    const m = readMessage(buf, options.copy ?? true)
+    return m instanceof DecodeError ? Either.left(m) : Either.right({ messages: [m], truncated: 0 })
+  }
   ctx.maxDepth = options.maxDepth ?? 4
   ctx.budget = options.maxDecompressed ?? MAX_PACKET_DECOMPRESSED
   ctx.truncated = 0
