@@ -153,11 +153,16 @@ const namesByBytes = new Map<number, string>()
 const fnvBasis = 0x811c9dc5
 const fnvStep = (h: number, code: number): number => Math.imul(h ^ code, 0x01000193)
 
-/** The canonical name whose UTF-8 is `b[start, start + n)`, when it is indexed; else undefined. */
-export const knownName = (b: Uint8Array, start: number, n: number): string | undefined => {
+/** The index's key for the name whose UTF-8 is `b[start, start + n)` (FNV-1a, 32 bits). */
+export const nameHash = (b: Uint8Array, start: number, n: number): number => {
   let h = fnvBasis
   for (let i = start; i < start + n; i++) h = fnvStep(h, b[i]!)
-  const found = namesByBytes.get(h >>> 0)
+  return h >>> 0
+}
+
+/** The canonical name whose UTF-8 is `b[start, start + n)`, when it is indexed; else undefined. */
+export const knownName = (b: Uint8Array, start: number, n: number): string | undefined => {
+  const found = namesByBytes.get(nameHash(b, start, n))
   if (found === undefined || found.length !== n) return undefined
   for (let i = 0; i < n; i++) if (found.charCodeAt(i) !== b[start + i]) return undefined
   return found

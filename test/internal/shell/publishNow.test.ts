@@ -22,6 +22,22 @@ describe("Delivery.publishNow", () => {
       expect(built).toBe(0)
     }))
 
+  it.effect("builds the item from the input it is given, once for every subscriber", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const delivery = Delivery.make<string>("built", { capacity: 4 }, member)
+      const a = yield* delivery.subscribe
+      const b = yield* delivery.subscribe
+      let builds = 0
+      const build = (n: number) => {
+        builds++
+        return `item ${n}`
+      }
+      expect(delivery.publishNow(build, 41)).toBeUndefined()
+      expect(builds).toBe(1)
+      expect(yield* Queue.take(a)).toBe("item 41")
+      expect(yield* Queue.take(b)).toBe("item 41")
+    })))
+
   it.effect("under dropping, puts the item in every queue before it returns", () =>
     Effect.scoped(Effect.gen(function*() {
       const delivery = Delivery.make<number>("now", { capacity: 4 }, member)
