@@ -165,10 +165,10 @@ const upperBound = (bucket: ReadonlyArray<QueuedBroadcast>, id: number): number 
 const mergeInto = (queue: BroadcastQueue, t: number, items: Array<QueuedBroadcast>): void => {
   const bucket = bucketAt(queue, t)
   items.reverse()
-  for (const item of items) noteSize(queue, t, item.size)
+  for (let i = 0; i < items.length; i++) noteSize(queue, t, (items[i] as QueuedBroadcast).size)
   const at = upperBound(bucket, (items[0] as QueuedBroadcast).id)
   if (at === bucket.length) {
-    for (const item of items) bucket.push(item)
+    for (let i = 0; i < items.length; i++) bucket.push(items[i] as QueuedBroadcast)
     return
   }
   if (items.length === 1) {
@@ -255,7 +255,8 @@ export const takeBroadcasts = (
   // Moved items come grouped by source bucket, newest first; each group joins the next bucket in one merge.
   let group: Array<QueuedBroadcast> = []
   let groupBucket = -1
-  for (const item of moved) {
+  for (let m = 0; m < moved.length; m++) {
+    const item = moved[m] as QueuedBroadcast
     item.transmits++
     if (item.transmits >= limit) {
       queue.size--
