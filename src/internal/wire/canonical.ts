@@ -140,6 +140,9 @@ export const address = (host: string, port: number): Address => addresses.get(ho
  */
 export const knownAddress = (address: Address): Address => addresses.peek(address.host, address.port) ?? address
 
+/** The canonical `{ host, port }` when one was decoded before, else undefined; never adds one (see `knownAddress`). */
+export const peekAddress = (host: string, port: number): Address | undefined => addresses.peek(host, port)
+
 // The tuple is rebuilt from its key, so a lookup of a known tuple allocates no closure over the bytes.
 const versionsOfKey = (key: number): Versions => {
   const high = Math.floor(key / 2 ** 32)

@@ -161,21 +161,25 @@ export const resetMemberFields = (f: MemberFields): void => {
 }
 
 /**
- * Reads a member name as `Canonical.name(r.readString())` does, but a name the process already knows
- * is found by its bytes, with no string built. Bin, which a string field refuses, is left to
- * `readString` and its error; an unknown name too, read again from where it starts.
+ * Reads a member name as `r.readString()` does, but a name the process already knows is found by its
+ * bytes, with no string built. An unknown name is read again from where it starts and, with `keep`,
+ * made canonical (a member's own name, from its alive or push/pull entry); without, it is used as read
+ * (a name a ping claims, which may be anything). Bin, which a string field refuses, is left to
+ * `readString` and its error.
  */
-const readName = (r: MsgpackReader): string => {
+export const readName = (r: MsgpackReader, keep: boolean): string => {
   const at = r.pos
   const type = r.bytes[at]
-  if (at < r.end && type !== undefined && type >= 0xc4 && type <= 0xc6) return Canonical.name(r.readString())
+  if (at < r.end && type !== undefined && type >= 0xc4 && type <= 0xc6) return r.readString()
   const n = r.readSpan()
-  if (n === 0) return Canonical.name("")
+  if (n === 0) return ""
   const known = Canonical.knownName(r.bytes, r.spanStart, n)
   if (known !== undefined) return known
   r.pos = at
-  const name = Canonical.name(r.readString())
-  if (!r.failed) Canonical.indexName(name)
+  const read = r.readString()
+  if (!keep || r.failed) return read
+  const name = Canonical.name(read)
+  Canonical.indexName(name)
   return name
 }
 
@@ -186,7 +190,7 @@ const readName = (r: MsgpackReader): string => {
 export const readMemberField = (r: MsgpackReader, key: string, nameKey: MemberNameKey, f: MemberFields): boolean => {
   switch (key) {
     case nameKey:
-      f.name = readName(r)
+      f.name = readName(r, true)
       return true
     case "Addr":
       f.host = readIp(r, nameKey === "Node" ? "alive.Addr" : "pushNodeState.Addr")

@@ -92,6 +92,25 @@ describe("member names found by their bytes", () => {
     expect(decodedName(first)).toBe(first)
   })
 
+  it("a name a ping or an accusation claims is found when known, and not made canonical when not", () => {
+    const member = decodedName("by-bytes-member")
+    const ping = decodeMessage(encodeMessage({
+      _tag: "Ping",
+      seqNo: 1,
+      node: "by-bytes-member",
+      source: { address: { host: "127.0.0.1", port: 7946 }, node: "by-bytes-stranger" }
+    }))
+    if (Either.isLeft(ping) || ping.right._tag !== "Ping") throw new Error("the ping did not decode")
+    expect(ping.right.node).toBe(member)
+    expect(ping.right.source?.node).toBe("by-bytes-stranger")
+    const stranger = bytesOf("by-bytes-stranger")
+    expect(Canonical.knownName(stranger, 0, stranger.length)).toBeUndefined()
+    const suspect = decodeMessage(encodeMessage({ _tag: "Suspect", incarnation: 2, node: "by-bytes-member", from: "by-bytes-other" }))
+    expect(Either.isRight(suspect) && suspect.right._tag === "Suspect" && suspect.right.node).toBe(member)
+    const other = bytesOf("by-bytes-other")
+    expect(Canonical.knownName(other, 0, other.length)).toBeUndefined()
+  })
+
   it("a name sent as bin, or cut short, is refused as it was before the index", () => {
     decodedName("bin-name")
     const asBin = decodeMessage(aliveWithName((w) => w.byte(0xc4).byte(8).raw(bytesOf("bin-name"))))
