@@ -19,8 +19,13 @@
  * member from its own address, as a newcomer greets every member; 200 per
  * round, each a new name, so A's table grows by 200 a round).
  *
+ * Senders (`--senders`): `strangers` (the default, as in the second pass) are addresses A knows nothing
+ * of; with `members`, each of the 8 senders first greets A with its own alive (`loop-sender-<i>`, at its
+ * address), so the acks, pings and gossip come from members, as in a cluster, and the ping's source is
+ * `loop-sender-0`. The senders never answer A's probes, so they turn suspect, then dead, during the run.
+ *
  * Usage (bundled): node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 bench/.build/recv-loop-X.mjs
- *   [--count 8000] [--rounds 5] [--kinds ack,alives,ping,bad]
+ *   [--count 8000] [--rounds 5] [--kinds ack,alives,ping,bad] [--senders strangers|members]
  */
 import * as Dgram from "node:dgram"
 import { PerformanceObserver } from "node:perf_hooks"
@@ -107,6 +112,16 @@ const main = Effect.gen(function*() {
   }
   const froms = sinks.map((sink) => ({ host: "127.0.0.1", port: sink.address().port }))
   const from = froms[0]!
+  const senders = flag("senders", "strangers")
+  if (senders !== "strangers" && senders !== "members") throw new Error("--senders must be strangers or members")
+  const senderName = senders === "members" ? "loop-sender-0" : "loop-sender"
+  if (senders === "members") {
+    froms.forEach((address, i) => {
+      const alive: PacketMessage = { _tag: "Alive", incarnation: 1, node: `loop-sender-${i}`, address, meta: new Uint8Array(0), versions }
+      receive!({ from: address, bytes: encodePacket([alive], { compress: true, crc: true }) })
+    })
+    yield* Effect.sleep(100)
+  }
 
   const bytesOf = (kind: Kind, i: number, round = 0): Uint8Array => {
     const messages: ReadonlyArray<PacketMessage> = kind === "greeting"
@@ -121,7 +136,7 @@ const main = Effect.gen(function*() {
       : kind === "ack"
       ? [{ _tag: "Ack", seqNo: 1_000_000 + i, payload: new Uint8Array(0) }]
       : kind === "ping"
-      ? [{ _tag: "Ping", seqNo: i + 1, node: aSelf.name, source: { address: from, node: "loop-sender" } }]
+      ? [{ _tag: "Ping", seqNo: i + 1, node: aSelf.name, source: { address: from, node: senderName } }]
       : Array.from({ length: 8 }, () => ({
         _tag: "Alive" as const,
         incarnation: bSelf.incarnation,

@@ -62,6 +62,12 @@ export interface DriverOptions {
   readonly onOutput?: ((output: Output) => void) | undefined
 }
 
+/** `array`, emptied with its capacity kept. */
+const emptied = <A>(array: Array<A>): Array<A> => {
+  while (array.length > 0) array.pop()
+  return array
+}
+
 /** A driver for `core`, performing through `runtime`. */
 export const make = (core: CoreState, runtime: Runtime, options: DriverOptions = {}): Driver => {
   const onOutput = options.onOutput
@@ -111,10 +117,26 @@ export const make = (core: CoreState, runtime: Runtime, options: DriverOptions =
     }
   }
 
+  /**
+   * The outputs array of the outermost step, reused by the next: a step's outputs are performed and
+   * read (by `request`, `call`, `join`) before the driver method that stepped returns, so nothing keeps
+   * the array. A fresh one per step was a steady share of a member's garbage. Emptied by `pop`, which
+   * keeps the capacity (`length = 0` gives it up). A step run from within a step (an output's callback
+   * that steps again) gets an array of its own.
+   */
+  const reused: Array<Output> = []
+  let depth = 0
+
   const step = (input: Input): Array<Output> => {
-    const outputs = Core.step(core, input, runtime.now())
-    for (let i = 0; i < outputs.length; i++) perform(outputs[i] as Output)
-    return outputs
+    const out = depth === 0 ? emptied(reused) : []
+    depth++
+    try {
+      const outputs = Core.step(core, input, runtime.now(), out)
+      for (let i = 0; i < outputs.length; i++) perform(outputs[i] as Output)
+      return outputs
+    } finally {
+      depth--
+    }
   }
 
   const firstDropped = (outputs: ReadonlyArray<Output>): Dropped | undefined => {

@@ -47,14 +47,13 @@ export class BatchGauges {
     this.membershipChanged = true
   }
 
-  /** Updates every gauge whose value moved. */
-  readonly update = (): void => {
-    const { countAlive, healthScore, now, queueDepths } = this.sources
+  /** Updates every gauge whose value moved; `at` is the time now when the caller has just read it. */
+  readonly update = (at: number = this.sources.now()): void => {
+    const { countAlive, healthScore, queueDepths } = this.sources
     const depths = queueDepths()
     this.set(metrics.healthScore, healthScore())
     this.set(metrics.membershipQueue, depths.membership)
     this.set(metrics.userQueue, depths.user)
-    const at = now()
     const since = at - this.countedAt
     if ((this.membershipChanged && since >= eventRecountMillis) || since >= recountMillis) {
       this.membershipChanged = false

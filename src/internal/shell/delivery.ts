@@ -41,8 +41,9 @@ export interface Delivery<A> {
    * driver step): with no subscriber the item is not even built; under `dropping` every offer is
    * immediate. What is left, if anything (drops to count and log, or an offer that may slide or wait),
    * is returned for the caller to run later, in order; undefined means the item is fully delivered.
+   * The item is `build(input)`: a builder made once and its input, rather than a closure per item.
    */
-  readonly publishNow: (item: () => A) => Effect.Effect<void> | undefined
+  readonly publishNow: <X>(build: (input: X) => A, input: X) => Effect.Effect<void> | undefined
   /** Whether any subscriber could take an item now without dropping (lets a publisher skip decoding). */
   readonly wanted: () => boolean
   /** Counts an item that no subscriber could take (after `wanted` said so) as dropped by each. */
@@ -113,9 +114,9 @@ export const make = <A>(stream: string, options: DeliveryOptions | undefined, me
     ),
     publish: (item) =>
       subscribers.size === 0 ? Effect.void : Effect.forEach(subscribers, (queue) => offer(queue, item), { discard: true }),
-    publishNow: (make) => {
+    publishNow: (build, input) => {
       if (subscribers.size === 0) return undefined
-      const item = make()
+      const item = build(input)
       if (strategy !== "dropping") return Effect.forEach(subscribers, (queue) => offer(queue, item), { discard: true })
       let drops = 0
       for (const queue of subscribers) if (!queue.unsafeOffer(item)) drops++

@@ -35,8 +35,8 @@ export interface DriverLoop {
   readonly commands: Mailbox<Command>
   readonly timers: EventQueue<Timer>
   readonly clock: Clock.Clock
-  /** After every batch of work (gauges). */
-  readonly afterBatch: () => void
+  /** After every batch of work (gauges), with the time the loop read last: the batch's end, give or take a step. */
+  readonly afterBatch: (now: number) => void
 }
 
 /** The class of Effect's live clock, on which the alarm needs no fiber. */
@@ -72,6 +72,13 @@ export const make = (loop: DriverLoop): RunningLoop => {
   /** Commands taken from the queue, run from `next` on. */
   let batch: ReadonlyArray<Command> = []
   let next = 0
+  /**
+   * The clock as `runDue` read it last. A batch ends with a read that found nothing due, so the gauges
+   * after it take this rather than read the clock again (a read per packet, ~60 ns here).
+   */
+  let lastRead = 0
+  /** A command `tryRun` runs at once: the only one, as it runs only with the mailbox empty (no array per packet). */
+  let solo: Command | undefined
   /** When the alarm set last will wake the loop (Infinity: none set); `alarmToken` tells a stale alarm from it. */
   let alarmAt = Infinity
   let alarmToken = 0
@@ -98,8 +105,13 @@ export const make = (loop: DriverLoop): RunningLoop => {
   const runDue = (): boolean => {
     for (;;) {
       if (pending.length > 0) return true
-      if (timers.peekTime() <= clock.unsafeCurrentTimeMillis()) {
+      lastRead = clock.unsafeCurrentTimeMillis()
+      if (timers.peekTime() <= lastRead) {
         step((timers.pop() as { readonly value: Timer }).value, undefined)
+      } else if (solo !== undefined) {
+        const command = solo
+        solo = undefined
+        step(undefined, command)
       } else if (next < batch.length) {
         step(undefined, batch[next++] as Command)
       } else {
@@ -173,7 +185,7 @@ export const make = (loop: DriverLoop): RunningLoop => {
     }
     // Let go of the command run here: it may hold a whole push/pull's states until the next batch.
     batch = noCommands
-    loop.afterBatch()
+    loop.afterBatch(lastRead)
     const at = timers.peekTime()
     if (at < alarmAt) {
       if (live) armLive()
@@ -225,7 +237,7 @@ export const make = (loop: DriverLoop): RunningLoop => {
   const cycle: Effect.Effect<void> = Effect.suspend(() => {
     parked = false
     if (runDue()) return deliver
-    loop.afterBatch()
+    loop.afterBatch(lastRead)
     batch = commands.takeAll()
     next = 0
     if (batch.length > 0) return Effect.void
@@ -242,8 +254,7 @@ export const make = (loop: DriverLoop): RunningLoop => {
   const tryRun = (command: Command): boolean => {
     // Queued commands go first: a command run here would overtake them.
     if (!parked || commands.size > 0) return false
-    batch = [command]
-    next = 0
+    solo = command
     return runHere()
   }
   return { run: live ? forever : Effect.zipRight(Effect.fork(alarmFiber), forever), tryRun }

@@ -15,6 +15,7 @@ import type * as ChunkSource from "../transport/chunkSource.js"
 import { DecodeError } from "../wire/errors.js"
 import { encodeStream, type StreamMessage } from "../wire/stream.js"
 import type { StreamAnswer } from "../driver/driver.js"
+import { addressKey } from "../swim/addressKey.js"
 import { formatAddress } from "../swim/messages.js"
 import { decodePacket } from "../wire/packet.js"
 import type { MemberMetrics } from "./memberMetrics.js"
@@ -45,7 +46,7 @@ export type PacketOutcome = Command | undefined | { readonly log: ReadonlyArray<
  */
 export const admitPacket = (wire: WireOptions, member: MemberMetrics, guards?: PacketGuards) =>
 (from: Address, bytes: Uint8Array): PacketOutcome => {
-  if (guards !== undefined && !guards.rateLimit.allow(formatAddress(from), guards.now())) {
+  if (guards !== undefined && !guards.rateLimit.allow(addressKey(from), guards.now())) {
     member.count(guardMetrics.packetsRateLimited)
     return undefined
   }

@@ -204,6 +204,8 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
     })
   }
 
+  const publicEvent = (event: CoreEvent): MembershipEvent => options.toEvent(event, options.now())
+
   return {
     pending,
     later,
@@ -265,7 +267,7 @@ export const make = <A>(options: NodeRuntimeOptions<A>): NodeRuntime => {
       }
       // Offered here, in the step, when that needs no effect (no subscriber, or dropping queues): a news
       // alive then wakes no fiber.
-      const rest = events.publishNow(() => options.toEvent(event, options.now()))
+      const rest = events.publishNow(publicEvent, event)
       if (rest !== undefined) pending.push(rest)
     },
     deliver: (from, payload, origin, sender) => {

@@ -8,11 +8,17 @@
  * taken; the transport's stream is read, by a fiber of its own, only when it
  * has no fast path.
  *
+ * A packet's source is swapped for the canonical copy of its address when
+ * one was decoded before (a member's, from its alive; wire/canonical.ts):
+ * the member tables already hold that object's `host:port` key, so the rate
+ * limit and the core find the sender without building the key again.
+ *
  * @internal
  */
 import { Effect, FiberRef, LogLevel, type Scope, Stream } from "effect"
 import type { Address, TransportShape } from "../../Transport.js"
 import * as FastPath from "../transport/fastPath.js"
+import * as Canonical from "../wire/canonical.js"
 import type { PacketOutcome } from "./inbound.js"
 import type { Command } from "./nodeRuntime.js"
 
@@ -45,7 +51,7 @@ export const receivePackets = (options: {
       return Effect.asVoid(Effect.acquireRelease(
         Effect.sync(() =>
           fast.receive(({ bytes, from }) => {
-            const command = commandOf(from, bytes)
+            const command = commandOf(Canonical.knownAddress(from), bytes)
             return command === undefined || submitNow(command)
           })
         ),
@@ -54,7 +60,7 @@ export const receivePackets = (options: {
     }
     return Effect.sync(() => {
       fork(Stream.runForEach(transport.packets, ({ bytes, from }) => {
-        const command = commandOf(from, bytes)
+        const command = commandOf(Canonical.knownAddress(from), bytes)
         return command === undefined ? Effect.void : submit(command)
       }))
     })

@@ -93,6 +93,8 @@ const noteSize = (queue: BroadcastQueue, t: number, size: number): void => {
   if (size < (queue.minSizes[t] as number)) queue.minSizes[t] = size
 }
 
+const noneFinished: ReadonlyArray<Finished> = Object.freeze([])
+
 /**
  * Queues a message. Returns the waited-on broadcasts this displaced
  * (replaced by key, or dropped for capacity).
@@ -104,13 +106,14 @@ export const enqueueBroadcast = (
   key: string | undefined,
   notify = false,
   alternate?: PacketMessage
-): Array<Finished> => {
-  const finished: Array<Finished> = []
+): ReadonlyArray<Finished> => {
+  // Only a replaced leave announcement finishes anything: every other call returns the shared empty list.
+  let finished: ReadonlyArray<Finished> = noneFinished
   if (key !== undefined) {
     const previous = queue.byKey.get(key)
     if (previous !== undefined) {
       removeFromBucket(queue, previous)
-      if (previous.notify) finished.push({ message: previous.message, how: "replaced" })
+      if (previous.notify) finished = [{ message: previous.message, how: "replaced" }]
     }
   }
   const item: QueuedBroadcast = {
@@ -162,10 +165,10 @@ const upperBound = (bucket: ReadonlyArray<QueuedBroadcast>, id: number): number 
 const mergeInto = (queue: BroadcastQueue, t: number, items: Array<QueuedBroadcast>): void => {
   const bucket = bucketAt(queue, t)
   items.reverse()
-  for (const item of items) noteSize(queue, t, item.size)
+  for (let i = 0; i < items.length; i++) noteSize(queue, t, (items[i] as QueuedBroadcast).size)
   const at = upperBound(bucket, (items[0] as QueuedBroadcast).id)
   if (at === bucket.length) {
-    for (const item of items) bucket.push(item)
+    for (let i = 0; i < items.length; i++) bucket.push(items[i] as QueuedBroadcast)
     return
   }
   if (items.length === 1) {
@@ -252,7 +255,8 @@ export const takeBroadcasts = (
   // Moved items come grouped by source bucket, newest first; each group joins the next bucket in one merge.
   let group: Array<QueuedBroadcast> = []
   let groupBucket = -1
-  for (const item of moved) {
+  for (let m = 0; m < moved.length; m++) {
+    const item = moved[m] as QueuedBroadcast
     item.transmits++
     if (item.transmits >= limit) {
       queue.size--

@@ -80,7 +80,8 @@ export const completeLeave = (step: Step): void => {
 }
 
 const finishBroadcasts = (step: Step, finished: ReadonlyArray<Finished>): void => {
-  for (const f of finished) {
+  for (let i = 0; i < finished.length; i++) {
+    const f = finished[i] as Finished
     // Only the leave announcement is waited on. A replacement means we rejoined before it went out.
     if (f.message._tag === "Dead" && step.state.leaveWaiting && f.how !== "replaced") completeLeave(step)
   }

@@ -48,6 +48,17 @@ export const makeRecord = (
   stateChangedAt
 })
 
+/** A new record of the member an alive message is about (the shape `makeRecord` gives), with no fields object between. */
+export const recordOfAlive = (a: Alive, state: NodeState, stateChangedAt: number): MemberRecord => ({
+  name: a.node,
+  address: a.address,
+  meta: a.meta,
+  incarnation: a.incarnation,
+  state,
+  versions: a.versions,
+  stateChangedAt
+})
+
 /** A copy of a record, safe to hand to the outside. */
 export const toMember = (record: MemberRecord): Member => makeRecord(record, record.state, record.stateChangedAt)
 

@@ -43,7 +43,11 @@ export class KeyInterner {
   /** The number of `key`, numbering it if there is room; undefined (and counted) when full. */
   intern(key: string): number | undefined {
     const known = this.ids.get(key)
-    if (known !== undefined) return known
+    return known !== undefined ? known : this.internNew(key)
+  }
+
+  /** `intern` for a key the caller just found unnumbered (`idOf` gave undefined): no second lookup. */
+  internNew(key: string): number | undefined {
     if (this.ids.size >= this.capacity) {
       this.refusals++
       return undefined
@@ -89,7 +93,11 @@ export class MemberTable<V extends NonNullable<unknown>> {
   }
 
   private positionOf(key: string): number {
-    const id = this.interner.idOf(key)
+    return this.positionBy(key, this.interner.idOf(key))
+  }
+
+  /** Where `key`, numbered `id` by the interner (undefined: not numbered), sits in `vals`; -1 when absent. */
+  private positionBy(key: string, id: number | undefined): number {
     // A numbered key is never in `others`: the interner refuses a key only once it is full, and stays full.
     if (id !== undefined) return id < this.slots.length ? (this.slots[id] as number) - 1 : -1
     return (this.others.get(key) ?? 0) - 1
@@ -108,7 +116,10 @@ export class MemberTable<V extends NonNullable<unknown>> {
 
   /** Sets `key`; a new key goes last in the order, a present one keeps its place. */
   set(key: string, value: V): this {
-    const at = this.positionOf(key)
+    // One lookup of the key's number serves both the position and, for a new entry, the slot: a new
+    // member's name and address are looked up once per table rather than three times.
+    const known = this.interner.idOf(key)
+    const at = this.positionBy(key, known)
     if (at >= 0) {
       this.vals[at] = value
       return this
@@ -116,7 +127,7 @@ export class MemberTable<V extends NonNullable<unknown>> {
     const position = this.vals.length
     this.vals.push(value)
     this.count++
-    const id = this.interner.intern(key)
+    const id = known ?? this.interner.internNew(key)
     if (id === undefined) {
       this.others.set(key, position + 1)
       return this
@@ -205,13 +216,16 @@ export class MemberTable<V extends NonNullable<unknown>> {
     }
   }
 
-  /** Whether some value satisfies `predicate`, visited as `forEach` does; stops at the first. */
-  some(predicate: (value: V) => boolean): boolean {
+  /**
+   * Whether some value satisfies `predicate`, visited as `forEach` does; stops at the first.
+   * `context` is handed to the predicate, so a check asked after every step needs no closure.
+   */
+  some<C = undefined>(predicate: (value: V, context: C) => boolean, context?: C): boolean {
     this.iterating++
     try {
       for (let i = 0; i < this.vals.length; i++) {
         const value = this.vals[i]
-        if (value !== undefined && predicate(value)) return true
+        if (value !== undefined && predicate(value, context as C)) return true
       }
       return false
     } finally {

@@ -16,7 +16,7 @@ import { applyAwarenessDelta } from "./awareness.js"
 import { broadcastMembership } from "./dissemination.js"
 import type { Address, Alive, Dead, PushNodeState, Suspect } from "./messages.js"
 import { formatAddress, NodeState, sameAddress } from "./messages.js"
-import { makeRecord, type MemberRecord, takeAlive, toMember } from "./member.js"
+import { makeRecord, type MemberRecord, recordOfAlive, takeAlive, toMember } from "./member.js"
 import { nextInt } from "./random.js"
 import { observe } from "./observation.js"
 import { clusterSize, type CoreState, emit, newToken, selfRecord, setTimer, type Step } from "./state.js"
@@ -83,7 +83,7 @@ const answerStaleAccusation = (step: Step, node: string): void => {
 
 const insertNewMember = (step: Step, a: Alive): MemberRecord =>
   // Created dead, so the update below applies and reports a join.
-  insertRecord(step.state, { name: a.node, address: a.address, meta: a.meta, incarnation: a.incarnation, versions: a.versions }, NodeState.Dead, step.now)
+  placeRecord(step.state, recordOfAlive(a, NodeState.Dead, step.now))
 
 /**
  * Adds a record for a member the table does not hold, in `nodeState`, changed

@@ -352,6 +352,9 @@ export const probeTimedOut = (step: Step, seqNo: number): void => {
   }
 }
 
+/** An ack's empty payload, shared: a length-0 array holds nothing to change, and a new one cost two objects per ping. */
+const noPayload = new Uint8Array(0)
+
 /** Answers a ping addressed to us (on its stream when it came on one: `replyTo`). */
 export const handlePing = (step: Step, from: Address, ping: Ping, replyTo: number | undefined): void => {
   const { state } = step
@@ -360,7 +363,7 @@ export const handlePing = (step: Step, from: Address, ping: Ping, replyTo: numbe
     step.out.push({ _tag: "Dropped", reason: "NotForUs", detail: `${over} for ${ping.node}` })
     return
   }
-  const ack: Ack = { _tag: "Ack", seqNo: ping.seqNo, payload: new Uint8Array(0) }
+  const ack: Ack = { _tag: "Ack", seqNo: ping.seqNo, payload: noPayload }
   // A stream ping is answered on its stream, a packet ping by packet (with gossip piggybacked).
   if (replyTo !== undefined) step.out.push({ _tag: "StreamReply", replyTo, messages: [ack] })
   else if (ping.source === undefined || sameAddress(ping.source.address, from)) sendWithPiggyback(step, from, [ack])

@@ -27,20 +27,25 @@ export const makeRng = (seed: number): Rng => {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0
     return (z ^ (z >>> 16)) >>> 0
   }
-  const rng: Rng = { a: next(), b: next(), c: next(), d: next() }
+  const rng: Rng = { a: next() | 0, b: next() | 0, c: next() | 0, d: next() | 0 }
   for (let i = 0; i < 12; i++) nextUint32(rng)
   return rng
 }
 
-/** A uniformly distributed unsigned 32-bit integer. */
+/**
+ * A uniformly distributed unsigned 32-bit integer. The state words are kept
+ * as signed 32-bit values (`| 0`), the same bits as unsigned: those are
+ * small integers to V8, where unsigned ones above 2^31 are boxed numbers,
+ * one allocation per word and draw.
+ */
 export const nextUint32 = (rng: Rng): number => {
-  const t = (((rng.a + rng.b) >>> 0) + rng.d) >>> 0
-  rng.d = (rng.d + 1) >>> 0
+  const t = (((rng.a + rng.b) | 0) + rng.d) | 0
+  rng.d = (rng.d + 1) | 0
   rng.a = rng.b ^ (rng.b >>> 9)
-  rng.b = (rng.c + (rng.c << 3)) >>> 0
-  rng.c = ((rng.c << 21) | (rng.c >>> 11)) >>> 0
-  rng.c = (rng.c + t) >>> 0
-  return t
+  rng.b = (rng.c + (rng.c << 3)) | 0
+  rng.c = (rng.c << 21) | (rng.c >>> 11)
+  rng.c = (rng.c + t) | 0
+  return t >>> 0
 }
 
 /** A float in [0, 1). */

@@ -22,7 +22,10 @@ const isPingLike = (m: PacketMessage): boolean => m._tag === "Ping" || m._tag ==
 /** The packet's messages with pings beyond the cap left out (and the drop reported). */
 export const capPings = (step: Step, messages: ReadonlyArray<PacketMessage>): ReadonlyArray<PacketMessage> => {
   let pings = 0
-  for (const m of messages) if (m !== null && typeof m === "object" && isPingLike(m)) pings++
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as PacketMessage
+    if (m !== null && typeof m === "object" && isPingLike(m)) pings++
+  }
   if (pings <= maxPingsPerPacket) return messages
   const kept: Array<PacketMessage> = []
   let seen = 0

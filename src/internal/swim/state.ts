@@ -197,10 +197,10 @@ export const localStates = (state: CoreState): Array<PushNodeState> => {
 }
 
 /** Some member other than this node is alive or suspect: someone is there to talk to. */
-export const anyoneElseAlive = (state: CoreState): boolean =>
-  state.members.some((m) =>
-    m.name !== state.config.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)
-  )
+export const anyoneElseAlive = (state: CoreState): boolean => state.members.some(aliveOther, state.config.name)
+
+const aliveOther = (m: MemberRecord, self: string): boolean =>
+  m.name !== self && (m.state === NodeState.Alive || m.state === NodeState.Suspect)
 
 /** How many members this node knows, itself and not-yet-reaped dead ones included (memberlist's estimate). */
 export const clusterSize = (state: CoreState): number => state.members.size

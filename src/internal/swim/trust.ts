@@ -108,6 +108,9 @@ export const spend = (step: Step, key: string, limit: number): boolean => {
   return true
 }
 
+/** The one budget every member speaking for itself shares (made once: each greeting of a join asks for it). */
+const ownBudget = { key: "own", limit: ownPerInterval } as const
+
 /** The budget a claim about an unknown member spends, or undefined when it needs none. */
 export const budgetOf = (origin: Origin, source: Address | undefined): { readonly key: string; readonly limit: number } | undefined => {
   switch (origin) {
@@ -116,7 +119,7 @@ export const budgetOf = (origin: Origin, source: Address | undefined): { readonl
     case "confirmed":
       return undefined
     case "own":
-      return { key: "own", limit: ownPerInterval }
+      return ownBudget
     case "request":
       return { key: `request ${source?.host ?? ""}`, limit: requestedPerSource }
     case "relayed":

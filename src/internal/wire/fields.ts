@@ -150,6 +150,39 @@ export const emptyMemberFields = (): MemberFields => ({
   versions: ZERO_VERSIONS
 })
 
+/** Clears `f` for the next struct: as `emptyMemberFields` makes it, for a reader that keeps one. */
+export const resetMemberFields = (f: MemberFields): void => {
+  f.name = undefined
+  f.host = undefined
+  f.port = 0
+  f.meta = EMPTY_BYTES
+  f.incarnation = undefined
+  f.versions = ZERO_VERSIONS
+}
+
+/**
+ * Reads a member name as `r.readString()` does, but a name the process already knows is found by its
+ * bytes, with no string built. An unknown name is read again from where it starts and, with `keep`,
+ * made canonical (a member's own name, from its alive or push/pull entry); without, it is used as read
+ * (a name a ping claims, which may be anything). Bin, which a string field refuses, is left to
+ * `readString` and its error.
+ */
+export const readName = (r: MsgpackReader, keep: boolean): string => {
+  const at = r.pos
+  const type = r.bytes[at]
+  if (at < r.end && type !== undefined && type >= 0xc4 && type <= 0xc6) return r.readString()
+  const n = r.readSpan()
+  if (n === 0) return ""
+  const known = Canonical.knownName(r.bytes, r.spanStart, n)
+  if (known !== undefined) return known
+  r.pos = at
+  const read = r.readString()
+  if (!keep || r.failed) return read
+  const name = Canonical.name(read)
+  Canonical.indexName(name)
+  return name
+}
+
 /**
  * Reads one shared member field into `f` when `key` names one (the name
  * under `nameKey`); false otherwise, so the caller reads or skips the value.
@@ -157,7 +190,7 @@ export const emptyMemberFields = (): MemberFields => ({
 export const readMemberField = (r: MsgpackReader, key: string, nameKey: MemberNameKey, f: MemberFields): boolean => {
   switch (key) {
     case nameKey:
-      f.name = Canonical.name(r.readString())
+      f.name = readName(r, true)
       return true
     case "Addr":
       f.host = readIp(r, nameKey === "Node" ? "alive.Addr" : "pushNodeState.Addr")

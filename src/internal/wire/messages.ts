@@ -36,8 +36,7 @@ import type {
 } from "../swim/messages.js"
 import type { CodecTable, MessageCodec, ReadOptions } from "./codec.js"
 import { byTypeByte, codecOf, encodeWith, readByType } from "./codec.js"
-import type { DecodeError } from "./errors.js"
-import { decodeError } from "./errors.js"
+import { DecodeError, decodeError } from "./errors.js"
 import {
   emptyMemberFields,
   ipFieldSize,
@@ -46,6 +45,8 @@ import {
   missing,
   readIp,
   readMemberField,
+  readName,
+  resetMemberFields,
   writeIpField,
   writeMemberFields
 } from "./fields.js"
@@ -87,7 +88,18 @@ interface SourceFields {
   sourceNode: string
 }
 
-const emptySource = (): SourceFields => ({ sourceHost: undefined, sourcePort: 0, sourceNode: "" })
+/**
+ * The Source* fields of the ping being read, cleared for each: reading is synchronous and a ping holds
+ * no other, so one serves every ping and indirect ping.
+ */
+const sourceRead: SourceFields = { sourceHost: undefined, sourcePort: 0, sourceNode: "" }
+
+const emptySource = (): SourceFields => {
+  sourceRead.sourceHost = undefined
+  sourceRead.sourcePort = 0
+  sourceRead.sourceNode = ""
+  return sourceRead
+}
 
 /** Reads one of the three Source* fields if `key` names one; false otherwise. */
 const readSourceField = (r: MsgpackReader, key: string, s: SourceFields): boolean => {
@@ -99,15 +111,19 @@ const readSourceField = (r: MsgpackReader, key: string, s: SourceFields): boolea
       s.sourcePort = r.readUint(U16_MAX)
       return true
     case "SourceNode":
-      s.sourceNode = r.readString()
+      s.sourceNode = readName(r, false)
       return true
     default:
       return false
   }
 }
 
+// A source address decoded before (a member's) is taken from the canonical table, never added to it.
 const sourceOf = (s: SourceFields): Ping["source"] =>
-  s.sourceHost === undefined ? undefined : { address: { host: s.sourceHost, port: s.sourcePort }, node: s.sourceNode }
+  s.sourceHost === undefined ? undefined : {
+    address: Canonical.peekAddress(s.sourceHost, s.sourcePort) ?? { host: s.sourceHost, port: s.sourcePort },
+    node: s.sourceNode
+  }
 
 // ---------------------------------------------------------------------------
 // One codec per message
@@ -130,7 +146,7 @@ const ping: MessageCodec<Ping> = {
     for (let i = 0; i < n && !r.failed; i++) {
       const key = r.readKey(fieldKeys)
       if (key === "SeqNo") seqNo = r.readUint(U32_MAX)
-      else if (key === "Node") node = r.readString()
+      else if (key === "Node") node = readName(r, false)
       else if (!readSourceField(r, key, s)) r.skip()
     }
     if (seqNo === undefined) missing(r, "ping.SeqNo")
@@ -187,7 +203,7 @@ const indirectPing: MessageCodec<IndirectPing> = {
           port = r.readUint(U16_MAX)
           break
         case "Node":
-          node = r.readString()
+          node = readName(r, false)
           break
         case "Nack":
           nack = r.readBool()
@@ -269,8 +285,8 @@ const accusation = <M extends Suspect | Dead>(tag: M["_tag"], type: MessageType)
     for (let i = 0; i < n && !r.failed; i++) {
       const key = r.readKey(fieldKeys)
       if (key === "Incarnation") incarnation = r.readUint(U32_MAX)
-      else if (key === "Node") node = r.readString()
-      else if (key === "From") from = r.readString()
+      else if (key === "Node") node = readName(r, false)
+      else if (key === "From") from = readName(r, false)
       else r.skip()
     }
     if (incarnation === undefined) missing(r, `${tag}.Incarnation`)
@@ -279,6 +295,9 @@ const accusation = <M extends Suspect | Dead>(tag: M["_tag"], type: MessageType)
     return { _tag: tag, incarnation, node, from } as M
   }
 })
+
+/** The fields of the alive being read: reading is synchronous and an alive holds no other, so one serves all. */
+const aliveFields = emptyMemberFields()
 
 const alive: MessageCodec<Alive> = {
   type: MessageType.Alive,
@@ -289,7 +308,8 @@ const alive: MessageCodec<Alive> = {
   },
   read: (r, { copy }) => {
     const n = r.readMapLength()
-    const f = emptyMemberFields()
+    const f = aliveFields
+    resetMemberFields(f)
     for (let i = 0; i < n && !r.failed; i++) {
       if (!readMemberField(r, r.readKey(fieldKeys), "Node", f)) r.skip()
     }
@@ -391,11 +411,20 @@ export const decodeMessage = (
   bytes: Uint8Array,
   options?: DecodeMessageOptions
 ): Either.Either<PacketMessage, DecodeError> => {
-  if (bytes.length === 0) return Either.left(decodeError("Truncated", "empty message"))
+  const m = readMessage(bytes, options?.copy !== false)
+  return m instanceof DecodeError ? Either.left(m) : Either.right(m)
+}
+
+/**
+ * `decodeMessage` for the packet decoder, which reads every message of every datagram: the message or
+ * the error itself, with no `Either` around it.
+ */
+export const readMessage = (bytes: Uint8Array, copy: boolean): PacketMessage | DecodeError => {
+  if (bytes.length === 0) return decodeError("Truncated", "empty message")
   const r = new MsgpackReader(bytes, 1)
-  const m = readByType(packetByType, "packet", bytes[0]!, r, options?.copy === false ? VIEW : COPY)
-  if (r.error !== undefined) return Either.left(r.error)
-  if (m === undefined) return Either.left(decodeError("Malformed", "message did not decode"))
-  if (r.remaining > 0) return Either.left(decodeError("TrailingBytes", `${r.remaining} bytes after the message`))
-  return Either.right(m)
+  const m = readByType(packetByType, "packet", bytes[0]!, r, copy ? COPY : VIEW)
+  if (r.error !== undefined) return r.error
+  if (m === undefined) return decodeError("Malformed", "message did not decode")
+  if (r.remaining > 0) return decodeError("TrailingBytes", `${r.remaining} bytes after the message`)
+  return m
 }

@@ -31,11 +31,10 @@ import { Scratch } from "./lzw.js"
 import { addCrc, checkCrc, CRC_OVERHEAD } from "./crc32.js"
 import type { EncryptionVersion } from "./encryption.js"
 import { decryptPayload, encryptedLength, encryptOverhead, encryptPayload } from "./encryption.js"
-import type { DecodeError } from "./errors.js"
-import { decodeError } from "./errors.js"
+import { DecodeError, decodeError } from "./errors.js"
 import { addLabelHeader, labelOverhead, removeLabelHeader } from "./label.js"
 import { MessageType } from "./messageType.js"
-import { decodeMessage, encodeMessage, packetCodecs } from "./messages.js"
+import { encodeMessage, packetCodecs, readMessage } from "./messages.js"
 import { MsgpackWriter } from "./msgpack.js"
 
 const encoder = new TextEncoder()
@@ -156,12 +155,20 @@ export interface DecodedPacket {
 }
 
 interface Ctx {
-  readonly maxDepth: number
+  maxDepth: number
   budget: number
   truncated: number
-  readonly copy: boolean
-  readonly out: Array<PacketMessage>
+  copy: boolean
+  out: Array<PacketMessage>
 }
+
+const noMessages: Array<PacketMessage> = []
+const noKeys: ReadonlyArray<Uint8Array> = []
+/**
+ * The packet being decoded. Decoding is synchronous and never re-entered, so one context serves every
+ * packet; `decodePacket` sets all of it first, and lets go of the packet's messages when done.
+ */
+const ctx: Ctx = { maxDepth: 4, budget: 0, truncated: 0, copy: true, out: noMessages }
 
 /** Decompression buffers reused across packets, by nesting depth; each is at most a packet's 64 KiB. */
 const scratches: Array<Scratch> = []
@@ -191,9 +198,9 @@ const handle = (buf: Uint8Array, depth: number, ctx: Ctx): DecodeError | undefin
     ctx.budget -= d.right.length
     return handle(d.right, depth + 1, ctx)
   }
-  const m = decodeMessage(buf, { copy: ctx.copy })
-  if (Either.isLeft(m)) return m.left
-  ctx.out.push(m.right)
+  const m = readMessage(buf, ctx.copy)
+  if (m instanceof DecodeError) return m
+  ctx.out.push(m)
   return undefined
 }
 
@@ -205,17 +212,22 @@ export const decodePacket = (
   packet: Uint8Array,
   options: DecodePacketOptions = {}
 ): Either.Either<DecodedPacket, DecodeError> => {
-  const labelled = removeLabelHeader(packet)
-  if (Either.isLeft(labelled)) return Either.left(labelled.left)
+  let buf = packet
+  let label = ""
+  // Most clusters use no label: a packet without the header is read as it is, with no wrapper made for it.
+  if (packet.length > 0 && packet[0] === MessageType.HasLabel) {
+    const labelled = removeLabelHeader(packet)
+    if (Either.isLeft(labelled)) return Either.left(labelled.left)
+    label = labelled.right.label
+    buf = labelled.right.rest
+  }
   const expected = options.label ?? ""
-  const { label, rest } = labelled.right
   if (label !== expected) {
     return Either.left(
       decodeError("BadLabel", label === "" ? "packet has no label" : expected === "" ? "unexpected label" : "wrong label")
     )
   }
-  let buf = rest
-  const keys = options.keyring?.keys ?? []
+  const keys = options.keyring?.keys ?? noKeys
   if (keys.length > 0) {
     const plain = decryptPayload(keys, buf, label === "" ? EMPTY : encoder.encode(label))
     if (Either.isRight(plain)) buf = plain.right
@@ -226,14 +238,20 @@ export const decodePacket = (
     if (Either.isLeft(c)) return Either.left(c.left)
     buf = c.right
   }
-  const ctx: Ctx = {
-    maxDepth: options.maxDepth ?? 4,
-    budget: options.maxDecompressed ?? MAX_PACKET_DECOMPRESSED,
-    truncated: 0,
-    copy: options.copy ?? true,
-    out: []
+  const type = buf[0]
+  if (buf.length > 0 && type !== MessageType.Compound && type !== MessageType.Compress) {
+    // One bare message (an ack, a ping, a greeting): an array of exactly one, rather than one grown by a push.
+    const m = readMessage(buf, options.copy ?? true)
+    return m instanceof DecodeError ? Either.left(m) : Either.right({ messages: [m], truncated: 0 })
   }
+  ctx.maxDepth = options.maxDepth ?? 4
+  ctx.budget = options.maxDecompressed ?? MAX_PACKET_DECOMPRESSED
+  ctx.truncated = 0
+  ctx.copy = options.copy ?? true
+  const messages: Array<PacketMessage> = []
+  ctx.out = messages
   const e = handle(buf, 0, ctx)
+  ctx.out = noMessages
   if (e !== undefined) return Either.left(e)
-  return Either.right({ messages: ctx.out, truncated: ctx.truncated })
+  return Either.right({ messages, truncated: ctx.truncated })
 }

@@ -56,6 +56,21 @@ describe("BatchGauges", () => {
       expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(1)
     }))
 
+  it.effect("takes the time it is given (the driver loop's last read) instead of reading the clock", () =>
+    Effect.gen(function*() {
+      const name = "batch-gauges-given-time"
+      const { gauges, member } = fakeMember(name, 4)
+      gauges.update(0)
+      member.alive = 5
+      gauges.changed()
+      // The member's own clock stands still; the time handed in is what decides.
+      gauges.update(eventRecountMillis - 1)
+      expect(member.passes).toBe(1)
+      gauges.update(eventRecountMillis)
+      expect(member.passes).toBe(2)
+      expect(yield* gaugeOf(name, metrics.aliveMembers)).toBe(5)
+    }))
+
   it.effect("a burst of membership events costs one pass over the table per eventRecountMillis, and the gauge catches up", () =>
     Effect.gen(function*() {
       const name = "batch-gauges-burst"

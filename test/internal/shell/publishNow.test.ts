@@ -17,17 +17,33 @@ describe("Delivery.publishNow", () => {
     Effect.sync(() => {
       const delivery = Delivery.make<number>("none", undefined, member)
       let built = 0
-      const rest = delivery.publishNow(() => ++built)
+      const rest = delivery.publishNow(() => ++built, undefined)
       expect(rest).toBeUndefined()
       expect(built).toBe(0)
     }))
+
+  it.effect("builds the item from the input it is given, once for every subscriber", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const delivery = Delivery.make<string>("built", { capacity: 4 }, member)
+      const a = yield* delivery.subscribe
+      const b = yield* delivery.subscribe
+      let builds = 0
+      const build = (n: number) => {
+        builds++
+        return `item ${n}`
+      }
+      expect(delivery.publishNow(build, 41)).toBeUndefined()
+      expect(builds).toBe(1)
+      expect(yield* Queue.take(a)).toBe("item 41")
+      expect(yield* Queue.take(b)).toBe("item 41")
+    })))
 
   it.effect("under dropping, puts the item in every queue before it returns", () =>
     Effect.scoped(Effect.gen(function*() {
       const delivery = Delivery.make<number>("now", { capacity: 4 }, member)
       const a = yield* delivery.subscribe
       const b = yield* delivery.subscribe
-      const rest = delivery.publishNow(() => 7)
+      const rest = delivery.publishNow(() => 7, undefined)
       expect(rest).toBeUndefined()
       expect(a.unsafeSize()).toEqual(Option.some(1))
       expect(b.unsafeSize()).toEqual(Option.some(1))
@@ -39,11 +55,11 @@ describe("Delivery.publishNow", () => {
       const delivery = Delivery.make<number>("full", { capacity: 2 }, member)
       const full = yield* delivery.subscribe
       const roomy = yield* delivery.subscribe
-      expect(delivery.publishNow(() => 1)).toBeUndefined()
-      expect(delivery.publishNow(() => 2)).toBeUndefined()
+      expect(delivery.publishNow(() => 1, undefined)).toBeUndefined()
+      expect(delivery.publishNow(() => 2, undefined)).toBeUndefined()
       yield* Queue.takeAll(roomy)
       const before = yield* dropped("full")
-      const rest = delivery.publishNow(() => 3)
+      const rest = delivery.publishNow(() => 3, undefined)
       expect(rest).toBeDefined()
       expect(delivery.dropped()).toBe(0)
       yield* rest!
@@ -58,9 +74,9 @@ describe("Delivery.publishNow", () => {
       const delivery = Delivery.make<number>("full-twice", { capacity: 1 }, member)
       yield* delivery.subscribe
       yield* delivery.subscribe
-      expect(delivery.publishNow(() => 1)).toBeUndefined()
+      expect(delivery.publishNow(() => 1, undefined)).toBeUndefined()
       const before = yield* dropped("full-twice")
-      yield* delivery.publishNow(() => 2)!
+      yield* delivery.publishNow(() => 2, undefined)!
       expect(delivery.dropped()).toBe(2)
       expect((yield* dropped("full-twice")) - before).toBe(2)
     })))
@@ -69,7 +85,7 @@ describe("Delivery.publishNow", () => {
     Effect.scoped(Effect.gen(function*() {
       const delivery = Delivery.make<number>("wait", { capacity: 1, strategy: "suspend" }, member)
       const queue = yield* delivery.subscribe
-      const rest = delivery.publishNow(() => 5)
+      const rest = delivery.publishNow(() => 5, undefined)
       expect(rest).toBeDefined()
       expect(queue.unsafeSize()).toEqual(Option.some(0))
       yield* rest!

@@ -32,6 +32,8 @@ const agreeWithMap = (interner: KeyInterner, seed: number, steps: number, keyCou
   expect(visited).toEqual(Array.from(map.values()))
   for (const divisor of [7, 1000]) {
     expect(table.some((v) => v % divisor === 0)).toBe(Array.from(map.values()).some((v) => v % divisor === 0))
+    // The same question with the divisor handed in as the predicate's context (no closure).
+    expect(table.some((v, d) => v % d === 0, divisor)).toBe(Array.from(map.values()).some((v) => v % divisor === 0))
   }
 }
 
