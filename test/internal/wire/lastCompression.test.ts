@@ -39,8 +39,8 @@ describe("compressIfSmaller: the last payload's attempt", () => {
   it("an equal payload in another buffer runs LZW once for both, and both packets are what compressMessage builds", () => {
     const first = shrinking("a")
     const again = Uint8Array.from(first)
-    let a = new Uint8Array(0)
-    let b = new Uint8Array(0)
+    let a: Uint8Array = new Uint8Array(0)
+    let b: Uint8Array = new Uint8Array(0)
     expect(lzwRuns(() => {
       a = compressIfSmaller(first)
       b = compressIfSmaller(again)
@@ -50,7 +50,7 @@ describe("compressIfSmaller: the last payload's attempt", () => {
     expect(b).toEqual(expected)
     // Each caller owns its packet: the reused one is a new copy, not the previous packet.
     expect(b).not.toBe(a)
-    b[b.length - 1] ^= 0xff
+    b[b.length - 1] = b[b.length - 1]! ^ 0xff
     expect(a).toEqual(expected)
     expect(unwrap(compressIfSmaller(Uint8Array.from(first)))).toEqual(first)
   })
@@ -59,8 +59,8 @@ describe("compressIfSmaller: the last payload's attempt", () => {
     const payload = shrinking("b")
     compressIfSmaller(payload)
     for (const at of [0, payload.length >> 1, payload.length - 1]) {
-      payload[at] ^= 0x01
-      let out = new Uint8Array(0)
+      payload[at] = payload[at]! ^ 0x01
+      let out: Uint8Array = new Uint8Array(0)
       expect(lzwRuns(() => out = compressIfSmaller(payload))).toBe(1)
       expect(unwrap(out)).toEqual(payload)
       expect(out).toEqual(compressMessage(payload))
@@ -80,7 +80,7 @@ describe("compressIfSmaller: the last payload's attempt", () => {
     const noise = pseudoRandomBytes(1400, 11)
     expect(compressIfSmaller(noise)).toBe(noise)
     const again = Uint8Array.from(noise)
-    let out = new Uint8Array(0)
+    let out: Uint8Array = new Uint8Array(0)
     expect(lzwRuns(() => out = compressIfSmaller(again))).toBe(0)
     expect(out).toBe(again)
   })
