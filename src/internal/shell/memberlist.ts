@@ -391,13 +391,15 @@ export const start = <A, I>(options: Options<A, I>, services: Services) =>
     fork(loop.run)
     if (appState.run !== undefined) fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
-    // Released before the fibers above are interrupted (finalizers run in reverse).
-    yield* receivePackets({
+    // Released before the fibers above are interrupted.
+    receivePackets({
       transport,
       admit: admitPacket(wire, memberMetrics, guards),
       submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
       submit,
-      fork
+      fork,
+      debugLogged,
+      onStop: (release) => lifetime.beforeFibers(release)
     })
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     // With a side door on the connection, Effect's own clock and no localState hook, an accepted stream is
