@@ -11,9 +11,11 @@
  *
  * Warm (default): `--count` newcomers per round, each a fresh core that has
  * started and opened a join, merge the same answer; the seed, a core holding
- * `--view` members, answers a fresh newcomer's request each time. Per part
- * and round, the time in the part (`performance.now` around each call, this
- * thread); medians of the rounds after the first (a warm-up).
+ * `--view` members, answers a request `--count` times. Each part runs in a
+ * loop of its own: its time (`performance.now`, this thread: the machine's
+ * load shows in it) and the bytes it allocates on V8's heap (which the load
+ * does not change). Medians (and the least time) of the rounds after the
+ * first (a warm-up).
  *
  * With `--phase`, instead: what a join phase asks of a fresh process, once:
  * newcomers 1 to `--view` each read and merge an answer of the view as it
@@ -25,6 +27,7 @@
  *   node bench/.build/pushpull-merge-X.mjs [--view 100] [--count 300] [--rounds 7] [--phase]
  */
 import { Either } from "effect"
+import * as V8 from "node:v8"
 import { defaultVersions, lanTimings } from "../src/internal/swim/config.js"
 import * as Core from "../src/internal/swim/core.js"
 import type { Output } from "../src/internal/swim/io.js"
@@ -157,37 +160,68 @@ if (seed.members.size !== viewSize) throw new Error(`the seed holds ${seed.membe
 const answerBytes = encodeAnswer(answerOf(seed, 1000, 1)).slice()
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? -1
-const perCall = { seedStep: [] as Array<number>, decode: [] as Array<number>, merge: [] as Array<number> }
+
+/**
+ * Runs `run(i)` for i below `count`; its time (µs per call, this thread) and the bytes it allocated on
+ * V8's heap per call (used-heap growth plus what each collection freed, as pushpull-loop.ts reads them).
+ * Bytes do not depend on the machine's load; the time does.
+ */
+const measure = (run: (i: number) => void): { readonly us: number; readonly bytes: number } => {
+  const collections = new V8.GCProfiler()
+  collections.start()
+  const h0 = V8.getHeapStatistics().used_heap_size
+  const t0 = performance.now()
+  for (let i = 0; i < count; i++) run(i)
+  const t1 = performance.now()
+  const h1 = V8.getHeapStatistics().used_heap_size
+  const freed = collections.stop().statistics.reduce(
+    (sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+    0
+  )
+  return { us: ((t1 - t0) * 1000) / count, bytes: (h1 - h0 + freed) / count }
+}
+
+const parts = ["seedStep", "decode", "merge"] as const
+const perCall = Object.fromEntries(parts.map((k) => [k, { us: [] as Array<number>, bytes: [] as Array<number> }]))
 // Every newcomer has the same name (the seed never hears it): a new name each would grow the process's name
 // interner, and with it each fresh table's first slot array, far past what a join phase sees.
 let seedOfNext = viewSize + 1
 for (let r = 0; r < rounds; r++) {
-  const time = { seedStep: 0, decode: 0, merge: 0 }
-  for (let i = 0; i < count; i++) {
-    const id = seedOfNext++
-    const newcomer = startedCore(viewSize, id)
-    const token = openJoin(newcomer, 1000)
+  // The newcomers, started and waiting on their join's push/pull, made before the parts are measured.
+  const newcomers = Array.from({ length: count }, () => {
+    const newcomer = startedCore(viewSize, seedOfNext++)
+    return { newcomer, token: openJoin(newcomer, 1000) }
+  })
+  const decoded: Array<ReadonlyArray<PushNodeState>> = []
+  const got = {
     // The seed answers a request from a member it already holds (so its view stays at `viewSize`).
-    const t0 = performance.now()
-    Core.step(seed, { _tag: "PushPullRequest", from: addressOf(1), join: true, replyTo: id, states: requestOf(1) }, 1000)
-    const t1 = performance.now()
-    const states = readAnswer(answerBytes)
-    const t2 = performance.now()
-    const outputs = Core.step(newcomer, { _tag: "PushPullResponse", token, states, userState: empty }, 1000)
-    const t3 = performance.now()
-    time.seedStep += t1 - t0
-    time.decode += t2 - t1
-    time.merge += t3 - t2
-    if (r === 0 && i === 0) countOutputs(outputs)
-    if (newcomer.members.size !== viewSize + 1) throw new Error(`the newcomer holds ${newcomer.members.size} members`)
+    seedStep: measure((i) => {
+      Core.step(seed, { _tag: "PushPullRequest", from: addressOf(1), join: true, replyTo: i, states: requestOf(1) }, 1000)
+    }),
+    decode: measure(() => {
+      decoded.push(readAnswer(answerBytes))
+    }),
+    merge: measure((i) => {
+      const { newcomer, token } = newcomers[i]!
+      const outputs = Core.step(newcomer, { _tag: "PushPullResponse", token, states: decoded[i]!, userState: empty }, 1000)
+      if (r === 0 && i === 0) countOutputs(outputs)
+    })
+  }
+  for (const { newcomer } of newcomers) {
+    if (newcomer.members.size !== viewSize + 1) throw new Error(`a newcomer holds ${newcomer.members.size} members`)
   }
   if (r === 0) continue // warm-up
-  for (const k of ["seedStep", "decode", "merge"] as const) perCall[k].push((time[k] * 1000) / count)
+  for (const k of parts) {
+    perCall[k]!.us.push(got[k].us)
+    perCall[k]!.bytes.push(got[k].bytes)
+  }
 }
 console.log(JSON.stringify({
   view: viewSize,
   answerBytes: answerBytes.length,
-  usPerCall: Object.fromEntries(Object.entries(perCall).map(([k, v]) => [k, ms(median(v))])),
+  usPerCall: Object.fromEntries(parts.map((k) => [k, ms(median(perCall[k]!.us))])),
+  usPerCallMin: Object.fromEntries(parts.map((k) => [k, ms(Math.min(...perCall[k]!.us))])),
+  heapBytesPerCall: Object.fromEntries(parts.map((k) => [k, Math.round(median(perCall[k]!.bytes))])),
   newcomerOutputs: Object.fromEntries(tally)
 }))
 process.exit(0)
