@@ -21,10 +21,15 @@
  * newcomers 1 to `--view` each read and merge an answer of the view as it
  * has grown to them (k(k-1)/2 entries in all), and the seed merges each one's
  * request. Prints the time in each part and the process's CPU (ms).
- * Run it several times, alternating builds.
+ * Run it several times, alternating builds. `--no-merge` leaves the
+ * newcomers' steps out (the seed's, the encoding and the decoding stay): the
+ * difference between the two, counted in instructions under
+ * `valgrind --tool=callgrind` with `node --single-threaded` (the compiler
+ * and the collector then run on the main thread, and the count repeats
+ * within 0.3%), is what the merges cost a fresh process, whatever the load.
  *
  * Usage (bundled as bench/vs-child.ts is):
- *   node bench/.build/pushpull-merge-X.mjs [--view 100] [--count 300] [--rounds 7] [--phase]
+ *   node bench/.build/pushpull-merge-X.mjs [--view 100] [--count 300] [--rounds 7] [--phase [--no-merge]]
  */
 import { Either } from "effect"
 import * as V8 from "node:v8"
@@ -44,6 +49,8 @@ const flag = (name: string, fallback: string): number => {
 }
 const viewSize = flag("view", "100")
 const joinPhase = process.argv.includes("--phase")
+/** With `--phase`: everything but the newcomers' steps, so that a run without them tells what they cost. */
+const withoutMerge = process.argv.includes("--no-merge")
 const count = flag("count", "300")
 const rounds = flag("rounds", "7")
 
@@ -133,12 +140,12 @@ if (joinPhase) {
     const t2 = performance.now()
     const states = readAnswer(bytes)
     const t3 = performance.now()
-    const outputs = Core.step(newcomer, { _tag: "PushPullResponse", token, states, userState: empty }, now)
-    const t4 = performance.now()
     time.seedStep += t1 - t0
     time.encode += t2 - t1
     time.decode += t3 - t2
-    time.merge += t4 - t3
+    if (withoutMerge) continue
+    const outputs = Core.step(newcomer, { _tag: "PushPullResponse", token, states, userState: empty }, now)
+    time.merge += performance.now() - t3
     countOutputs(outputs)
     if (newcomer.members.size !== n + 1) throw new Error(`newcomer ${n} holds ${newcomer.members.size} members, not ${n + 1}`)
   }
