@@ -40,19 +40,14 @@ import type { Address, PushNodeState } from "../src/internal/swim/messages.js"
 import { NodeState } from "../src/internal/swim/messages.js"
 import type { CoreState } from "../src/internal/swim/state.js"
 import { decodeStream, encodeStream } from "../src/internal/wire/stream.js"
+import { wholeFlag } from "./flags.js"
 
-const flag = (name: string, fallback: string): number => {
-  const at = process.argv.indexOf(`--${name}`)
-  const v = Number(at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback)
-  if (!Number.isInteger(v) || v < 1 || v > 100_000) throw new Error(`--${name} must be a whole number from 1 to 100000`)
-  return v
-}
-const viewSize = flag("view", "100")
+const viewSize = wholeFlag("view", "100")
 const joinPhase = process.argv.includes("--phase")
 /** With `--phase`: everything but the newcomers' steps, so that a run without them tells what they cost. */
 const withoutMerge = process.argv.includes("--no-merge")
-const count = flag("count", "300")
-const rounds = flag("rounds", "7")
+const count = wholeFlag("count", "300")
+const rounds = wholeFlag("rounds", "7")
 
 const addressOf = (i: number): Address => ({ host: "127.0.0.1", port: 40000 + i })
 const nameOf = (i: number): string => `m-${i}`
