@@ -132,7 +132,7 @@ class Bounds {
   maxDMin = 0
   minDMax = 255
   private lastWidened: Versions | undefined = undefined
-  /** The tuple last found within the range; set only once every member has widened it. */
+  /** The tuple last found within the range: `outside` is asked only after every member has widened it, so it stays within. */
   private lastWithin: Versions | undefined = undefined
 
   widen(v: Versions): void {
