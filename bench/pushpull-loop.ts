@@ -33,17 +33,12 @@ import { NodeState } from "../src/internal/swim/messages.js"
 import type { ChunkSource } from "../src/internal/transport/chunkSource.js"
 import { Inbox } from "../src/internal/transport/inbox.js"
 import { encodeStream, type StreamMessage } from "../src/internal/wire/stream.js"
+import { wholeFlag } from "./flags.js"
 
-const flag = (name: string, fallback: string): number => {
-  const at = process.argv.indexOf(`--${name}`)
-  const v = Number(at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback)
-  if (!Number.isInteger(v) || v < 1 || v > 100_000) throw new Error(`--${name} must be a whole number from 1 to 100000`)
-  return v
-}
-const viewSize = flag("view", "100")
+const viewSize = wholeFlag("view", "100")
 const joinPhase = process.argv.includes("--phase")
-const count = flag("count", "4000")
-const rounds = flag("rounds", "7")
+const count = wholeFlag("count", "4000")
+const rounds = wholeFlag("rounds", "7")
 
 const versions: Versions = [1, 5, 2, 0, 0, 0]
 const entry = (i: number): PushNodeState => ({

@@ -17,7 +17,7 @@
  * alives about B at its incarnation: not news), `ping` (to A by name,
  * answered), `bad` (an unknown message type), `greeting` (one alive of a new
  * member from its own address, as a newcomer greets every member; 200 per
- * round, each a new name, so A's table grows by 200 a round).
+ * round, each a new name at a port of its own, so A's table grows by 200 a round).
  *
  * Senders (`--senders`): `strangers` (the default, as in the second pass) are addresses A knows nothing
  * of; with `members`, each of the 8 senders first greets A with its own alive (`loop-sender-<i>`, at its
@@ -47,6 +47,12 @@ const flag = (name: string, fallback: string): string => {
 const kinds = ["ack", "alives", "ping", "bad", "greeting"] as const
 /** Greetings per round: news, each admitted through the `own` door, which takes 256 per probe interval. */
 const greetingsPerRound = 200
+/**
+ * A greeter's address: its own, as each newcomer of a storm greets from its own port (a port no socket
+ * here binds, so A's probes of it go unanswered). Sharing the 8 senders' addresses, as greetings first did,
+ * put most new members at an address a live member held.
+ */
+const greeterAddress = (round: number, i: number) => ({ host: "127.0.0.1", port: 20_000 + round * greetingsPerRound + i })
 const sources = 8
 type Kind = typeof kinds[number]
 const versions: Versions = [1, 5, 2, 0, 0, 0]
@@ -129,7 +135,7 @@ const main = Effect.gen(function*() {
         _tag: "Alive",
         incarnation: 1,
         node: `greeter-${round}-${i}`,
-        address: froms[i % sources]!,
+        address: greeterAddress(round, i),
         meta: new Uint8Array(0),
         versions
       }]
@@ -158,6 +164,7 @@ const main = Effect.gen(function*() {
       const greetings = kind === "greeting"
         ? Array.from({ length: calls }, (_, i) => bytesOf(kind, i, round))
         : undefined
+      const greeters = Array.from({ length: greetings === undefined ? 0 : calls }, (_, i) => greeterAddress(round, i))
       // A collection now, its report delivered, and none expected in the round: the heap's growth is then
       // what the round allocated (with --expose-gc; without, rounds that saw one are left out).
       ;(globalThis as { gc?: () => void }).gc?.()
@@ -166,7 +173,7 @@ const main = Effect.gen(function*() {
       const h0 = V8.getHeapStatistics().used_heap_size
       const c0 = cpuMicros()
       for (let i = 0; i < calls; i++) {
-        receive!({ from: froms[i % sources]!, bytes: greetings !== undefined ? greetings[i]! : packets[i & 63]!.bytes })
+        receive!(greetings !== undefined ? { from: greeters[i]!, bytes: greetings[i]! } : { from: froms[i % sources]!, bytes: packets[i & 63]!.bytes })
       }
       // The answers' sends finish in the next ticks (Node's address lookup): counted too.
       yield* Effect.async<void>((resume) => {

@@ -9,8 +9,8 @@
  * (nine when it leaves on close), one of them a `FiberSet`'s with a
  * `Deferred`. Six of them only called a plain function and the seventh
  * interrupted the fibers, so one finalizer does the same work in the same
- * order; the leave (an effect that needs the member running) and the packet
- * intake's stay finalizers of their own.
+ * order; the leave (an effect that needs the member running) stays a
+ * finalizer of its own. The packet intake's release joined them in session 11.
  *
  * Closing runs, in order: the `beforeFibers` releases, last registered
  * first (what feeds or serves the member stops while its fibers still run);

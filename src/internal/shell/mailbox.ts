@@ -39,10 +39,15 @@ export class Mailbox<A> {
     return true
   }
 
+  /** Adds `item` when `offer` would add it without waiting (room, and no producer waiting); false otherwise. */
+  offerNow(item: A): boolean {
+    return this.blocked.length === 0 && this.unsafeOffer(item)
+  }
+
   /** Adds `item`, waiting while the mailbox is full; producers are admitted in the order they came. */
   offer(item: A): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.blocked.length === 0 && this.unsafeOffer(item)) return Effect.void
+      if (this.offerNow(item)) return Effect.void
       return Effect.async<void>((resume) => {
         const entry: Blocked<A> = { item, resume: () => resume(Effect.void) }
         this.blocked.push(entry)

@@ -334,27 +334,56 @@ export const start = <A, I>(options: Options<A, I>, services: Services) =>
     const notRunning: Dropped = { _tag: "Dropped", reason: "NotRunning", detail: "the member has stopped" }
 
     /**
-     * Runs `f` on the driver fiber and waits for the answer it gives (into `answered`, which
-     * something else may complete first). Once submitted, the wait is as interruptible as the caller.
+     * Runs `f` on the driver fiber and waits for the answer it gives, in one `Effect.async`: the command
+     * is handed over in the caller's step (run at once when the loop is parked, else queued) and the
+     * answer resumes the caller. A Deferred, a mask and a finalizer per call took about 25 interpreter
+     * steps (docs/performance.md, "Start and join, the Effect runtime"). The wait is as interruptible as
+     * the caller; an interrupted caller's answer, when it comes, goes nowhere (Effect ignores a resume
+     * after the interruption). When the mailbox is full the command waits for room on a fiber of the
+     * member, as `submit` waits, and the caller waits for the answer.
      */
     const ask = <R>(
       f: (driver: Driver.Driver, answer: (value: R) => void) => void,
-      answered: Deferred.Deferred<R> | undefined,
+      whenStopped: { readonly value: R }
+    ): Effect.Effect<R> =>
+      Effect.async<R>((resume) => {
+        if (stopped) {
+          resume(Effect.succeed(whenStopped.value))
+          return
+        }
+        let done = false
+        const answer = (value: R): void => {
+          if (done) return
+          done = true
+          waiting.delete(answerStopped)
+          resume(Effect.succeed(value))
+        }
+        const answerStopped = () => answer(whenStopped.value)
+        waiting.add(answerStopped)
+        const command: Command = (d) => f(d, answer)
+        if (!runNow(command) && !commands.offerNow(command)) fork(commands.offer(command))
+      })
+
+    /**
+     * `ask`, with the answer going into `answered`, which something else may complete first (a leave's
+     * deadline). Once submitted, the wait is as interruptible as the caller.
+     */
+    const askInto = <R>(
+      f: (driver: Driver.Driver, answer: (value: R) => void) => void,
+      answered: Deferred.Deferred<R>,
       whenStopped: { readonly value: R }
     ): Effect.Effect<R> =>
       Effect.suspend(() =>
         stopped
           ? Effect.succeed(whenStopped.value)
-          : Effect.uninterruptibleMask((restore) =>
-            Effect.flatMap(answered === undefined ? Deferred.make<R>() : Effect.succeed(answered), (deferred) => {
-              const answerStopped = () => Deferred.unsafeDone(deferred, Exit.succeed(whenStopped.value))
-              waiting.add(answerStopped)
-              return Effect.zipRight(
-                submit((d) => f(d, (value) => Deferred.unsafeDone(deferred, Exit.succeed(value)))),
-                restore(Deferred.await(deferred))
-              ).pipe(Effect.ensuring(Effect.sync(() => waiting.delete(answerStopped))))
-            })
-          )
+          : Effect.uninterruptibleMask((restore) => {
+            const answerStopped = () => Deferred.unsafeDone(answered, Exit.succeed(whenStopped.value))
+            waiting.add(answerStopped)
+            return Effect.zipRight(
+              submit((d) => f(d, (value) => Deferred.unsafeDone(answered, Exit.succeed(value)))),
+              restore(Deferred.await(answered))
+            ).pipe(Effect.ensuring(Effect.sync(() => waiting.delete(answerStopped))))
+          })
       )
 
     const loop = DriverLoop.make({ driver, runtime, commands, timers, clock, afterBatch })
@@ -362,13 +391,15 @@ export const start = <A, I>(options: Options<A, I>, services: Services) =>
     fork(loop.run)
     if (appState.run !== undefined) fork(appState.run)
     const guards = { rateLimit: new RateLimit(), replays: new ReplayWindow(), now: () => clock.unsafeCurrentTimeMillis() }
-    // Released before the fibers above are interrupted (finalizers run in reverse).
-    yield* receivePackets({
+    // Released before the fibers above are interrupted.
+    receivePackets({
       transport,
       admit: admitPacket(wire, memberMetrics, guards),
       submitNow: (command) => runNow(command) || commands.unsafeOffer(command),
       submit,
-      fork
+      fork,
+      debugLogged,
+      onStop: (release) => lifetime.beforeFibers(release)
     })
     const handleConnection = onConnection(wire, tcpTimeout, submit, memberMetrics, appState.local)
     // With a side door on the connection, Effect's own clock and no localState hook, an accepted stream is
@@ -422,26 +453,45 @@ export const start = <A, I>(options: Options<A, I>, services: Services) =>
       yield* ask<void>((d, done) => {
         start(d)
         done()
-      }, undefined, { value: undefined })
+      }, { value: undefined })
     }
 
-    const join = (seeds: ReadonlyArray<Address>) =>
+    /** The driver's answer to a join of `seeds`. */
+    const joinOutcome = (seeds: ReadonlyArray<Address>) =>
+      ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done), {
+        value: { _tag: "Completed", contacted: 0, failed: seeds.length }
+      })
+    /** What `join` returns for `outcome`. */
+    const joinResult = (seeds: ReadonlyArray<Address>, outcome: Driver.JoinOutcome): Effect.Effect<number, JoinFailed> =>
+      // The core refuses a join only before Start, and `make` started it before anyone can call this.
+      outcome._tag === "Refused"
+        ? Effect.dieMessage(`join refused: ${outcome.dropped.detail}`)
+        : outcome.contacted === 0 && seeds.length > 0
+        ? Effect.fail(new JoinFailed({ seeds }))
+        : Effect.succeed(outcome.contacted)
+    const joinTraced = (seeds: ReadonlyArray<Address>) =>
       Effect.gen(function*() {
         if (telemetry.tracing) telemetry.setJoinSpan(Option.getOrUndefined(yield* Effect.option(Effect.currentSpan)))
-        const outcome = yield* ask<Driver.JoinOutcome>((d, done) => d.join(seeds, done), undefined, {
-          value: { _tag: "Completed", contacted: 0, failed: seeds.length }
-        })
-        // The core refuses a join only before Start, and `make` started it before anyone can call this.
-        if (outcome._tag === "Refused") return yield* Effect.dieMessage(`join refused: ${outcome.dropped.detail}`)
-        yield* Effect.annotateCurrentSpan({ contacted: outcome.contacted, failed: outcome.failed })
-        if (outcome.contacted === 0 && seeds.length > 0) return yield* new JoinFailed({ seeds })
-        return outcome.contacted
+        const outcome = yield* joinOutcome(seeds)
+        if (outcome._tag !== "Refused") yield* Effect.annotateCurrentSpan({ contacted: outcome.contacted, failed: outcome.failed })
+        return yield* joinResult(seeds, outcome)
       }).pipe(
         Effect.ensuring(Effect.sync(() => telemetry.setJoinSpan(undefined))),
         Effect.onExit((exit) => Effect.annotateCurrentSpan("outcome", Exit.isSuccess(exit) ? "ok" : "failed")),
         Effect.withSpan("Memberlist.join", {
           attributes: { member: config.name, peer: seeds.map(formatAddress).join(",") }
         })
+      )
+    /**
+     * A join in a span when the calling fiber has a tracer of the application's (read at each call),
+     * else with no span at all: Effect's default tracer makes a span, with a stack capture, that goes
+     * nowhere, and the span and its annotations were most of a join's 117 interpreter steps.
+     */
+    const join = (seeds: ReadonlyArray<Address>): Effect.Effect<number, JoinFailed> =>
+      Effect.withFiberRuntime((fiber) =>
+        Telemetry.installedTracerOf(fiber) === undefined
+          ? Effect.flatMap(joinOutcome(seeds), (outcome) => joinResult(seeds, outcome))
+          : joinTraced(seeds)
       )
 
     // The first join goes through discovery here, so `requireJoin` can fail the layer; later
@@ -466,7 +516,7 @@ export const start = <A, I>(options: Options<A, I>, services: Services) =>
       Effect.gen(function*() {
         const left = yield* Deferred.make<boolean>()
         const deadline = fork(Effect.zipRight(Effect.sleep(timeout ?? leaveTimeoutDefault), Deferred.succeed(left, false)))
-        const completed = yield* ask<boolean>((d, done) => d.leave(() => done(true)), left, { value: true }).pipe(
+        const completed = yield* askInto<boolean>((d, done) => d.leave(() => done(true)), left, { value: true }).pipe(
           Effect.ensuring(Fiber.interrupt(deadline))
         )
         if (!completed) return yield* new LeaveTimeout({ timeout: Duration.decode(timeout ?? leaveTimeoutDefault) })
@@ -487,7 +537,7 @@ export const start = <A, I>(options: Options<A, I>, services: Services) =>
     /** Runs an API input in its own step; the core's refusal, if any, is what `refused` makes of it. */
     const callCore = <E>(input: Driver.ImmediateCall, refused: (dropped: Dropped) => E): Effect.Effect<void, E> =>
       Effect.flatMap(
-        ask<Dropped | undefined>((d, done) => done(d.call(input)), undefined, { value: notRunning }),
+        ask<Dropped | undefined>((d, done) => done(d.call(input)), { value: notRunning }),
         (dropped) => (dropped === undefined ? Effect.void : Effect.fail(refused(dropped)))
       )
 

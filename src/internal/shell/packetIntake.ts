@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import { Effect, FiberRef, LogLevel, type Scope, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import type { Address, TransportShape } from "../../Transport.js"
 import * as FastPath from "../transport/fastPath.js"
 import * as Canonical from "../wire/canonical.js"
@@ -23,9 +23,11 @@ import type { PacketOutcome } from "./inbound.js"
 import type { Command } from "./nodeRuntime.js"
 
 /**
- * Reads the transport's packets for as long as the scope lasts. With a fast
- * path the callback is registered in the caller's scope and no fiber runs;
- * without one a fiber reads the transport's stream.
+ * Reads the transport's packets until the member stops. With a fast path the callback is
+ * registered at once and its release handed to `onStop`; without one a fiber reads the
+ * transport's stream. Nothing here is an effect: it runs within the member's start, which reads
+ * the log level once for everything (an `acquireRelease` and a fiber-ref read of its own took 17
+ * interpreter steps of each start; docs/performance.md, "Start and join, the Effect runtime").
  */
 export const receivePackets = (options: {
   readonly transport: TransportShape
@@ -37,34 +39,31 @@ export const receivePackets = (options: {
   readonly submit: (command: Command) => Effect.Effect<void>
   /** Runs an effect in the background (a drop's log line, the stream reader). */
   readonly fork: (effect: Effect.Effect<void>) => unknown
-}): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
-    const { fork, submit, submitNow, transport } = options
-    // The drops' log lines are at debug level: when that level is filtered out (the default), a bad
-    // packet costs its count alone, not a fiber forked to log nothing. `fork` runs with this fiber's refs.
-    const commandOf = inboundCommand(options.admit, LogLevel.lessThan(LogLevel.Debug, minimum) ? undefined : fork)
-    const fast = FastPath.of(transport)
-    // The fast path hands over what was queued before it was taken, so nothing is left to read: a fiber
-    // parked on the stream, or one only holding a scope open for the callback, would live as long as the
-    // member and cost its stack for nothing.
-    if (fast !== undefined) {
-      return Effect.asVoid(Effect.acquireRelease(
-        Effect.sync(() =>
-          fast.receive(({ bytes, from }) => {
-            const command = commandOf(Canonical.knownAddress(from), bytes)
-            return command === undefined || submitNow(command)
-          })
-        ),
-        (release) => Effect.sync(release)
-      ))
-    }
-    return Effect.sync(() => {
-      fork(Stream.runForEach(transport.packets, ({ bytes, from }) => {
-        const command = commandOf(Canonical.knownAddress(from), bytes)
-        return command === undefined ? Effect.void : submit(command)
-      }))
-    })
-  })
+  /** Whether debug lines are logged: a drop's log line is forked only then. */
+  readonly debugLogged: boolean
+  /** Takes what stops the fast path's callback, run when the member stops. */
+  readonly onStop: (release: () => void) => void
+}): void => {
+  const { fork, submit, submitNow, transport } = options
+  // The drops' log lines are at debug level: when that level is filtered out (the default), a bad
+  // packet costs its count alone, not a fiber forked to log nothing. `fork` runs with the member's refs.
+  const commandOf = inboundCommand(options.admit, options.debugLogged ? fork : undefined)
+  const fast = FastPath.of(transport)
+  // The fast path hands over what was queued before it was taken, so nothing is left to read: a fiber
+  // parked on the stream, or one only holding a scope open for the callback, would live as long as the
+  // member and cost its stack for nothing.
+  if (fast !== undefined) {
+    options.onStop(fast.receive(({ bytes, from }) => {
+      const command = commandOf(Canonical.knownAddress(from), bytes)
+      return command === undefined || submitNow(command)
+    }))
+    return
+  }
+  fork(Stream.runForEach(transport.packets, ({ bytes, from }) => {
+    const command = commandOf(Canonical.knownAddress(from), bytes)
+    return command === undefined ? Effect.void : submit(command)
+  }))
+}
 
 /**
  * What an inbound packet's outcome means, in one place for both paths: the

@@ -65,7 +65,12 @@ const greetMembers = (step: Step): void => {
   const self = selfRecord(state)
   const greeted = (m: MemberRecord) =>
     m.name !== self.name && (m.state === NodeState.Alive || m.state === NodeState.Suspect)
-  const members = Array.from(state.members.values())
+  // Copied by `forEach`, not `Array.from(values())`: a generator's step per member made the copy most of the
+  // greetings' own cost in a fresh process (each newcomer does this once, in the step that merges its seed's view).
+  const members: Array<MemberRecord> = []
+  state.members.forEach((m) => {
+    members.push(m)
+  })
   const targets = members.length - 1 <= ownPerInterval
     ? members.filter(greeted)
     : sampleDistinct(state.rng, members, maxJoinGreetings, greeted)

@@ -25,6 +25,13 @@ export const internerCapacity = 1 << 18
 /** Numbers keys, once per process, up to a capacity. */
 export class KeyInterner {
   private readonly ids = new Map<string, number>()
+  /**
+   * The key looked up or numbered last, and its number: a member is looked up by name several times in a
+   * row (a merged entry: known already? held? then placed; a greeting: held? then placed), each a hash
+   * lookup in a map of every name the process met. A number never changes once given, so this never goes stale.
+   */
+  private lastKey: string | undefined = undefined
+  private lastId: number | undefined = undefined
   /** Keys that found the interner full, counted once per table that met them. */
   refusals = 0
 
@@ -37,7 +44,11 @@ export class KeyInterner {
 
   /** The number of `key`, if it has one. */
   idOf(key: string): number | undefined {
-    return this.ids.get(key)
+    if (key === this.lastKey) return this.lastId
+    const id = this.ids.get(key)
+    this.lastKey = key
+    this.lastId = id
+    return id
   }
 
   /** The number of `key`, numbering it if there is room; undefined (and counted) when full. */
@@ -54,6 +65,8 @@ export class KeyInterner {
     }
     const id = this.ids.size
     this.ids.set(key, id)
+    this.lastKey = key
+    this.lastId = id
     return id
   }
 }

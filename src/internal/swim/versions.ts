@@ -96,44 +96,71 @@ export const verifyProtocol = (
   local: VisitableMembers,
   remote: ReadonlyArray<VersionedMember>
 ): VersionIncompatibility | undefined => {
-  let maxPMin = 0
-  let minPMax = 255
-  let maxDMin = 0
-  let minDMax = 255
-  const widen = (v: Versions): void => {
-    maxPMin = Math.max(maxPMin, v[0])
-    minPMax = Math.min(minPMax, v[1])
-    maxDMin = Math.max(maxDMin, v[3])
-    minDMax = Math.min(minDMax, v[4])
+  const bounds = new Bounds()
+  for (let i = 0; i < remote.length; i++) {
+    const m = remote[i] as VersionedMember
+    if (m.state === 0 && !versionsMissing(m.versions)) bounds.widen(m.versions)
   }
-  for (const m of remote) if (m.state === 0 && !versionsMissing(m.versions)) widen(m.versions)
   // Local members always carry versions (Node's PMin etc. are plain fields, zero if unknown).
   local.some((m) => {
-    if (m.state === 0) widen(m.versions)
+    if (m.state === 0) bounds.widen(m.versions)
     return false
   })
-  const check = (m: VersionedMember): VersionIncompatibility | undefined => {
-    const pCur = m.versions[2]
-    const dCur = m.versions[5]
-    if (pCur < maxPMin || pCur > minPMax) {
-      return { _tag: "VersionIncompatibility", kind: "protocol", node: m.name, current: pCur, min: maxPMin, max: minPMax }
-    }
-    if (dCur < maxDMin || dCur > minDMax) {
-      return { _tag: "VersionIncompatibility", kind: "delegate", node: m.name, current: dCur, min: maxDMin, max: minDMax }
-    }
-    return undefined
-  }
   // memberlist checks every remote member and every local member, whatever their state.
-  for (const m of remote) {
-    const e = check(m)
-    if (e !== undefined) return e
+  for (let i = 0; i < remote.length; i++) {
+    const m = remote[i] as VersionedMember
+    if (bounds.outside(m.versions)) return bounds.incompatibility(m)
   }
   let found: VersionIncompatibility | undefined
   local.some((m) => {
-    found = check(m)
-    return found !== undefined
+    if (!bounds.outside(m.versions)) return false
+    found = bounds.incompatibility(m)
+    return true
   })
   return found
+}
+
+/**
+ * The common range of `verifyProtocol`, and its checks. Nearly every member of a cluster holds the same
+ * versions tuple (the wire decoder hands out one array per distinct tuple), so a tuple just taken in, or
+ * just found within the range, is not looked at again: a push/pull of k entries costs a few comparisons
+ * of references instead of 2k range updates and checks.
+ */
+class Bounds {
+  maxPMin = 0
+  minPMax = 255
+  maxDMin = 0
+  minDMax = 255
+  private lastWidened: Versions | undefined = undefined
+  /** The tuple last found within the range: `outside` is asked only after every member has widened it, so it stays within. */
+  private lastWithin: Versions | undefined = undefined
+
+  widen(v: Versions): void {
+    if (v === this.lastWidened) return
+    this.lastWidened = v
+    this.maxPMin = Math.max(this.maxPMin, v[0])
+    this.minPMax = Math.min(this.minPMax, v[1])
+    this.maxDMin = Math.max(this.maxDMin, v[3])
+    this.minDMax = Math.min(this.minDMax, v[4])
+  }
+
+  outside(v: Versions): boolean {
+    if (v === this.lastWithin) return false
+    const pCur = v[2]
+    const dCur = v[5]
+    if (pCur < this.maxPMin || pCur > this.minPMax || dCur < this.maxDMin || dCur > this.minDMax) return true
+    this.lastWithin = v
+    return false
+  }
+
+  incompatibility(m: VersionedMember): VersionIncompatibility {
+    const pCur = m.versions[2]
+    if (pCur < this.maxPMin || pCur > this.minPMax) {
+      return { _tag: "VersionIncompatibility", kind: "protocol", node: m.name, current: pCur, min: this.maxPMin, max: this.minPMax }
+    }
+    const dCur = m.versions[5]
+    return { _tag: "VersionIncompatibility", kind: "delegate", node: m.name, current: dCur, min: this.maxDMin, max: this.minDMax }
+  }
 }
 
 /** A one-line account of an incompatibility, naming the member and the range (memberlist's wording, nearly). */

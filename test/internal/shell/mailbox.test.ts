@@ -28,6 +28,21 @@ describe("Mailbox", () => {
       expect(box.takeAll()).toEqual(["c", "e"])
     }))
 
+  it.effect("offerNow adds only what offer would add without waiting, so it never overtakes a waiting producer", () =>
+    Effect.gen(function*() {
+      const box = new Mailbox<string>(1)
+      expect(box.offerNow("a")).toBe(true)
+      const b = yield* Effect.fork(box.offer("b"))
+      yield* Effect.yieldNow()
+      expect(box.offerNow("x")).toBe(false)
+      expect(box.takeAll()).toEqual(["a"])
+      yield* Fiber.join(b)
+      expect(box.offerNow("y")).toBe(false)
+      expect(box.takeAll()).toEqual(["b"])
+      expect(box.offerNow("z")).toBe(true)
+      expect(box.takeAll()).toEqual(["z"])
+    }))
+
   it.effect("available ends on the next item, or at once after a wake", () =>
     Effect.gen(function*() {
       const box = new Mailbox<number>(4)

@@ -4,7 +4,7 @@
  * drop's debug log line is forked only when debug lines are logged at all.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, FiberSet, Logger, LogLevel, Queue, Scope, Stream, TestClock } from "effect"
+import { Effect, FiberSet, Queue, Stream, TestClock } from "effect"
 import type { Address, Packet, TransportShape } from "../../../src/Transport.js"
 import * as FastPath from "../../../src/internal/transport/fastPath.js"
 import { receivePackets } from "../../../src/internal/shell/packetIntake.js"
@@ -50,41 +50,41 @@ const recorder = () => {
 const run = (command: Command) => command(undefined as never)
 
 describe("receivePackets", () => {
-  it.scoped("takes the fast path: each packet runs at once; a refusal is reported to the transport; release on scope close", () =>
+  it.effect("takes the fast path: each packet runs at once; a refusal is reported to the transport; released through onStop", () =>
     Effect.gen(function*() {
       const queue = yield* Queue.bounded<Packet>(4)
       const { receivers, transport } = fakeTransport(queue, true)
       const { admit, seen } = recorder()
       let room = 2
       const forked: Array<Effect.Effect<void>> = []
-      const scope = yield* Scope.make()
-      yield* Scope.extend(
-        receivePackets({
-          transport,
-          admit,
-          submitNow: (command) => {
-            if (room === 0) return false
-            room--
-            ;run(command)
-            return true
-          },
-          submit: () => Effect.die("the fast path does not wait"),
-          fork: (effect) => forked.push(effect)
-        }),
-        scope
-      )
-      // Registered in the caller's scope: no fiber is forked to hold the callback.
+      const stops: Array<() => void> = []
+      receivePackets({
+        transport,
+        admit,
+        submitNow: (command) => {
+          if (room === 0) return false
+          room--
+          ;run(command)
+          return true
+        },
+        submit: () => Effect.die("the fast path does not wait"),
+        fork: (effect) => forked.push(effect),
+        debugLogged: true,
+        onStop: (release) => stops.push(release)
+      })
+      // Registered at once: no fiber is forked to hold the callback, and its release goes to the member.
       expect(receivers.length).toBe(1)
       expect(forked.length).toBe(0)
+      expect(stops.length).toBe(1)
       const taken = [1, 2, 0, 3].map((n) => receivers[0]!(packet(n)))
       expect(taken).toEqual([true, true, true, false])
       expect(seen).toEqual([1, 2])
       // Only the drop's log line went to the background.
       expect(forked.length).toBe(1)
 
-      yield* Scope.close(scope, Exit.void)
+      stops[0]!()
       expect(receivers.length).toBe(0)
-    }).pipe(Logger.withMinimumLogLevel(LogLevel.Debug)))
+    }))
 
   it.scoped("at the default log level a drop is counted by admit and forks nothing: no fiber per bad packet", () =>
     Effect.gen(function*() {
@@ -92,7 +92,7 @@ describe("receivePackets", () => {
       const { receivers, transport } = fakeTransport(queue, true)
       const { admit, seen } = recorder()
       const forked: Array<Effect.Effect<void>> = []
-      yield* receivePackets({
+      receivePackets({
         transport,
         admit,
         submitNow: (command) => {
@@ -100,7 +100,9 @@ describe("receivePackets", () => {
           return true
         },
         submit: () => Effect.die("the fast path does not wait"),
-        fork: (effect) => forked.push(effect)
+        fork: (effect) => forked.push(effect),
+        debugLogged: false,
+        onStop: () => {}
       })
       const taken = [0, 0, 1, 0].map((n) => receivers[0]!(packet(n)))
       expect(taken).toEqual([true, true, true, true])
@@ -115,7 +117,7 @@ describe("receivePackets", () => {
       const { admit, seen } = recorder()
       const runFork = yield* FiberSet.makeRuntime<never, void, never>()
       const forked: Array<Effect.Effect<void>> = []
-      yield* receivePackets({
+      receivePackets({
         transport,
         admit,
         submitNow: () => false,
@@ -123,7 +125,9 @@ describe("receivePackets", () => {
         fork: (effect) => {
           forked.push(effect)
           return runFork(effect)
-        }
+        },
+        debugLogged: true,
+        onStop: () => {}
       })
       expect(forked.length).toBe(1)
       yield* Queue.offerAll(queue, [packet(3), packet(0), packet(1)])
@@ -131,5 +135,5 @@ describe("receivePackets", () => {
       expect(seen).toEqual([3, 1])
       // The reader, then the drop's log line: one reading of an outcome for both paths.
       expect(forked.length).toBe(2)
-    }).pipe(Logger.withMinimumLogLevel(LogLevel.Debug)))
+    }))
 })

@@ -185,4 +185,23 @@ describe("KeyInterner", () => {
     expect(interner.idOf("node-1")).toBe(id)
     expect(interner.idOf("node-2")).toBeUndefined()
   })
+
+  it("finds a key numbered right after it was looked up and missed (the interner keeps its last lookup)", () => {
+    const interner = new KeyInterner(2)
+    const a = new MemberTable<string>(interner)
+    const b = new MemberTable<string>(interner)
+    // Looked up and missed, then numbered by one table: the other table sharing the interner finds the number too.
+    expect(a.get("n1")).toBeUndefined()
+    a.set("n1", "a1")
+    expect(interner.idOf("n1")).toBe(0)
+    b.set("n1", "b1")
+    expect([a.get("n1"), b.get("n1")]).toEqual(["a1", "b1"])
+    // A key refused by the full interner stays unnumbered after its miss, and its table still holds it.
+    a.set("n2", "a2")
+    expect(a.get("n3")).toBeUndefined()
+    a.set("n3", "a3")
+    expect(interner.idOf("n3")).toBeUndefined()
+    expect(interner.refusals).toBe(1)
+    expect([a.get("n1"), a.get("n2"), a.get("n3"), b.get("n3")]).toEqual(["a1", "a2", "a3", undefined])
+  })
 })

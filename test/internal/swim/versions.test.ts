@@ -1,4 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import { makeRng, nextInt } from "../../../src/internal/swim/random.js"
+import type { Versions } from "../../../src/internal/swim/messages.js"
 import type { VersionedMember } from "../../../src/internal/swim/versions.js"
 import {
   describeIncompatibility,
@@ -49,6 +51,58 @@ describe("verifyProtocol (memberlist's rule)", () => {
     )
     const delegate = verifyProtocol([member("me", makeVersions(1, 5, 2, 2, 4, 3))], [member("a", makeVersions(1, 5, 2, 1, 2, 2))])!
     expect(describeIncompatibility(delegate)).toContain("'me' delegate protocol version 3 is outside 2..2")
+  })
+})
+
+/** memberlist's rule written out plainly, every member's tuple read afresh: what `verifyProtocol` must answer. */
+const plainVerify = (local: ReadonlyArray<VersionedMember>, remote: ReadonlyArray<VersionedMember>) => {
+  let [maxPMin, minPMax, maxDMin, minDMax] = [0, 255, 0, 255]
+  const alive = [...remote.filter((m) => m.versions.some((v) => v !== 0)), ...local].filter((m) => m.state === 0)
+  for (const { versions: v } of alive) {
+    ;[maxPMin, minPMax, maxDMin, minDMax] = [Math.max(maxPMin, v[0]), Math.min(minPMax, v[1]), Math.max(maxDMin, v[3]), Math.min(minDMax, v[4])]
+  }
+  for (const m of [...remote, ...local]) {
+    const [p, d] = [m.versions[2], m.versions[5]]
+    if (p < maxPMin || p > minPMax) return { _tag: "VersionIncompatibility", kind: "protocol", node: m.name, current: p, min: maxPMin, max: minPMax }
+    if (d < maxDMin || d > minDMax) return { _tag: "VersionIncompatibility", kind: "delegate", node: m.name, current: d, min: maxDMin, max: minDMax }
+  }
+  return undefined
+}
+
+describe("verifyProtocol over members sharing versions tuples", () => {
+  // The decoder hands every member with the same versions the same array; verifyProtocol skips a tuple it has
+  // just taken in or found within range. Runs of shared tuples, with a narrowing or outlying one anywhere
+  // (before, between or after them, alive or not), must be judged as if every member were read afresh.
+  const pool: ReadonlyArray<Versions> = [
+    makeVersions(1, 5, 2, 0, 1, 0),
+    makeVersions(1, 5, 2, 0, 1, 0),
+    makeVersions(1, 4, 2, 0, 0, 0),
+    makeVersions(2, 5, 5, 0, 1, 1),
+    makeVersions(1, 3, 3, 0, 0, 0),
+    makeVersions(0, 0, 0, 0, 0, 0)
+  ]
+  it("answers as the plain rule on 2,000 random views", () => {
+    const rng = makeRng(13)
+    const shared = pool.slice(0, 2)
+    const pick = (): Versions => nextInt(rng, 10) < 8 ? shared[nextInt(rng, 2)]! : pool[nextInt(rng, pool.length)]!
+    const members = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => member(`${prefix}${i}`, pick(), nextInt(rng, 5) === 0 ? 2 : 0))
+    let incompatible = 0
+    for (let run = 0; run < 2000; run++) {
+      const local = members("l", 1 + nextInt(rng, 12))
+      const remote = members("r", nextInt(rng, 12))
+      const expected = plainVerify(local, remote)
+      if (expected !== undefined) incompatible++
+      expect(verifyProtocol(local, remote)).toEqual(expected)
+    }
+    // Both answers are common, so each is compared often.
+    expect(incompatible).toBeGreaterThan(200)
+    expect(incompatible).toBeLessThan(1800)
+  })
+  it("judges a shared tuple by the range every member narrows, not the range when it was first met", () => {
+    const common = makeVersions(1, 5, 5, 0, 0, 0)
+    const remote = [member("a", common), member("b", common), member("old", makeVersions(1, 4, 2, 0, 0, 0))]
+    expect(verifyProtocol([member("me", common)], remote)).toMatchObject({ node: "a", current: 5, max: 4 })
   })
 })
 
