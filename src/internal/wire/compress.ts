@@ -9,6 +9,7 @@
 import { Either } from "effect"
 import type { DecodeError } from "./errors.js"
 import { decodeError } from "./errors.js"
+import { LastCompression, NOT_SMALLER } from "./lastCompression.js"
 import { lzwCompressView, lzwDecompress, type Scratch } from "./lzw.js"
 import { MessageType } from "./messageType.js"
 import { MsgpackReader, MsgpackWriter, strHeaderSize, U8_MAX } from "./msgpack.js"
@@ -68,15 +69,23 @@ export const smallestShrinkable: number = (() => {
  */
 export const compressMessage = (payload: Uint8Array): Uint8Array => wrapCompressed(lzwCompressView(payload))
 
+/** The last datagram payload's attempt: the next payload, when equal, is not compressed again. */
+export const lastCompression = new LastCompression()
+
 /**
  * `compressMessage(payload)` when that is smaller than `payload`, else `payload` itself (memberlist's
  * EnableCompression rule for packets). The attempt is written into a reused buffer and copied out only
- * when kept: most small packets do not shrink, and their attempt then allocates nothing.
+ * when kept: most small packets do not shrink, and their attempt then allocates nothing. A payload equal to
+ * the previous one (a gossip round's compound to its next target) reuses that attempt (`LastCompression`).
  */
 export const compressIfSmaller = (payload: Uint8Array): Uint8Array => {
   if (payload.length < smallestShrinkable) return payload
+  const known = lastCompression.lookup(payload)
+  if (known !== undefined) return known === NOT_SMALLER ? payload : wrapCompressed(known)
   const lzw = lzwCompressView(payload)
-  return wrappedSize(lzw.length) < payload.length ? wrapCompressed(lzw) : payload
+  const smaller = wrappedSize(lzw.length) < payload.length
+  lastCompression.remember(payload, smaller ? lzw : undefined)
+  return smaller ? wrapCompressed(lzw) : payload
 }
 
 /**
