@@ -25,6 +25,13 @@ export const recountMillis = 1000
  */
 export const eventRecountMillis = 100
 
+// Where each gauge's last value is kept.
+const HEALTH = 0
+const MEMBERSHIP_QUEUE = 1
+const USER_QUEUE = 2
+const ALIVE = 3
+const SLOTS = 4
+
 /** What the gauges read from the member. */
 export interface GaugeSources {
   readonly healthScore: () => number
@@ -36,7 +43,8 @@ export interface GaugeSources {
 
 /** Sets the member's gauges after a batch, cheaply. */
 export class BatchGauges {
-  private readonly last = new Map<Metric.Metric.Gauge<number>, number>()
+  /** The value last written to each gauge, by slot; NaN until the first write (NaN equals nothing). */
+  private readonly last = new Float64Array(SLOTS).fill(NaN)
   private membershipChanged = true
   private countedAt = -Infinity
 
@@ -51,20 +59,21 @@ export class BatchGauges {
   readonly update = (at: number = this.sources.now()): void => {
     const { countAlive, healthScore, queueDepths } = this.sources
     const depths = queueDepths()
-    this.set(metrics.healthScore, healthScore())
-    this.set(metrics.membershipQueue, depths.membership)
-    this.set(metrics.userQueue, depths.user)
+    this.set(HEALTH, metrics.healthScore, healthScore())
+    this.set(MEMBERSHIP_QUEUE, metrics.membershipQueue, depths.membership)
+    this.set(USER_QUEUE, metrics.userQueue, depths.user)
     const since = at - this.countedAt
     if ((this.membershipChanged && since >= eventRecountMillis) || since >= recountMillis) {
       this.membershipChanged = false
       this.countedAt = at
-      this.set(metrics.aliveMembers, countAlive())
+      this.set(ALIVE, metrics.aliveMembers, countAlive())
     }
   }
 
-  private set(gauge: Metric.Metric.Gauge<number>, value: number): void {
-    if (this.last.get(gauge) === value) return
-    this.last.set(gauge, value)
+  // A slot per gauge, not a Map keyed by the metric: this runs after every packet.
+  private set(slot: number, gauge: Metric.Metric.Gauge<number>, value: number): void {
+    if (this.last[slot] === value) return
+    this.last[slot] = value
     this.member.set(gauge, value)
   }
 }
