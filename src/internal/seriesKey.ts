@@ -8,12 +8,12 @@
  * the label arrays. In a join storm every member makes about a dozen series
  * and that work was most of their cost. Here the part of the hash that
  * depends on the metric alone is computed once per metric, and a series key
- * is a copy of the metric's key with the labels and the finished hash.
+ * is the metric's key (as prototype) with the labels and the finished hash.
  *
- * The copy relies on how Effect 3 lays out a key (its own fields and a cached
- * `_hash`), so it is checked once against Effect's own key (equal both ways,
- * same hash); if the check fails (another Effect), every key is built by
- * `MetricKey.taggedWithLabels` as before.
+ * The copy relies on how Effect 3 lays out a key (fields read by name, a
+ * cached `_hash`), so it is checked once against Effect's own key (equal both
+ * ways, same hash, same fields as read); if the check fails (another Effect),
+ * every key is built by `MetricKey.taggedWithLabels` as before.
  *
  * @internal
  */
@@ -25,14 +25,15 @@ export type SeriesKeyMaker = (tags: ReadonlyArray<MetricLabel.MetricLabel>) => M
 /** Effect's way: a new key, hashed from scratch. */
 const effectMaker = (base: MetricKey.MetricKey.Untyped): SeriesKeyMaker => (tags) => MetricKey.taggedWithLabels(base, tags)
 
-/** The copy: the metric's part of the hash once, the labels' part per series. */
+/**
+ * The copy: an object whose prototype is the metric's key, so it reads the
+ * key's name, type, description and methods, with labels and a hash of its
+ * own (the metric's part of the hash once, the labels' part per series).
+ */
 const copyMaker = (base: MetricKey.MetricKey.Untyped): SeriesKeyMaker => {
   const prefix = Hash.combine(Hash.hash(base.keyType))(Hash.string(base.name + base.description))
-  const proto = Object.getPrototypeOf(base)
-  const fields = Reflect.ownKeys(base)
   return (tags) => {
-    const key = Object.create(proto)
-    for (const field of fields) key[field] = (base as any)[field]
+    const key = Object.create(base)
     key.tags = tags
     key._hash = Hash.combine(Hash.array(tags))(prefix)
     return key
@@ -45,7 +46,9 @@ const copiesWork = ((): boolean => {
   const tags = [MetricLabel.make("reason", "r"), MetricLabel.make("member", "m")]
   const effects = effectMaker(base)(tags)
   const copy = copyMaker(base)(tags)
-  return Equal.equals(copy, effects) && Equal.equals(effects, copy) && Hash.hash(copy) === Hash.hash(effects)
+  return Equal.equals(copy, effects) && Equal.equals(effects, copy) && Hash.hash(copy) === Hash.hash(effects) &&
+    MetricKey.isMetricKey(copy) && copy.name === effects.name && copy.keyType === effects.keyType &&
+    Equal.equals(copy.description, effects.description) && copy.tags === tags && effects.tags === tags
 })()
 
 /**

@@ -93,6 +93,13 @@ describe("a member's series", () => {
     expect(formatted).toBe(0)
   })
 
+  it("adds no registry entry for a member started again under the same name (the registry keeps series for good)", () => {
+    firstUpdates(new MemberMetrics("series-hooks-again"))
+    const before = Metric.unsafeSnapshot().length
+    firstUpdates(new MemberMetrics("series-hooks-again"))
+    expect(Metric.unsafeSnapshot().length).toBe(before)
+  })
+
   it.effect("keeps counting a reason beyond the resolved ones, through Effect", () =>
     Effect.gen(function*() {
       const name = "series-hooks-many"
