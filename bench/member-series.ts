@@ -17,7 +17,7 @@
  */
 import { Metric } from "effect"
 import { MemberMetrics } from "../src/internal/shell/memberMetrics.js"
-import * as metrics from "../src/internal/shell/metrics.js"
+import { memberFirstUpdates } from "../test/support/memberFirstUpdates.js"
 
 const flag = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -27,26 +27,10 @@ const n = flag("n", 100)
 const then = flag("then", 2000)
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
-/** The first updates of one member, in the order a start and a join make them. */
-const firstUpdates = (member: MemberMetrics): void => {
-  member.set(metrics.healthScore, 0)
-  member.set(metrics.membershipQueue, 0)
-  member.set(metrics.userQueue, 0)
-  member.set(metrics.aliveMembers, 1)
-  member.count(metrics.packetsOut)
-  member.count(metrics.bytesOut, 100)
-  member.count(metrics.packetsIn)
-  member.count(metrics.bytesIn, 100)
-  member.countAs(metrics.pushPulls, "reason", "ok")
-  member.observe(metrics.joinDuration, 12)
-  member.count(metrics.probes)
-  member.observe(metrics.probeRtt, 1)
-}
-
 /** CPU microseconds per member for `count` new members named `prefix<i>`. */
 const run = (prefix: string, count: number): number => {
   const c0 = process.cpuUsage()
-  for (let i = 0; i < count; i++) firstUpdates(new MemberMetrics(`${prefix}${i}`))
+  for (let i = 0; i < count; i++) memberFirstUpdates(new MemberMetrics(`${prefix}${i}`))
   const c = process.cpuUsage(c0)
   return (c.user + c.system) / count
 }

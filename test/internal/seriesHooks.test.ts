@@ -8,25 +8,10 @@ import { Effect, Metric, Option } from "effect"
 import { maxTagged } from "../../src/internal/seriesHooks.js"
 import { MemberMetrics } from "../../src/internal/shell/memberMetrics.js"
 import * as metrics from "../../src/internal/shell/metrics.js"
+import { memberFirstUpdates } from "../support/memberFirstUpdates.js"
 
 const counterOf = (metric: Metric.Metric.Counter<number>, ...labels: ReadonlyArray<readonly [string, string]>) =>
   Metric.value(labels.reduce((m, [k, v]) => Metric.tagged(m, k, v), metric)).pipe(Effect.map((s) => s.count))
-
-/** The first updates of a member of a join storm: 12 series. */
-const firstUpdates = (member: MemberMetrics) => {
-  member.set(metrics.healthScore, 0)
-  member.set(metrics.membershipQueue, 0)
-  member.set(metrics.userQueue, 0)
-  member.set(metrics.aliveMembers, 1)
-  member.count(metrics.packetsOut)
-  member.count(metrics.bytesOut, 100)
-  member.count(metrics.packetsIn)
-  member.count(metrics.bytesIn, 100)
-  member.countAs(metrics.pushPulls, "reason", "ok")
-  member.observe(metrics.joinDuration, 12)
-  member.count(metrics.probes)
-  member.observe(metrics.probeRtt, 1)
-}
 
 /** Where `Option.some(...)` gets `toString` (what Effect's key hash calls on a metric's description). */
 const optionToStringOwner = (): { toString: () => string } => {
@@ -77,7 +62,7 @@ describe("a member's series", () => {
     }))
 
   it("creates a new member's series without formatting a metric's description (Effect's key hash does, per series)", () => {
-    firstUpdates(new MemberMetrics("series-hooks-first")) // the metrics' own parts, once per process
+    memberFirstUpdates(new MemberMetrics("series-hooks-first")) // the metrics' own parts, once per process
     const owner = optionToStringOwner()
     const original = owner.toString
     let formatted = 0
@@ -86,7 +71,7 @@ describe("a member's series", () => {
       return original.call(this)
     }
     try {
-      firstUpdates(new MemberMetrics("series-hooks-second"))
+      memberFirstUpdates(new MemberMetrics("series-hooks-second"))
     } finally {
       owner.toString = original
     }
@@ -94,9 +79,9 @@ describe("a member's series", () => {
   })
 
   it("adds no registry entry for a member started again under the same name (the registry keeps series for good)", () => {
-    firstUpdates(new MemberMetrics("series-hooks-again"))
+    memberFirstUpdates(new MemberMetrics("series-hooks-again"))
     const before = Metric.unsafeSnapshot().length
-    firstUpdates(new MemberMetrics("series-hooks-again"))
+    memberFirstUpdates(new MemberMetrics("series-hooks-again"))
     expect(Metric.unsafeSnapshot().length).toBe(before)
   })
 
