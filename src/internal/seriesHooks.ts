@@ -16,7 +16,7 @@
  */
 import { Metric, MetricHook } from "effect"
 import type { LabelSets } from "./metricLabels.js"
-import { seriesKeysOf } from "./metricKeys.js"
+import { seriesOf } from "./metricKeys.js"
 
 /** Extra-label series per metric kept resolved; the library's reasons are fewer. */
 export const maxTagged = 64
@@ -60,8 +60,8 @@ export class SeriesHooks {
 
   /** The registry's hook for `metric` with `labels`: by a copied key, or through Effect. */
   private resolve(metric: AnyMetric, labels: LabelSets["member"]): Hook {
-    const keys = seriesKeysOf(metric)
-    if (keys !== undefined) return Metric.globalMetricRegistry.get(keys(labels)) as Hook
+    const series = seriesOf(metric)
+    if (series !== undefined) return series(labels)
     return MetricHook.make({
       get: () => metric.unsafeValue(labels),
       update: (input: number) => metric.unsafeUpdate(input, labels),
