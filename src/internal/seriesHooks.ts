@@ -14,7 +14,7 @@
  *
  * @internal
  */
-import { Metric, MetricHook } from "effect"
+import { type Metric, MetricHook } from "effect"
 import type { LabelSets } from "./metricLabels.js"
 import { seriesOf } from "./metricKeys.js"
 
