@@ -5,64 +5,65 @@
  *
  * @internal
  */
-import { Metric, MetricBoundaries } from "effect"
+import { MetricBoundaries } from "effect"
+import * as keyedMetric from "../metricKeys.js"
 
 /** Packets sent. */
-export const packetsOut = Metric.counter("memberlist_packets_out", { description: "UDP packets sent" })
+export const packetsOut = keyedMetric.counter("memberlist_packets_out", { description: "UDP packets sent" })
 /** Packets received and decoded. */
-export const packetsIn = Metric.counter("memberlist_packets_in", { description: "UDP packets received" })
+export const packetsIn = keyedMetric.counter("memberlist_packets_in", { description: "UDP packets received" })
 /** Bytes sent in packets. */
-export const bytesOut = Metric.counter("memberlist_bytes_out", { description: "UDP bytes sent" })
+export const bytesOut = keyedMetric.counter("memberlist_bytes_out", { description: "UDP bytes sent" })
 /** Bytes received in packets. */
-export const bytesIn = Metric.counter("memberlist_bytes_in", { description: "UDP bytes received" })
+export const bytesIn = keyedMetric.counter("memberlist_bytes_in", { description: "UDP bytes received" })
 /** Packets or frames rejected by the decoder, by reason. */
-export const decodeRejected = Metric.counter("memberlist_decode_rejected", {
+export const decodeRejected = keyedMetric.counter("memberlist_decode_rejected", {
   description: "packets and stream frames rejected by the decoder"
 })
 /** Inputs the protocol core ignored as invalid, by reason. */
-export const coreDropped = Metric.counter("memberlist_core_dropped", { description: "inputs the core ignored" })
+export const coreDropped = keyedMetric.counter("memberlist_core_dropped", { description: "inputs the core ignored" })
 /** Probes started. */
-export const probes = Metric.counter("memberlist_probes", { description: "probes sent" })
+export const probes = keyedMetric.counter("memberlist_probes", { description: "probes sent" })
 /** Members suspected. */
-export const suspicions = Metric.counter("memberlist_suspicions", { description: "members suspected" })
+export const suspicions = keyedMetric.counter("memberlist_suspicions", { description: "members suspected" })
 /** Members declared dead. */
-export const deaths = Metric.counter("memberlist_deaths", { description: "members declared dead" })
+export const deaths = keyedMetric.counter("memberlist_deaths", { description: "members declared dead" })
 /** Claims of a member's name from another address refused because the member still answers (once per claimant). */
-export const nameConflicts = Metric.counter("memberlist_name_conflicts", {
+export const nameConflicts = keyedMetric.counter("memberlist_name_conflicts", {
   description: "name claims refused: the member still answers at its address"
 })
 /** Received user messages that failed their schema. */
-export const userMessagesRejected = Metric.counter("memberlist_user_messages_rejected", {
+export const userMessagesRejected = keyedMetric.counter("memberlist_user_messages_rejected", {
   description: "received user messages that failed the schema"
 })
 /** Push/pull exchanges, by outcome. */
-export const pushPulls = Metric.counter("memberlist_push_pulls", { description: "push/pull exchanges" })
+export const pushPulls = keyedMetric.counter("memberlist_push_pulls", { description: "push/pull exchanges" })
 /** Lifeguard local health score (0 healthy). */
-export const healthScore = Metric.gauge("memberlist_health_score", { description: "local health score" })
+export const healthScore = keyedMetric.gauge("memberlist_health_score", { description: "local health score" })
 /** Queued membership updates. */
-export const membershipQueue = Metric.gauge("memberlist_queue_membership", { description: "queued membership updates" })
+export const membershipQueue = keyedMetric.gauge("memberlist_queue_membership", { description: "queued membership updates" })
 /** Queued user broadcasts. */
-export const userQueue = Metric.gauge("memberlist_queue_user", { description: "queued user broadcasts" })
+export const userQueue = keyedMetric.gauge("memberlist_queue_user", { description: "queued user broadcasts" })
 /** Members believed alive (self included). */
-export const aliveMembers = Metric.gauge("memberlist_members_alive", { description: "members alive" })
+export const aliveMembers = keyedMetric.gauge("memberlist_members_alive", { description: "members alive" })
 
 /** Events or messages a full subscriber queue dropped, tagged with `stream`. */
-export const deliveryDropped = Metric.counter("memberlist_delivery_dropped", {
+export const deliveryDropped = keyedMetric.counter("memberlist_delivery_dropped", {
   description: "events and messages dropped because a subscriber's queue was full"
 })
 /** Stream requests (push/pull, stream ping) the core had no answer for; the stream was closed at once. */
-export const streamsUnanswered = Metric.counter("memberlist_streams_unanswered", {
+export const streamsUnanswered = keyedMetric.counter("memberlist_streams_unanswered", {
   description: "stream requests closed without an answer"
 })
 /** Packets dropped because the outgoing queue was full. */
-export const outboxDropped = Metric.counter("memberlist_outbox_dropped", { description: "packets dropped: send queue full" })
+export const outboxDropped = keyedMetric.counter("memberlist_outbox_dropped", { description: "packets dropped: send queue full" })
 /** Stream exchanges refused because too many were in flight. */
-export const streamsRefused = Metric.counter("memberlist_streams_refused", {
+export const streamsRefused = keyedMetric.counter("memberlist_streams_refused", {
   description: "outgoing stream exchanges refused: too many in flight"
 })
 
 /** Accepted streams closed to make room for a new one (too many from its host, or in all). */
-export const inboundStreamsEvicted = Metric.counter("memberlist_inbound_streams_evicted", {
+export const inboundStreamsEvicted = keyedMetric.counter("memberlist_inbound_streams_evicted", {
   description: "accepted streams closed to make room for a newer one"
 })
 
@@ -74,10 +75,10 @@ export const probeRttBoundaries: ReadonlyArray<number> = [1, 2, 5, 10, 20, 50, 1
  * went through; `local_too_large`, `local_failed`, `remote_too_large`,
  * `merge_failed` and `merge_queue_full` for what was dropped.
  */
-export const appState = Metric.counter("memberlist_app_state", { description: "application states sent, merged or dropped" })
+export const appState = keyedMetric.counter("memberlist_app_state", { description: "application states sent, merged or dropped" })
 
 /** Members and merges the application's filters refused, tagged `reason`: `filterJoin` or `filterMerge`. */
-export const refusals = Metric.counter("memberlist_refusals", {
+export const refusals = keyedMetric.counter("memberlist_refusals", {
   description: "alive messages and push/pull merges refused by the application's filters"
 })
 
@@ -90,21 +91,21 @@ export const suspicionToDeathBoundaries: ReadonlyArray<number> = [
 export const joinDurationBoundaries: ReadonlyArray<number> = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000]
 
 /** Round-trip time of successful probes, from the probe's ping to the first ack (direct, relayed or by stream). */
-export const probeRtt = Metric.histogram(
+export const probeRtt = keyedMetric.histogram(
   "memberlist_probe_rtt_ms",
   MetricBoundaries.fromIterable(probeRttBoundaries),
   "round-trip time of acked probes, in milliseconds"
 )
 
 /** How long members declared dead had been suspected. */
-export const suspicionToDeath = Metric.histogram(
+export const suspicionToDeath = keyedMetric.histogram(
   "memberlist_suspicion_to_death_ms",
   MetricBoundaries.fromIterable(suspicionToDeathBoundaries),
   "time from suspecting a member to declaring it dead, in milliseconds"
 )
 
 /** How long a join took to learn the cluster: from its start to the first seed state merged. */
-export const joinDuration = Metric.histogram(
+export const joinDuration = keyedMetric.histogram(
   "memberlist_join_duration_ms",
   MetricBoundaries.fromIterable(joinDurationBoundaries),
   "time from a join's start until the first seed's state was merged, in milliseconds"
