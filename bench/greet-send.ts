@@ -30,11 +30,7 @@ import { Mailbox } from "../src/internal/shell/mailbox.js"
 import type { Outgoing } from "../src/internal/shell/nodeRuntime.js"
 import * as PacketSender from "../src/internal/shell/packetSender.js"
 import * as FastPath from "../src/internal/transport/fastPath.js"
-
-const flag = (name: string, fallback: string): string => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback
-}
+import { choicesFlag, wholeFlag } from "./flags.js"
 
 const paths = ["raw", "transport", "sender"] as const
 type Path = typeof paths[number]
@@ -54,12 +50,9 @@ const bind = (socket: Dgram.Socket) =>
   })
 
 const main = Effect.gen(function*() {
-  const rounds = Number(flag("rounds", "9"))
-  const perSink = Number(flag("per-sink", "40"))
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw new Error("--rounds must be 1 to 100")
-  if (!Number.isInteger(perSink) || perSink < 1 || perSink > 1000) throw new Error("--per-sink must be 1 to 1000")
-  const chosen = flag("paths", paths.join(",")).split(",") as Array<Path>
-  for (const p of chosen) if (!paths.includes(p)) throw new Error(`unknown path ${p}`)
+  const rounds = wholeFlag("rounds", "9", 100)
+  const perSink = wholeFlag("per-sink", "40", 1000)
+  const chosen = choicesFlag<Path>("paths", paths)
 
   const scope = yield* Scope.make()
   const child = fork(process.argv[1]!, ["--sinks-child"], { stdio: ["ignore", "inherit", "inherit", "ipc"] })

@@ -43,11 +43,7 @@ import * as Transport from "../src/Transport.js"
 import { counterTotal } from "../src/internal/metricTotal.js"
 import type { PacketMessage, Versions } from "../src/internal/swim/messages.js"
 import { encodePacket } from "../src/internal/wire/packet.js"
-
-const flag = (name: string, fallback: string): string => {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback
-}
+import { choicesFlag, wholeFlag } from "./flags.js"
 
 const kinds = ["ping", "alives", "greeting", "ack", "bad", "raw", "raw-echo"] as const
 type Kind = typeof kinds[number]
@@ -197,12 +193,9 @@ const idle = (millis: number) =>
   })
 
 const main = Effect.gen(function*() {
-  const count = Number(flag("count", "2000"))
-  const rounds = Number(flag("rounds", "5"))
-  if (!Number.isInteger(count) || count < 1 || count > 20_000) throw new Error("--count must be 1 to 20000")
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error("--rounds must be 1 to 50")
-  const chosen = flag("kinds", kinds.join(",")).split(",") as Array<Kind>
-  for (const k of chosen) if (!kinds.includes(k)) throw new Error(`unknown kind ${k}`)
+  const count = wholeFlag("count", "2000", 20_000)
+  const rounds = wholeFlag("rounds", "5", 50)
+  const chosen = choicesFlag<Kind>("kinds", kinds)
 
   const scope = yield* Scope.make()
   const a = yield* startMember("recv-a", scope)
