@@ -261,7 +261,8 @@ export const run = (options: { readonly quick: boolean }): string => {
   lines.push("member it already suspects. Each of the three can be turned off (`verifySuspects`, `repeatDirectPing`,")
   lines.push("`coverageFloor`; docs/detection.md, \"What detection traffic buys\"). *KiB for the whole detection*: the rate")
   lines.push("times the time until the last survivor saw every victim dead; aligned probing shortens that time, which raises")
-  lines.push("the per-second rate for the same bytes.")
+  lines.push("the per-second rate for the same bytes. Under `local` the floor is also what keeps a survivor from missing every")
+  lines.push("copy of a death and waiting for its next push/pull (docs/detection.md, \"Tails over 30 seeds\").")
   lines.push("Under `local` at N=100 memberlist's members wait for a push/pull to learn the last joiners, hence")
   lines.push(`"> ${plan.convergeLimit}" (not within the limit).`)
 

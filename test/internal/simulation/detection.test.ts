@@ -56,3 +56,39 @@ describe("50 members under 10% packet loss for 10 minutes, no TCP fallback", () 
     })
   }
 })
+
+/**
+ * The coverage floor (dissemination.ts) under the Local preset, whose
+ * retransmitMult of 2 sends each update 4 times at 50 members: a survivor
+ * then misses every copy of a victim's suspicion and death now and then,
+ * never probes the victim before its next push/pull (every 15 s), and sees
+ * it dead about 20 s after the kill. With the floor each update goes out 9
+ * times, and on these seeds every survivor sees every victim dead within a
+ * min suspicion timeout and a few probe intervals.
+ */
+describe("5 of 50 members killed at once (Local preset), with and without the coverage floor", () => {
+  /** Local min suspicion timeout at 50 members: 3 × log10(50) × 1 s. */
+  const localMinSuspicion = 3 * Math.log10(50) * probeInterval
+  const lastSeenDead = (seed: number, coverageFloor: boolean) => {
+    const { detections } = Simulator.runSync(Simulator.scenario({
+      nodes: 50,
+      seed,
+      preset: "local",
+      duration: 40_000,
+      overrides: { coverageFloor },
+      actions: [Simulator.kill({ at: 10_000, count: 5 })]
+    })).result
+    expect(detections.length).toBe(5)
+    return Math.max(...detections.map((d) => d.last ?? Infinity))
+  }
+  const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+
+  it("with the floor (the default), the last survivor sees every victim dead within min timeout + 5 intervals on every seed", () => {
+    for (const seed of seeds) expect(lastSeenDead(seed, true)).toBeLessThanOrEqual(localMinSuspicion + 5 * probeInterval)
+  })
+
+  it("with memberlist's count, some seed leaves a survivor waiting for a push/pull (over 15 intervals)", () => {
+    const late = seeds.filter((seed) => lastSeenDead(seed, false) > 15 * probeInterval)
+    expect(late.length).toBeGreaterThan(0)
+  })
+})
