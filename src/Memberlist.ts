@@ -767,6 +767,12 @@ export const metrics = {
   suspicionToDeath: internalMetrics.suspicionToDeath,
   /** `memberlist_join_duration_ms`: time from a join's start until the state of its first seed to answer was merged. */
   joinDuration: internalMetrics.joinDuration,
+  /**
+   * `memberlist_metric_series_retired`, with no `member` label: series of stopped members removed from Effect's
+   * registry. A stopped member's series stay for the 64 names stopped most recently, then go, so that a process
+   * starting members under ever new names does not keep every name's series.
+   */
+  seriesRetired: internalMetrics.seriesRetired,
   sendsFailed: guardMetrics.sendsFailed,
   packetsRateLimited: guardMetrics.packetsRateLimited,
   packetsReplayed: guardMetrics.packetsReplayed

@@ -69,6 +69,7 @@ import { InboundLimit } from "./inboundLimit.js"
 import { BatchGauges } from "./batchGauges.js"
 import { Mailbox } from "./mailbox.js"
 import { receivePackets } from "./packetIntake.js"
+import { holdMemberSeries } from "../seriesRetirement.js"
 import { MemberMetrics } from "./memberMetrics.js"
 import * as metrics from "./metrics.js"
 import { type Command, make as makeNodeRuntime, type Outgoing } from "./nodeRuntime.js"
@@ -195,6 +196,8 @@ export const start = <A, I>(options: Options<A, I>, services: Services) =>
     const { clock, debugLogged, lifetime, tracer } = yield* fromFiber(config.name)
     const claim = claimTransport(transport, config.name)
     if (typeof claim !== "function") return yield* claim
+    // Released last of all (after the transport's claim, which stops its counters carrying our name).
+    lifetime.afterFibers(holdMemberSeries(config.name))
     lifetime.afterFibers(claim)
     const keyring = LiveKeyring.fromConfig(config.name, config.secretKeys)
     if (Either.isLeft(keyring)) {

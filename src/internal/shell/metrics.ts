@@ -77,6 +77,16 @@ export const probeRttBoundaries: ReadonlyArray<number> = [1, 2, 5, 10, 20, 50, 1
  */
 export const appState = keyedMetric.counter("memberlist_app_state", { description: "application states sent, merged or dropped" })
 
+/**
+ * Metric series of stopped members removed from the registry, once more
+ * names have stopped than are kept (seriesRetirement.ts). No member label:
+ * the process's own count.
+ */
+export const seriesRetired = keyedMetric.counter("memberlist_metric_series_retired", {
+  description: "metric series of stopped members removed from the registry (beyond the most recently stopped names kept)",
+  incremental: true
+})
+
 /** Members and merges the application's filters refused, tagged `reason`: `filterJoin` or `filterMerge`. */
 export const refusals = keyedMetric.counter("memberlist_refusals", {
   description: "alive messages and push/pull merges refused by the application's filters"
