@@ -146,7 +146,9 @@ export const run = (options: { readonly quick: boolean }): string => {
   const common = ["--settle", String(plan.settle), "--converge-limit", String(plan.convergeLimit), "--detect-limit", String(plan.detectLimit)]
   const detect = new Map<string, { go: Array<RunResult>; ts: Array<RunResult> }>()
   const loss = new Map<string, { go: Array<RunResult>; ts: Array<RunResult> }>()
-  const total = plan.presets.length * (plan.sizes.length + 1) * plan.runs * 2
+  // The join phase again in a warm process (--join-only --warm-up): what is left once the code ran once.
+  const warm = new Map<string, { go: Array<RunResult>; ts: Array<RunResult> }>()
+  const total = plan.presets.length * (2 * plan.sizes.length + 1) * plan.runs * 2
   let done = 0
   const one = (impl: "go" | "ts", args: ReadonlyArray<string>, into: { go: Array<RunResult>; ts: Array<RunResult> }) => {
     log(`vs-memberlist: ${++done}/${total} ${impl} ${args.join(" ")} (${((Date.now() - started) / 1000).toFixed(0)} s so far)`)
@@ -161,6 +163,10 @@ export const run = (options: { readonly quick: boolean }): string => {
       detect.set(key, into)
       const args = ["--preset", preset, "--n", String(n), "--mode", "detect", "--window", String(plan.window), ...common]
       for (let r = 0; r < plan.runs; r++) for (const impl of ["go", "ts"] as const) one(impl, args, into)
+      const warmInto = { go: [], ts: [] }
+      warm.set(key, warmInto)
+      const warmArgs = ["--preset", preset, "--n", String(n), "--join-only", "--warm-up"]
+      for (let r = 0; r < plan.runs; r++) for (const impl of ["go", "ts"] as const) one(impl, warmArgs, warmInto)
     }
     const into = { go: [], ts: [] }
     loss.set(preset, into)
@@ -172,16 +178,24 @@ export const run = (options: { readonly quick: boolean }): string => {
   mkdirSync("bench/.build", { recursive: true })
   writeFileSync(
     "bench/.build/vs-memberlist-runs.json",
-    JSON.stringify({ plan, detect: Object.fromEntries(detect), loss: Object.fromEntries(loss) }, null, 1)
+    JSON.stringify({ plan, detect: Object.fromEntries(detect), warm: Object.fromEntries(warm), loss: Object.fromEntries(loss) }, null, 1)
   )
 
   // ---- the tables
-  type Metric = { readonly label: string; readonly get: (r: RunResult) => number | null | undefined; readonly show: (x: number | undefined) => string }
+  type Metric = {
+    readonly label: string
+    readonly get: (r: RunResult) => number | null | undefined
+    readonly show: (x: number | undefined) => string
+    /** Read from the warm-process join runs instead of the detect runs. */
+    readonly warm?: true
+  }
   const metrics: ReadonlyArray<Metric> = [
     { label: "start one member (ms, median member)", get: (r) => r.startMsMedian, show: (x) => fmt(x, 2) },
     { label: "join() call (ms, median member)", get: (r) => r.joinMsMedian, show: (x) => fmt(x, 2) },
     { label: "all N−1 join() calls done (ms)", get: (r) => r.allJoinedMs, show: (x) => fmt(x, 0) },
     { label: "… process CPU over those starts and joins (ms)", get: (r) => r.joinPhaseCpuMs, show: (x) => fmt(x, 0) },
+    { label: "all N−1 join() calls done, in a warm process (ms)", get: (r) => r.allJoinedMs, show: (x) => fmt(x, 0), warm: true },
+    { label: "… process CPU over those starts and joins, warm (ms)", get: (r) => r.joinPhaseCpuMs, show: (x) => fmt(x, 0), warm: true },
     { label: "full view after the last join: median member (s)", get: (r) => r.convergeMedianMs, show: sec(plan.convergeLimit) },
     { label: "full view after the last join: last member (s)", get: (r) => r.convergeLastMs, show: sec(plan.convergeLimit) },
     { label: "steady CPU (ms per member-second)", get: (r) => r.steadyCpuMsPerMemberSecond, show: (x) => fmt(x, 2) },
@@ -216,7 +230,7 @@ export const run = (options: { readonly quick: boolean }): string => {
   lines.push(row(["---", ...keys.flatMap(() => ["---:", "---:", "---:"])]))
   for (const m of metrics) {
     lines.push(row([m.label, ...keys.flatMap((k) => {
-      const { go, ts } = detect.get(k)!
+      const { go, ts } = (m.warm ? warm : detect).get(k)!
       const g = median(go.map(m.get))
       const t = median(ts.map(m.get))
       return [m.show(g), m.show(t), ratio(t, g)]
@@ -276,7 +290,9 @@ export const run = (options: { readonly quick: boolean }): string => {
     "TS: N `Memberlist.layer` in `bench/vs-child.ts`), same preset, compression on, every member on its own port.",
     `Go and TS runs alternate (Go, TS, Go, TS, …); each figure is the median over ${plan.runs} run${plan.runs > 1 ? "s" : ""}.`,
     "Members start one after another, each joining member 0 with `join()` as soon as it started (*start*: Create or",
-    "building the layer; *join() call*: the call alone). *Full view*: when a member first lists all N, timed from the",
+    "building the layer; *join() call*: the call alone). *In a warm process*: separate runs (`--join-only --warm-up`)",
+    "that first start, join and close N members, wait 1 s and collect, then time the same phase for N more, so the",
+    "code has run once (docs/performance.md, \"The join phase, seventh pass\"). *Full view*: when a member first lists all N, timed from the",
     `last join's return (polled every 100 ms). Then, ${plan.settle} s later (the last joins' gossip has drained), a full`,
     "collection (`runtime.GC()`, `gc()`), 1 s for its",
     `sweeping, and a steady window of ${plan.window} s: process CPU (user + system) over the window ÷ N, the live heap after`,
