@@ -6,8 +6,9 @@
  * the member stopped, or at shutdown, still reads its last counts) for the
  * `keptStoppedNames` names stopped most recently; beyond that the oldest
  * stopped name's series are removed from the registry and counted in
- * `memberlist_metric_series_retired` (`Memberlist.metrics.seriesRetired`). A name in use again before that keeps its series; one
- * used again after it starts new ones (an exporter reads a counter reset).
+ * `memberlist_metric_series_retired` (`Memberlist.metrics.seriesRetired`).
+ * A name in use again before that keeps its series; one used again after
+ * it starts new ones (an exporter reads a counter reset).
  *
  * Effect 3 offers no removal: this reaches the registry's map, and checks
  * when the module loads that it is the `MutableHashMap` the registry keeps.
@@ -34,7 +35,6 @@ export const retiresSeries: boolean = registryMap !== undefined
 
 /** Stopped names whose series are kept; the series of names stopped before them are removed. */
 export const keptStoppedNames = 64
-
 
 /** Running members per name. */
 const running = new Map<string, number>()
